@@ -1,0 +1,142 @@
+package juju_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
+)
+
+func newModel(leader bool) *jujutest.Model {
+	return jujutest.New(jujutest.State{
+		Unit:   "temporal-k8s/0",
+		Leader: leader,
+		Config: map[string]any{"services": "frontend", "num-history-shards": 512},
+		Relations: []*jujutest.Relation{{
+			ID: "db:3", RemoteApp: "postgresql-k8s", RemoteUnits: []string{"postgresql-k8s/0"},
+			RemoteAppData: map[string]string{"endpoints": "10.0.0.9:5432", "secret-user": "secret://m/user"},
+		}},
+		Secrets: []*jujutest.Secret{
+			{URI: "secret://m/user", Granted: true, Revisions: []map[string]string{{"password": "a"}, {"password": "b"}}},
+			{URI: "secret://m/other", Revisions: []map[string]string{{"x": "y"}}},
+		},
+		BindAddress: map[string]string{"peer": "10.1.0.5"},
+	})
+}
+
+func TestClientReads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newModel(false)
+	c := juju.NewClient(m)
+
+	cfg, err := c.ConfigGet(ctx)
+	require.NoError(t, err)
+	require.Equal(t, json.Number("512"), cfg["num-history-shards"])
+
+	ids, err := c.RelationIDs(ctx, "db")
+	require.NoError(t, err)
+	require.Equal(t, []string{"db:3"}, ids)
+
+	app, err := c.RelationApp(ctx, "db:3")
+	require.NoError(t, err)
+	require.Equal(t, "postgresql-k8s", app)
+
+	data, err := c.RelationGet(ctx, "db:3", "postgresql-k8s", true)
+	require.NoError(t, err)
+	require.Equal(t, "10.0.0.9:5432", data["endpoints"])
+
+	addr, err := c.BindAddress(ctx, "peer")
+	require.NoError(t, err)
+	require.Equal(t, "10.1.0.5", addr)
+}
+
+func TestClientSecretRevisions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newModel(false)
+	c := juju.NewClient(m)
+	m.Update(func(s *jujutest.State) { s.Secrets[0].Tracked = 1 })
+
+	got, err := c.SecretGet(ctx, "secret://m/user", false)
+	require.NoError(t, err)
+	require.Equal(t, "a", got["password"], "without --refresh the tracked revision is returned")
+
+	got, err = c.SecretGet(ctx, "secret://m/user", true)
+	require.NoError(t, err)
+	require.Equal(t, "b", got["password"])
+
+	_, err = c.SecretGet(ctx, "secret://m/other", true)
+	require.ErrorIs(t, err, juju.ErrPermissionDenied)
+	_, err = c.SecretGet(ctx, "secret://m/missing", true)
+	require.ErrorIs(t, err, juju.ErrNotFound)
+}
+
+func TestClientRelationSetUsesStdin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		leader  bool
+		app     bool
+		wantErr error
+	}{
+		{name: "unit databag", leader: false, app: false},
+		{name: "leader app databag", leader: true, app: true},
+		{name: "non-leader app databag", leader: false, app: true, wantErr: juju.ErrPermissionDenied},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := newModel(tt.leader)
+			c := juju.NewClient(m)
+			err := c.RelationSet(ctx, "db:3", tt.app, map[string]string{"password": "s3cret"})
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			calls := m.Calls()
+			require.Len(t, calls, 1)
+			require.NotContains(t, calls[0].Args, "password=s3cret")
+			require.Contains(t, calls[0].Stdin, "s3cret")
+
+			// Staged writes are visible in the hook and vanish on rollback.
+			target := "temporal-k8s/0"
+			if tt.app {
+				target = "temporal-k8s"
+			}
+			data, err := c.RelationGet(ctx, "db:3", target, tt.app)
+			require.NoError(t, err)
+			require.Equal(t, "s3cret", data["password"])
+			m.Rollback()
+			data, err = c.RelationGet(ctx, "db:3", target, tt.app)
+			require.NoError(t, err)
+			require.Empty(t, data)
+		})
+	}
+}
+
+func TestClientPortsAndStatus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newModel(false)
+	c := juju.NewClient(m)
+	require.NoError(t, c.OpenPort(ctx, juju.Port{Number: 7233, Protocol: "tcp"}))
+	ports, err := c.OpenedPorts(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []juju.Port{{Number: 7233, Protocol: "tcp"}}, ports)
+
+	require.NoError(t, c.StatusSet(ctx, juju.Status{Name: juju.StatusBlocked, Message: "-x starts with a dash"}, false))
+	require.Equal(t, "-x starts with a dash", m.State().UnitStatus.Message)
+	err = c.StatusSet(ctx, juju.Status{Name: juju.StatusActive}, true)
+	var toolErr *juju.ToolError
+	require.True(t, errors.As(err, &toolErr))
+	require.Equal(t, 1, toolErr.Code)
+	require.ErrorIs(t, err, juju.ErrNotLeader)
+}
