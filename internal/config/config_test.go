@@ -1,0 +1,155 @@
+package config_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
+)
+
+func TestParseDefaults(t *testing.T) {
+	t.Parallel()
+	c, problems := config.Parse(nil)
+	require.Empty(t, problems)
+	require.Equal(t, config.Config{
+		Services:         []string{"frontend", "history", "matching", "worker"},
+		NumHistoryShards: 512,
+		LogLevel:         "info",
+		Persistence:      config.Pool{MaxConns: 20, MaxIdleConns: 20, MaxConnLifetime: "1h"},
+		Visibility:       config.Pool{MaxConns: 10, MaxIdleConns: 10, MaxConnLifetime: "1h"},
+		GlobalRPSLimit:   2000,
+		LongPollInterval: 50 * time.Second,
+		DBName:           "temporal-k8s_db",
+		VisibilityDBName: "temporal-k8s_visibility",
+		DBExtraUserRoles: "admin",
+	}, c)
+}
+
+func TestParseValid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		raw   map[string]any
+		check func(t *testing.T, c config.Config)
+	}{{
+		name: "services are normalised to the documented order",
+		raw:  map[string]any{"services": " Worker,frontend ,worker"},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, []string{"frontend", "worker"}, c.Services)
+		},
+	}, {
+		name: "json numbers from config-get",
+		raw:  map[string]any{"num-history-shards": json.Number("4"), "global-rps-limit": json.Number("0")},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, 4, c.NumHistoryShards)
+			require.Equal(t, 0, c.GlobalRPSLimit)
+		},
+	}, {
+		name: "namespace limits sorted",
+		raw:  map[string]any{"namespace-rps-limit": "zeta:5| alpha:100"},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, []config.NamespaceRPS{{Namespace: "alpha", Limit: 100}, {Namespace: "zeta", Limit: 5}}, c.NamespaceRPS)
+		},
+	}, {
+		name: "incumbent log levels map onto Temporal's",
+		raw:  map[string]any{"log-level": "WARNING"},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, "warn", c.LogLevel)
+		},
+	}, {
+		name: "PostgreSQL 16 role and no roles",
+		raw:  map[string]any{"db-extra-user-roles": "charmed_admin"},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, "charmed_admin", c.DBExtraUserRoles)
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, problems := config.Parse(tt.raw)
+			require.Empty(t, problems)
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestParseInvalid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		option string
+		value  any
+		want   string
+	}{
+		{"services", "frontend,ui", `invalid services "frontend,ui": unknown service "ui"`},
+		{"services", " , ", `invalid services " , ": must name at least one`},
+		{"num-history-shards", json.Number("100"), `invalid num-history-shards "100": must be a power of 2`},
+		{"num-history-shards", json.Number("0"), `invalid num-history-shards "0": must be between 1`},
+		{"num-history-shards", json.Number("-4"), `invalid num-history-shards "-4"`},
+		{"num-history-shards", json.Number("99999999999"), `invalid num-history-shards "99999999999"`},
+		{"num-history-shards", "lots", `invalid num-history-shards "lots": must be an integer`},
+		{"log-level", "verbose", `invalid log-level "verbose": must be one of`},
+		{"persistence-max-conns", json.Number("0"), `invalid persistence-max-conns "0"`},
+		{"visibility-max-idle-conns", json.Number("-1"), `invalid visibility-max-idle-conns "-1"`},
+		{"persistence-max-conn-time", "1d", `invalid persistence-max-conn-time "1d"`},
+		{"visibility-max-conn-time", "0h", `invalid visibility-max-conn-time "0h"`},
+		{"global-rps-limit", json.Number("-1"), `invalid global-rps-limit "-1"`},
+		{"namespace-rps-limit", "default", `invalid namespace-rps-limit "default": "default" is not <namespace>:<non-negative integer>`},
+		{"namespace-rps-limit", "a:1|a:2", `invalid namespace-rps-limit "a:1|a:2": namespace "a" appears twice`},
+		{"namespace-rps-limit", "a:-1", `invalid namespace-rps-limit "a:-1"`},
+		{"long-poll-interval", "soon", `invalid long-poll-interval "soon"`},
+		{"long-poll-interval", "-5s", `invalid long-poll-interval "-5s"`},
+		{"db-name", "drop table;", `invalid db-name "drop table;"`},
+		{"visibility-db-name", "temporal-k8s_db", `invalid visibility-db-name "temporal-k8s_db": must differ from db-name`},
+		{"db-extra-user-roles", "admin;evil", `invalid db-extra-user-roles "admin;evil"`},
+		{"services", json.Number("3"), `invalid services "3": must be a string`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.option+"="+strings.ReplaceAll(tt.want, "/", "_"), func(t *testing.T) {
+			t.Parallel()
+			_, problems := config.Parse(map[string]any{tt.option: tt.value})
+			require.Len(t, problems, 1)
+			require.Equal(t, tt.option, problems[0].Option)
+			require.Contains(t, problems[0].String(), tt.want)
+		})
+	}
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, problems := config.Parse(map[string]any{"log-level": "loud", "num-history-shards": json.Number("3")})
+	require.Len(t, problems, 2)
+}
+
+// FuzzParse feeds arbitrary strings and numbers to every option: parsing
+// must never panic, and a value it accepts must be within its bounds.
+func FuzzParse(f *testing.F) {
+	f.Add("frontend", "512", "info", "a:1|b:2", "50s", "1h", "temporal-k8s_db")
+	f.Add("", "-1", "", "::", "0", "1d", "")
+	f.Fuzz(func(t *testing.T, services, shards, level, nsrps, poll, conntime, db string) {
+		raw := map[string]any{
+			"services":                  services,
+			"num-history-shards":        json.Number(shards),
+			"log-level":                 level,
+			"namespace-rps-limit":       nsrps,
+			"long-poll-interval":        poll,
+			"persistence-max-conn-time": conntime,
+			"visibility-max-conns":      shards,
+			"db-name":                   db,
+		}
+		c, problems := config.Parse(raw)
+		for _, p := range problems {
+			require.NotEmpty(t, p.Option)
+			require.True(t, strings.HasPrefix(p.String(), "invalid "+p.Option+" "))
+		}
+		if len(problems) == 0 {
+			require.NotEmpty(t, c.Services)
+			require.Positive(t, c.NumHistoryShards)
+			require.Zero(t, c.NumHistoryShards&(c.NumHistoryShards-1))
+			require.Positive(t, c.LongPollInterval)
+		}
+	})
+}
