@@ -1,0 +1,72 @@
+// Package workload talks to the workload container's Pebble. Pebble keeps
+// its layer types in internal packages, so the charm defines the subset it
+// writes here.
+package workload
+
+// Layer is a Pebble layer; a plan has the same shape.
+type Layer struct {
+	Summary     string             `yaml:"summary,omitempty"`
+	Description string             `yaml:"description,omitempty"`
+	Services    map[string]Service `yaml:"services,omitempty"`
+	Checks      map[string]Check   `yaml:"checks,omitempty"`
+}
+
+// Service is a Pebble service definition.
+type Service struct {
+	Override       string            `yaml:"override,omitempty"`
+	Summary        string            `yaml:"summary,omitempty"`
+	Command        string            `yaml:"command,omitempty"`
+	Startup        string            `yaml:"startup,omitempty"`
+	User           string            `yaml:"user,omitempty"`
+	Group          string            `yaml:"group,omitempty"`
+	WorkingDir     string            `yaml:"working-dir,omitempty"`
+	Environment    map[string]string `yaml:"environment,omitempty"`
+	OnFailure      string            `yaml:"on-failure,omitempty"`
+	OnCheckFailure map[string]string `yaml:"on-check-failure,omitempty"`
+	BackoffDelay   string            `yaml:"backoff-delay,omitempty"`
+	BackoffFactor  float64           `yaml:"backoff-factor,omitempty"`
+	BackoffLimit   string            `yaml:"backoff-limit,omitempty"`
+	KillDelay      string            `yaml:"kill-delay,omitempty"`
+}
+
+// Check is a Pebble health check definition.
+type Check struct {
+	Override  string    `yaml:"override,omitempty"`
+	Level     string    `yaml:"level,omitempty"`
+	Startup   string    `yaml:"startup,omitempty"`
+	Period    string    `yaml:"period,omitempty"`
+	Timeout   string    `yaml:"timeout,omitempty"`
+	Threshold int       `yaml:"threshold,omitempty"`
+	TCP       *TCPCheck `yaml:"tcp,omitempty"`
+}
+
+// TCPCheck passes when a TCP connection can be opened.
+type TCPCheck struct {
+	Host string `yaml:"host,omitempty"`
+	Port int    `yaml:"port"`
+}
+
+// File is the ownership and mode of a pushed file.
+type File struct {
+	Path        string
+	Content     []byte
+	Permissions uint32
+	User        string
+	Group       string
+}
+
+// ServiceInfo is the state of one service.
+type ServiceInfo struct {
+	Name    string
+	Startup string
+	// Current is active, inactive, backoff or error.
+	Current string
+}
+
+// CheckInfo is the state of one check.
+type CheckInfo struct {
+	Name      string
+	Status    string // up, down or inactive
+	Failures  int
+	Successes int
+}
