@@ -1,0 +1,171 @@
+// Package temporal renders everything the workload needs for Temporal 1.31:
+// the server config, the dynamic config, the Pebble layer and the ports.
+// It is pure: inputs in, bytes and structs out.
+package temporal
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
+)
+
+// Names and paths shared with the rock and with the charm.
+const (
+	ServiceName       = "temporal-server"
+	CheckName         = "temporal-server-running"
+	LayerLabel        = "temporal-k8s"
+	ConfigPath        = "/etc/temporal/config/charm.yaml"
+	DynamicConfigPath = "/etc/temporal/config/dynamicconfig.yaml"
+	DBCAPath          = "/etc/temporal/config/db-ca.pem"
+	VisibilityCAPath  = "/etc/temporal/config/visibility-ca.pem"
+	Binary            = "/usr/bin/temporal-server"
+	User              = "ubuntu"
+	// HashEnv carries the hash of the files the server reads at start, so
+	// that replan restarts it exactly when they change.
+	HashEnv = "TEMPORAL_K8S_CONFIG_HASH"
+	// MetricsPort serves Prometheus metrics.
+	MetricsPort = 9090
+)
+
+// RPC are a service's ports.
+type RPC struct {
+	GRPC       int
+	Membership int
+	HTTP       int
+}
+
+// Ports of every Temporal service; internal-frontend runs beside frontend
+// because the admin charm's CLI talks to 7236.
+var Ports = map[string]RPC{
+	"frontend":          {GRPC: 7233, Membership: 6933, HTTP: 7243},
+	"internal-frontend": {GRPC: 7236, Membership: 6936},
+	"history":           {GRPC: 7234, Membership: 6934},
+	"matching":          {GRPC: 7235, Membership: 6935},
+	"worker":            {GRPC: 7239, Membership: 6939},
+}
+
+// Inputs is everything rendering depends on.
+type Inputs struct {
+	Config           config.Config
+	DB               postgresql.Connection
+	Visibility       postgresql.Connection
+	BroadcastAddress string
+}
+
+// Output is what the charm applies.
+type Output struct {
+	// Files are pushed before the layer; the dynamic config is not among
+	// the hashed files because the server polls it.
+	Files         []workload.File
+	DynamicConfig workload.File
+	Layer         workload.Layer
+	Ports         []juju.Port
+	Hash          string
+}
+
+// Services returns the server's --service list: internal-frontend joins
+// frontend.
+func Services(selected []string) []string {
+	var out []string
+	for _, s := range selected {
+		out = append(out, s)
+		if s == "frontend" {
+			out = append(out, "internal-frontend")
+		}
+	}
+	return out
+}
+
+// Render produces the workload's files, layer and ports.
+func Render(in Inputs) (Output, error) {
+	server, err := yaml.Marshal(serverConfig(in))
+	if err != nil {
+		return Output{}, fmt.Errorf("cannot render server config: %w", err)
+	}
+	dynamic, err := yaml.Marshal(dynamicConfig(in.Config))
+	if err != nil {
+		return Output{}, fmt.Errorf("cannot render dynamic config: %w", err)
+	}
+	file := func(path string, content []byte) workload.File {
+		return workload.File{Path: path, Content: content, Permissions: 0o600, User: User, Group: User}
+	}
+	files := []workload.File{file(ConfigPath, server)}
+	if in.DB.TLS && in.DB.TLSCA != "" {
+		files = append(files, file(DBCAPath, []byte(in.DB.TLSCA)))
+	}
+	if in.Visibility.TLS && in.Visibility.TLSCA != "" {
+		files = append(files, file(VisibilityCAPath, []byte(in.Visibility.TLSCA)))
+	}
+	h := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(h, "%s\x00%d\x00", f.Path, len(f.Content))
+		h.Write(f.Content)
+	}
+	hash := hex.EncodeToString(h.Sum(nil))
+	out := Output{
+		Files:         files,
+		DynamicConfig: file(DynamicConfigPath, dynamic),
+		Layer:         Layer(in.Config.Services, hash),
+		Hash:          hash,
+	}
+	if in.Config.Has("frontend") {
+		fe := Ports["frontend"]
+		out.Ports = []juju.Port{{Number: fe.GRPC, Protocol: "tcp"}, {Number: fe.HTTP, Protocol: "tcp"}}
+	}
+	return out, nil
+}
+
+// Layer is the Pebble layer for the selected services. It replaces the
+// rock's own service and check of the same names, so replan never starts
+// the rock's default command beside ours.
+func Layer(selected []string, hash string) workload.Layer {
+	args := []string{Binary, "--config-file", ConfigPath, "--allow-no-auth", "start"}
+	for _, s := range Services(selected) {
+		args = append(args, "--service="+s)
+	}
+	// The check probes the first selected service: the one the pod exists for.
+	probe := Ports[selected[0]].GRPC
+	return workload.Layer{
+		Summary:     "temporal-k8s",
+		Description: "Temporal server services managed by the temporal-k8s charm",
+		Services: map[string]workload.Service{
+			ServiceName: {
+				Override:    "replace",
+				Summary:     "Temporal server: " + strings.Join(selected, ", "),
+				Command:     strings.Join(args, " "),
+				Startup:     "enabled",
+				User:        User,
+				Group:       User,
+				WorkingDir:  "/etc/temporal",
+				Environment: map[string]string{HashEnv: hash},
+				// A fresh database makes concurrent first starts race on the
+				// cluster metadata; the loser must come back by itself.
+				OnFailure:      "restart",
+				OnCheckFailure: map[string]string{CheckName: "ignore"},
+				BackoffDelay:   "1s",
+				BackoffLimit:   "30s",
+				// Longer than the drain in the dynamic config, so SIGKILL
+				// never cuts a graceful shutdown short.
+				KillDelay: "40s",
+			},
+		},
+		Checks: map[string]workload.Check{
+			CheckName: {
+				Override:  "replace",
+				Level:     "ready",
+				Period:    "10s",
+				Timeout:   "3s",
+				Threshold: 3,
+				TCP:       &workload.TCPCheck{Host: "127.0.0.1", Port: probe},
+			},
+		},
+	}
+}

@@ -1,0 +1,219 @@
+package temporal
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
+)
+
+// The structs below mirror the parts of Temporal's config.Config the charm
+// sets; importing go.temporal.io/server would make the charm binary huge.
+
+type serverCfg struct {
+	Log                 logCfg            `yaml:"log"`
+	Persistence         persistenceCfg    `yaml:"persistence"`
+	Global              globalCfg         `yaml:"global"`
+	Services            map[string]svcCfg `yaml:"services"`
+	ClusterMetadata     clusterCfg        `yaml:"clusterMetadata"`
+	DCRedirectionPolicy dcPolicyCfg       `yaml:"dcRedirectionPolicy"`
+	DynamicConfigClient dynamicClientCfg  `yaml:"dynamicConfigClient"`
+}
+
+type logCfg struct {
+	Stdout bool   `yaml:"stdout"`
+	Level  string `yaml:"level"`
+}
+
+type persistenceCfg struct {
+	DefaultStore     string              `yaml:"defaultStore"`
+	VisibilityStore  string              `yaml:"visibilityStore"`
+	NumHistoryShards int                 `yaml:"numHistoryShards"`
+	DataStores       map[string]storeCfg `yaml:"datastores"`
+}
+
+type storeCfg struct {
+	SQL sqlCfg `yaml:"sql"`
+}
+
+type sqlCfg struct {
+	PluginName      string  `yaml:"pluginName"`
+	DatabaseName    string  `yaml:"databaseName"`
+	ConnectAddr     string  `yaml:"connectAddr"`
+	ConnectProtocol string  `yaml:"connectProtocol"`
+	User            string  `yaml:"user"`
+	Password        string  `yaml:"password"`
+	MaxConns        int     `yaml:"maxConns"`
+	MaxIdleConns    int     `yaml:"maxIdleConns"`
+	MaxConnLifetime string  `yaml:"maxConnLifetime"`
+	TLS             *tlsCfg `yaml:"tls,omitempty"`
+}
+
+type tlsCfg struct {
+	Enabled                bool   `yaml:"enabled"`
+	CAFile                 string `yaml:"caFile,omitempty"`
+	EnableHostVerification bool   `yaml:"enableHostVerification"`
+}
+
+type globalCfg struct {
+	Membership membershipCfg `yaml:"membership"`
+	Metrics    metricsCfg    `yaml:"metrics"`
+}
+
+type membershipCfg struct {
+	MaxJoinDuration  string `yaml:"maxJoinDuration"`
+	BroadcastAddress string `yaml:"broadcastAddress"`
+}
+
+type metricsCfg struct {
+	Tags       map[string]string `yaml:"tags"`
+	Prometheus prometheusCfg     `yaml:"prometheus"`
+}
+
+type prometheusCfg struct {
+	TimerType     string `yaml:"timerType"`
+	ListenAddress string `yaml:"listenAddress"`
+}
+
+type svcCfg struct {
+	RPC rpcCfg `yaml:"rpc"`
+}
+
+type rpcCfg struct {
+	GRPCPort       int    `yaml:"grpcPort"`
+	MembershipPort int    `yaml:"membershipPort"`
+	HTTPPort       int    `yaml:"httpPort,omitempty"`
+	BindOnIP       string `yaml:"bindOnIP"`
+}
+
+type clusterCfg struct {
+	EnableGlobalNamespace    bool                      `yaml:"enableGlobalNamespace"`
+	FailoverVersionIncrement int                       `yaml:"failoverVersionIncrement"`
+	MasterClusterName        string                    `yaml:"masterClusterName"`
+	CurrentClusterName       string                    `yaml:"currentClusterName"`
+	ClusterInformation       map[string]clusterInfoCfg `yaml:"clusterInformation"`
+}
+
+type clusterInfoCfg struct {
+	Enabled                bool   `yaml:"enabled"`
+	InitialFailoverVersion int    `yaml:"initialFailoverVersion"`
+	RPCName                string `yaml:"rpcName"`
+	RPCAddress             string `yaml:"rpcAddress"`
+}
+
+type dcPolicyCfg struct {
+	Policy string `yaml:"policy"`
+}
+
+type dynamicClientCfg struct {
+	Filepath     string `yaml:"filepath"`
+	PollInterval string `yaml:"pollInterval"`
+}
+
+const clusterName = "active"
+
+func store(c postgresql.Connection, pool config.Pool, caPath string) storeCfg {
+	sql := sqlCfg{
+		// "postgres" no longer exists in 1.31: only postgres12(_pgx).
+		PluginName:      "postgres12",
+		DatabaseName:    c.Database,
+		ConnectAddr:     joinHostPort(c.Host, c.Port),
+		ConnectProtocol: "tcp",
+		User:            c.User,
+		Password:        c.Password,
+		MaxConns:        pool.MaxConns,
+		MaxIdleConns:    pool.MaxIdleConns,
+		MaxConnLifetime: pool.MaxConnLifetime,
+	}
+	if c.TLS {
+		sql.TLS = &tlsCfg{Enabled: true}
+		if c.TLSCA != "" {
+			sql.TLS.CAFile = caPath
+			sql.TLS.EnableHostVerification = true
+		}
+	}
+	return storeCfg{SQL: sql}
+}
+
+func joinHostPort(host string, port int) string {
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+func serverConfig(in Inputs) serverCfg {
+	services := map[string]svcCfg{}
+	// Every unit lists every service: with internal-frontend present in the
+	// config, workers in any app reach the frontend through its ring.
+	for name, p := range Ports {
+		services[name] = svcCfg{RPC: rpcCfg{GRPCPort: p.GRPC, MembershipPort: p.Membership, HTTPPort: p.HTTP, BindOnIP: "0.0.0.0"}}
+	}
+	fe := Ports["frontend"]
+	return serverCfg{
+		Log: logCfg{Stdout: true, Level: in.Config.LogLevel},
+		Persistence: persistenceCfg{
+			DefaultStore:     "default",
+			VisibilityStore:  "visibility",
+			NumHistoryShards: in.Config.NumHistoryShards,
+			DataStores: map[string]storeCfg{
+				"default":    store(in.DB, in.Config.Persistence, DBCAPath),
+				"visibility": store(in.Visibility, in.Config.Visibility, VisibilityCAPath),
+			},
+		},
+		Global: globalCfg{
+			Membership: membershipCfg{MaxJoinDuration: "30s", BroadcastAddress: in.BroadcastAddress},
+			Metrics: metricsCfg{
+				Tags:       map[string]string{"type": strings.Join(in.Config.Services, ",")},
+				Prometheus: prometheusCfg{TimerType: "histogram", ListenAddress: "0.0.0.0:" + strconv.Itoa(MetricsPort)},
+			},
+		},
+		Services: services,
+		ClusterMetadata: clusterCfg{
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        clusterName,
+			CurrentClusterName:       clusterName,
+			ClusterInformation: map[string]clusterInfoCfg{
+				clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCName: "frontend", RPCAddress: joinHostPort("127.0.0.1", fe.GRPC)},
+			},
+		},
+		DCRedirectionPolicy: dcPolicyCfg{Policy: "noop"},
+		DynamicConfigClient: dynamicClientCfg{Filepath: DynamicConfigPath, PollInterval: "10s"},
+	}
+}
+
+// dynamicValue is one constrained value of a dynamic config key.
+type dynamicValue struct {
+	Value       any               `yaml:"value"`
+	Constraints map[string]string `yaml:"constraints,omitempty"`
+}
+
+// Drain settings give in-flight requests time to finish when a unit stops
+// (scale-down, refresh); the layer's kill-delay is longer than their sum.
+const (
+	frontendFailHealthCheck = "5s"
+	frontendDrain           = "10s"
+	historyDrain            = "10s"
+)
+
+func dynamicConfig(c config.Config) map[string][]dynamicValue {
+	dc := map[string][]dynamicValue{
+		"matching.longPollExpirationInterval":      {{Value: c.LongPollInterval.String()}},
+		"frontend.shutdownFailHealthCheckDuration": {{Value: frontendFailHealthCheck}},
+		"frontend.shutdownDrainDuration":           {{Value: frontendDrain}},
+		"history.shutdownDrainDuration":            {{Value: historyDrain}},
+	}
+	var rps []dynamicValue
+	for _, ns := range c.NamespaceRPS {
+		rps = append(rps, dynamicValue{Value: ns.Limit, Constraints: map[string]string{"namespace": ns.Namespace}})
+	}
+	// 0 keeps Temporal's own default rather than refusing every request.
+	if c.GlobalRPSLimit > 0 {
+		rps = append(rps, dynamicValue{Value: c.GlobalRPSLimit})
+	}
+	if len(rps) > 0 {
+		dc["frontend.namespaceRPS"] = rps
+	}
+	return dc
+}
