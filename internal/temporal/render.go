@@ -104,16 +104,24 @@ func Render(in Inputs) (Output, error) {
 	if in.Visibility.TLS && in.Visibility.TLSCA != "" {
 		files = append(files, file(VisibilityCAPath, []byte(in.Visibility.TLSCA)))
 	}
+	// One hash over the files and the layer itself: the charm compares a
+	// single value in the running plan to know whether both are current.
+	layer := Layer(in.Config.Services, "")
+	layerYAML, err := yaml.Marshal(layer)
+	if err != nil {
+		return Output{}, fmt.Errorf("cannot render layer: %w", err)
+	}
 	h := sha256.New()
-	for _, f := range files {
+	for _, f := range append(files, workload.File{Path: "layer", Content: layerYAML}) {
 		fmt.Fprintf(h, "%s\x00%d\x00", f.Path, len(f.Content))
 		h.Write(f.Content)
 	}
 	hash := hex.EncodeToString(h.Sum(nil))
+	layer.Services[ServiceName].Environment[HashEnv] = hash
 	out := Output{
 		Files:         files,
 		DynamicConfig: file(DynamicConfigPath, dynamic),
-		Layer:         Layer(in.Config.Services, hash),
+		Layer:         layer,
 		Hash:          hash,
 	}
 	if in.Config.Has("frontend") {
