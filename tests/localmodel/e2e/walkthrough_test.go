@@ -1,0 +1,115 @@
+// Package e2e runs the temporal-k8s README on the local model, with the
+// real Temporal server, PostgreSQL and Pebble. It needs root and the
+// environment described by walkthrough.ConfigFromEnv.
+package e2e
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/walkthrough"
+)
+
+// testWriter sends the walkthrough's narrative to the test log as it
+// happens.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	if n := len(p); n > 0 && p[n-1] == '\n' {
+		return p[:n-1]
+	}
+	return p
+}
+
+func newScenario(t *testing.T) (*walkthrough.Scenario, context.Context) {
+	cfg, err := walkthrough.ConfigFromEnv(os.Getenv)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 75*time.Minute)
+	t.Cleanup(cancel)
+	out := testWriter{t}
+	cli := cfg.CLI()
+	cli.Log = out
+	s := walkthrough.New(cli, out)
+	s.Resources = cfg.Resources()
+	s.UpdateStatusInterval = time.Minute
+	// Always leave the machine clean, whatever failed.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if err := s.Destroy(ctx); err != nil {
+			t.Errorf("cannot destroy the model: %v", err)
+		}
+	})
+	return s, ctx
+}
+
+func step(t *testing.T, s *walkthrough.Scenario, name string, fn func() error) {
+	t.Helper()
+	start := time.Now()
+	if err := fn(); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if status, serr := s.PrintStatus(ctx); serr == nil {
+			if errs := status.Errors(); len(errs) > 0 {
+				t.Logf("units in error: %v", errs)
+			}
+		}
+		t.Fatalf("%s: %v", name, err)
+	}
+	t.Logf("%s: done in %s", name, time.Since(start).Round(100*time.Millisecond))
+}
+
+func TestWalkthrough(t *testing.T) {
+	s, ctx := newScenario(t)
+
+	step(t, s, "1. bootstrap", func() error { return s.Bootstrap(ctx) })
+	step(t, s, "1. deploy and relate as the README", func() error { return s.Deploy(ctx) })
+
+	// 2–4: every unit active and idle, one member per ring at the units'
+	// pod addresses, and a workflow through the frontend.
+	step(t, s, "2-4. membership and a workflow at scale 1", func() error { return s.Check(ctx, 1, "deploy") })
+	d, _, err := s.Describe(ctx)
+	require.NoError(t, err)
+	// The README shows "postgres", the 1.17 plugin's name; 1.31 reports
+	// the postgres12 plugin it runs.
+	require.Contains(t, []string{"postgres", "postgres12", "postgres12_pgx"}, d.PersistenceStore)
+	require.Equal(t, 4, walkthrough.MemberCount(d))
+	for _, role := range []string{"frontend", "history", "matching", "worker"} {
+		ring, ok := d.Ring(role)
+		require.True(t, ok, role)
+		require.Len(t, ring.Members, 1, role)
+	}
+
+	step(t, s, "5. scale every service to 2", func() error { return s.ScaleUp(ctx, 2) })
+	step(t, s, "5. eight members, two per ring, and workflows", func() error { return s.Check(ctx, 2, "scale-up") })
+	d, _, err = s.Describe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 8, walkthrough.MemberCount(d))
+
+	step(t, s, "6. scale back to 1", func() error { return s.ScaleDown(ctx, 1) })
+	step(t, s, "6. four members again, and a workflow", func() error { return s.Check(ctx, 1, "scale-down") })
+	d, _, err = s.Describe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 4, walkthrough.MemberCount(d))
+
+	// 7: one application running every service, on a fresh model.
+	step(t, s, "7. fresh model", func() error {
+		if err := s.Destroy(ctx); err != nil {
+			return err
+		}
+		return s.Bootstrap(ctx)
+	})
+	step(t, s, "7. all services in one application", func() error { return s.AllInOneScenario(ctx) })
+
+	s.PrintTimings()
+}

@@ -1,0 +1,83 @@
+package walkthrough
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Environment variables the walkthrough reads.
+const (
+	EnvBin    = "LOCALMODEL_BIN"
+	EnvCharms = "LOCALMODEL_CHARMS"
+	EnvRock   = "LOCALMODEL_ROCK"
+)
+
+// Config is where the walkthrough finds its tools.
+type Config struct {
+	// Bin is the localmodel executable.
+	Bin string
+	// Charms is the charm repository (temporal-k8s.charm, the stand-ins,
+	// resources/).
+	Charms string
+	// Rock is the temporal-server rock directory; empty leaves the
+	// resource to the charm repository's defaults.
+	Rock string
+}
+
+// RequiredCharms must be in the charm repository.
+var RequiredCharms = []string{Charm, AppPostgreSQL, AppAdmin}
+
+// ConfigFromEnv reads LOCALMODEL_BIN (or localmodel on PATH),
+// LOCALMODEL_CHARMS and LOCALMODEL_ROCK, and checks that what they name
+// exists, saying what is missing and how to get it.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{Bin: getenv(EnvBin), Charms: getenv(EnvCharms), Rock: getenv(EnvRock)}
+	var problems []string
+	if cfg.Bin == "" {
+		if p, err := exec.LookPath("localmodel"); err == nil {
+			cfg.Bin = p
+		} else {
+			problems = append(problems, EnvBin+" is not set and localmodel is not on PATH (build ./cmd/localmodel)")
+		}
+	} else if _, err := os.Stat(cfg.Bin); err != nil {
+		problems = append(problems, fmt.Sprintf("%s=%s: %v", EnvBin, cfg.Bin, err))
+	}
+	if cfg.Charms == "" {
+		problems = append(problems, EnvCharms+" is not set (the charm repository holding "+strings.Join(RequiredCharms, ".charm, ")+".charm)")
+	} else {
+		for _, name := range RequiredCharms {
+			if _, err := os.Stat(filepath.Join(cfg.Charms, name+".charm")); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: missing %s.charm (%v)", EnvCharms, name, err))
+			}
+		}
+	}
+	if cfg.Rock != "" {
+		if _, err := os.Stat(filepath.Join(cfg.Rock, "usr/bin/temporal-server")); err != nil {
+			problems = append(problems, fmt.Sprintf("%s=%s is not a temporal-server rock (go run ./cmd/buildrock --out DIR): %v", EnvRock, cfg.Rock, err))
+		}
+	}
+	if os.Geteuid() != 0 {
+		problems = append(problems, "the local model needs root (network namespaces, mounts, chroot)")
+	}
+	if len(problems) > 0 {
+		return cfg, errors.New("walkthrough prerequisites missing:\n  - " + strings.Join(problems, "\n  - "))
+	}
+	return cfg, nil
+}
+
+// CLI returns the CLI for this configuration.
+func (c Config) CLI() CLI {
+	return CLI{Bin: c.Bin, Env: []string{EnvCharms + "=" + c.Charms}}
+}
+
+// Resources returns the deploy resource overrides for this configuration.
+func (c Config) Resources() map[string]string {
+	if c.Rock == "" {
+		return nil
+	}
+	return map[string]string{"temporal-server-image": c.Rock, "temporal-admin-image": c.Rock}
+}

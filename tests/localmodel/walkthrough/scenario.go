@@ -1,0 +1,476 @@
+package walkthrough
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	temporaladmin "github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/temporal-admin-k8s"
+)
+
+// Application names, as in the README.
+const (
+	AppFrontend   = "temporal-k8s"
+	AppHistory    = "temporal-k8s-history"
+	AppMatching   = "temporal-k8s-matching"
+	AppWorker     = "temporal-k8s-worker"
+	AppPostgreSQL = "postgresql-k8s"
+	AppAdmin      = "temporal-admin-k8s"
+	// Charm is the charm every Temporal application runs.
+	Charm = "temporal-k8s"
+)
+
+// Timeouts bound each wait. They are generous: a cold first start on a
+// two-core machine takes minutes.
+type Timeouts struct {
+	Deploy    time.Duration
+	Settle    time.Duration
+	Members   time.Duration
+	Workflow  time.Duration
+	ScaleDown time.Duration
+}
+
+// DefaultTimeouts suit a small CI machine.
+var DefaultTimeouts = Timeouts{
+	Deploy:    15 * time.Minute,
+	Settle:    10 * time.Minute,
+	Members:   5 * time.Minute,
+	Workflow:  5 * time.Minute,
+	ScaleDown: 5 * time.Minute,
+}
+
+// Scenario runs the walkthrough against one model.
+type Scenario struct {
+	CLI CLI
+	// Out receives the walkthrough's narrative: commands, status tables,
+	// cluster descriptions and timings.
+	Out io.Writer
+	// Resources overrides deploy's resources by resource name (for
+	// example temporal-server-image=<rock dir>); empty uses the charm
+	// repository's defaults.
+	Resources map[string]string
+	// UpdateStatusInterval is passed to bootstrap when set.
+	UpdateStatusInterval time.Duration
+	Timeouts             Timeouts
+	// Poll is the interval between status checks.
+	Poll time.Duration
+	// Timings records what was measured, by name, in order.
+	Timings []Timing
+	// Services says which application runs which service.
+	Services []Service
+}
+
+// Timing is one measured duration.
+type Timing struct {
+	Name     string
+	Duration time.Duration
+}
+
+// New returns a scenario with the README's split deployment.
+func New(cli CLI, out io.Writer) *Scenario {
+	return &Scenario{CLI: cli, Out: out, Timeouts: DefaultTimeouts, Poll: time.Second, Services: SplitServices}
+}
+
+func (s *Scenario) printf(format string, a ...any) {
+	fmt.Fprintf(s.Out, format, a...)
+}
+
+func (s *Scenario) record(name string, d time.Duration) {
+	s.Timings = append(s.Timings, Timing{Name: name, Duration: d})
+	s.printf("⏱  %s: %s\n", name, d.Round(100*time.Millisecond))
+}
+
+func (s *Scenario) run(ctx context.Context, args ...string) error {
+	_, err := s.CLI.Run(ctx, args...)
+	return err
+}
+
+// Bootstrap creates the model.
+func (s *Scenario) Bootstrap(ctx context.Context) error {
+	args := []string{"bootstrap"}
+	if s.UpdateStatusInterval > 0 {
+		args = append(args, "--update-status-interval", s.UpdateStatusInterval.String())
+	}
+	return s.run(ctx, args...)
+}
+
+// Destroy removes the model and everything in it.
+func (s *Scenario) Destroy(ctx context.Context) error {
+	return s.run(ctx, "destroy")
+}
+
+func (s *Scenario) deploy(ctx context.Context, charm, app string, config ...string) error {
+	args := []string{"deploy", charm}
+	if app != "" && app != charm {
+		args = append(args, app)
+	}
+	for _, kv := range config {
+		args = append(args, "--config", kv)
+	}
+	names := make([]string, 0, len(s.Resources))
+	for name := range s.Resources {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if resourceOf(charm) == name {
+			args = append(args, "--resource", name+"="+s.Resources[name])
+		}
+	}
+	return s.run(ctx, args...)
+}
+
+// resourceOf names each charm's one OCI image resource.
+func resourceOf(charm string) string {
+	switch charm {
+	case AppPostgreSQL:
+		return "postgresql-image"
+	case AppAdmin:
+		return "temporal-admin-image"
+	}
+	return "temporal-server-image"
+}
+
+func (s *Scenario) relate(ctx context.Context, a, b string) error {
+	return s.run(ctx, "relate", a, b)
+}
+
+// Deploy is the README's first part: the four services, PostgreSQL and
+// the admin charm, with the frontend related first and the other three
+// once it is active. It returns when every unit is active and idle, and
+// records how long that took from the first deploy.
+func (s *Scenario) Deploy(ctx context.Context) error {
+	start := time.Now()
+	for _, svc := range SplitServices {
+		if err := s.deploy(ctx, Charm, svc.App, "services="+svc.Role); err != nil {
+			return err
+		}
+	}
+	if err := s.deploy(ctx, AppPostgreSQL, ""); err != nil {
+		return err
+	}
+	for _, ep := range []string{"db", "visibility"} {
+		if err := s.relate(ctx, AppFrontend+":"+ep, AppPostgreSQL+":database"); err != nil {
+			return err
+		}
+	}
+	if err := s.deploy(ctx, AppAdmin, ""); err != nil {
+		return err
+	}
+	if err := s.relate(ctx, AppFrontend+":admin", AppAdmin+":admin"); err != nil {
+		return err
+	}
+	s.printf("# waiting for %s to be active before relating the other services\n", AppFrontend)
+	if _, err := s.WaitSettled(ctx, map[string]int{AppFrontend: 1, AppPostgreSQL: 1, AppAdmin: 1}, s.Timeouts.Deploy); err != nil {
+		return err
+	}
+	s.record("first deploy → "+AppFrontend+" active", time.Since(start))
+	for _, app := range []string{AppHistory, AppMatching, AppWorker} {
+		for _, rel := range [][2]string{{app + ":db", AppPostgreSQL + ":database"}, {app + ":visibility", AppPostgreSQL + ":database"}, {app + ":admin", AppAdmin + ":admin"}} {
+			if err := s.relate(ctx, rel[0], rel[1]); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := s.WaitSettled(ctx, s.scales(1), s.Timeouts.Deploy); err != nil {
+		return err
+	}
+	s.record("first deploy → all units active/idle", time.Since(start))
+	return nil
+}
+
+// scales is every application at scale n, PostgreSQL and admin at 1.
+func (s *Scenario) scales(n int) map[string]int {
+	out := map[string]int{AppPostgreSQL: 1, AppAdmin: 1}
+	for _, svc := range s.Services {
+		out[svc.App] = n
+	}
+	return out
+}
+
+// WaitSettled polls status until every application has its scale and all
+// units are active and idle, twice in a row (one good poll can catch a
+// unit between two hooks).
+func (s *Scenario) WaitSettled(ctx context.Context, scales map[string]int, timeout time.Duration) (*Status, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last error
+	var lastStatus *Status
+	good := 0
+	for {
+		status, err := s.CLI.Status(ctx)
+		if err == nil {
+			lastStatus = status
+			err = status.Settled(scales)
+		}
+		if err == nil {
+			good++
+			if good >= 2 {
+				return status, nil
+			}
+		} else {
+			good = 0
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			if lastStatus != nil {
+				lastStatus.Print(s.Out)
+			}
+			return nil, fmt.Errorf("model did not settle within %s: %v", timeout, last)
+		case <-time.After(s.Poll):
+		}
+	}
+}
+
+// PrintStatus prints the model's status.
+func (s *Scenario) PrintStatus(ctx context.Context) (*Status, error) {
+	status, err := s.CLI.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.printf("$ localmodel status\n")
+	status.Print(s.Out)
+	return status, nil
+}
+
+// Describe runs the README's admin command and parses its output.
+func (s *Scenario) Describe(ctx context.Context) (temporaladmin.Description, string, error) {
+	res, err := s.CLI.RunAction(ctx, AppAdmin+"/0", "tctl", "args=adm cl d")
+	if err != nil {
+		return temporaladmin.Description{}, "", err
+	}
+	out := res.Result("output")
+	var d temporaladmin.Description
+	if err := jsonUnmarshal(out, &d); err != nil {
+		return temporaladmin.Description{}, out, fmt.Errorf("cannot parse the cluster description: %w", err)
+	}
+	if got := res.Result("result"); got != "command succeeded" {
+		return d, out, fmt.Errorf("tctl result is %q, want %q", got, "command succeeded")
+	}
+	return d, out, nil
+}
+
+// PrintDescription prints a description as juju run shows it.
+func (s *Scenario) PrintDescription(out string) {
+	s.printf("$ localmodel run %s/0 tctl args=\"adm cl d\"\noutput: |\n", AppAdmin)
+	for _, line := range strings.Split(out, "\n") {
+		s.printf("  %s\n", line)
+	}
+	s.printf("result: command succeeded\n")
+}
+
+// WaitMembership polls the cluster description until its rings match the
+// units in status (all active and idle at the given scales). It returns
+// the matching description, its raw output and the status.
+func (s *Scenario) WaitMembership(ctx context.Context, scales map[string]int, timeout time.Duration) (temporaladmin.Description, string, *Status, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last error
+	for {
+		status, err := s.CLI.Status(ctx)
+		if err == nil {
+			err = status.Settled(scales)
+		}
+		if err == nil {
+			var d temporaladmin.Description
+			var out string
+			d, out, err = s.Describe(ctx)
+			if err == nil {
+				err = CheckMembership(d, status, s.Services)
+				if err == nil {
+					return d, out, status, nil
+				}
+			}
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return temporaladmin.Description{}, "", nil, fmt.Errorf("membership did not match within %s: %v", timeout, last)
+		case <-time.After(s.Poll):
+		}
+	}
+}
+
+// Workflows runs one workflow through each frontend unit.
+func (s *Scenario) Workflows(ctx context.Context, status *Status, step string) error {
+	frontend := AppFrontend
+	for _, svc := range s.Services {
+		if svc.Role == "frontend" {
+			frontend = svc.App
+		}
+	}
+	addrs := status.Addresses(frontend)
+	if len(addrs) == 0 {
+		return fmt.Errorf("no %s units", frontend)
+	}
+	for _, addr := range addrs {
+		hostPort := net.JoinHostPort(addr, "7233")
+		ctx, cancel := context.WithTimeout(ctx, s.Timeouts.Workflow)
+		start := time.Now()
+		result, err := RunWorkflow(ctx, hostPort, workflowID(step))
+		cancel()
+		if err != nil {
+			return err
+		}
+		s.printf("workflow through %s: %q in %s\n", hostPort, result, time.Since(start).Round(100*time.Millisecond))
+	}
+	return nil
+}
+
+// Scale sets every Temporal application's scale.
+func (s *Scenario) Scale(ctx context.Context, n int) error {
+	apps := map[string]bool{}
+	for _, svc := range s.Services {
+		if apps[svc.App] {
+			continue
+		}
+		apps[svc.App] = true
+		if err := s.run(ctx, "scale-application", svc.App, strconv.Itoa(n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Check verifies the membership against status and runs workflows: the
+// README's checks after each step.
+func (s *Scenario) Check(ctx context.Context, n int, step string) error {
+	d, out, status, err := s.WaitMembership(ctx, s.scales(n), s.Timeouts.Members)
+	if err != nil {
+		return err
+	}
+	status.Print(s.Out)
+	s.PrintDescription(out)
+	s.printf("membership: %d members over %d service rings, %d reachable\n", MemberCount(d), len(s.Services), len(d.MembershipInfo.ReachableMembers))
+	return s.Workflows(ctx, status, step)
+}
+
+// ScaleUp scales to n and records how long until the rings list every new
+// member.
+func (s *Scenario) ScaleUp(ctx context.Context, n int) error {
+	start := time.Now()
+	if err := s.Scale(ctx, n); err != nil {
+		return err
+	}
+	if _, err := s.WaitSettled(ctx, s.scales(n), s.Timeouts.Settle); err != nil {
+		return err
+	}
+	s.record(fmt.Sprintf("scale to %d → all units active/idle", n), time.Since(start))
+	if _, _, _, err := s.WaitMembership(ctx, s.scales(n), s.Timeouts.Members); err != nil {
+		return err
+	}
+	s.record(fmt.Sprintf("scale to %d → %d members", n, n*len(s.Services)), time.Since(start))
+	return nil
+}
+
+// ScaleDown scales to n and records how long until the removed units are
+// gone from status and from every ring.
+func (s *Scenario) ScaleDown(ctx context.Context, n int) error {
+	start := time.Now()
+	if err := s.Scale(ctx, n); err != nil {
+		return err
+	}
+	if _, err := s.WaitSettled(ctx, s.scales(n), s.Timeouts.ScaleDown); err != nil {
+		return err
+	}
+	s.record(fmt.Sprintf("scale to %d → removed units gone from status", n), time.Since(start))
+	if _, _, _, err := s.WaitMembership(ctx, s.scales(n), s.Timeouts.ScaleDown); err != nil {
+		return err
+	}
+	s.record(fmt.Sprintf("scale to %d → %d members", n, n*len(s.Services)), time.Since(start))
+	return nil
+}
+
+// RunAll runs the README from bootstrap to scaling back down. The caller
+// destroys the model.
+func (s *Scenario) RunAll(ctx context.Context) error {
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"bootstrap", s.Bootstrap},
+		{"deploy and relate", s.Deploy},
+		{"four services, one member each", func(ctx context.Context) error { return s.Check(ctx, 1, "deploy") }},
+		{"scale to 2", func(ctx context.Context) error { return s.ScaleUp(ctx, 2) }},
+		{"eight members, two per ring", func(ctx context.Context) error { return s.Check(ctx, 2, "scale-up") }},
+		{"scale back to 1", func(ctx context.Context) error { return s.ScaleDown(ctx, 1) }},
+		{"four members again", func(ctx context.Context) error { return s.Check(ctx, 1, "scale-down") }},
+	}
+	for i, step := range steps {
+		s.printf("\n## %d. %s\n", i+1, step.name)
+		start := time.Now()
+		if err := step.fn(ctx); err != nil {
+			s.dumpOnFailure(ctx)
+			return fmt.Errorf("step %d (%s): %w", i+1, step.name, err)
+		}
+		s.printf("(step took %s)\n", time.Since(start).Round(100*time.Millisecond))
+	}
+	s.PrintTimings()
+	return nil
+}
+
+// dumpOnFailure prints what there is to see when a step fails.
+func (s *Scenario) dumpOnFailure(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	status, err := s.PrintStatus(ctx)
+	if err != nil {
+		s.printf("cannot read status: %v\n", err)
+		return
+	}
+	if errs := status.Errors(); len(errs) > 0 {
+		s.printf("units in error: %s\n", strings.Join(errs, "; "))
+	}
+}
+
+// PrintTimings prints every measured duration.
+func (s *Scenario) PrintTimings() {
+	s.printf("\n## timings\n")
+	for _, t := range s.Timings {
+		s.printf("%-55s %s\n", t.Name, t.Duration.Round(100*time.Millisecond))
+	}
+}
+
+// AllInOneScenario deploys one temporal-k8s application running every
+// service (services unset) with PostgreSQL and admin, on a fresh model,
+// and checks it like the split deployment.
+func (s *Scenario) AllInOneScenario(ctx context.Context) error {
+	s.Services = AllInOne(AppFrontend)
+	start := time.Now()
+	if err := s.deploy(ctx, Charm, AppFrontend); err != nil {
+		return err
+	}
+	if err := s.deploy(ctx, AppPostgreSQL, ""); err != nil {
+		return err
+	}
+	if err := s.deploy(ctx, AppAdmin, ""); err != nil {
+		return err
+	}
+	for _, rel := range [][2]string{{AppFrontend + ":db", AppPostgreSQL + ":database"}, {AppFrontend + ":visibility", AppPostgreSQL + ":database"}, {AppFrontend + ":admin", AppAdmin + ":admin"}} {
+		if err := s.relate(ctx, rel[0], rel[1]); err != nil {
+			return err
+		}
+	}
+	if _, err := s.WaitSettled(ctx, s.scales(1), s.Timeouts.Deploy); err != nil {
+		return err
+	}
+	s.record("all-in-one: first deploy → all units active/idle", time.Since(start))
+	return s.Check(ctx, 1, "all-in-one")
+}
+
+var errNoOutput = errors.New("empty output")
+
+func jsonUnmarshal(s string, v any) error {
+	if s == "" {
+		return errNoOutput
+	}
+	return json.Unmarshal([]byte(s), v)
+}
