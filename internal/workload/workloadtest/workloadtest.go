@@ -295,6 +295,20 @@ func (c *Container) Push(_ context.Context, f workload.File) error {
 	return nil
 }
 
+// Pull implements workload.Container.
+func (c *Container) Pull(_ context.Context, path string) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.enter("Pull"); err != nil {
+		return nil, err
+	}
+	f, ok := c.files[path]
+	if !ok {
+		return nil, fmt.Errorf("cannot pull %s: %w", path, workload.ErrNotExist)
+	}
+	return append([]byte(nil), f.Content...), nil
+}
+
 // Exec implements workload.Container.
 func (c *Container) Exec(_ context.Context, command ...string) (string, error) {
 	c.mu.Lock()

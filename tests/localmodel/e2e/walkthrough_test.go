@@ -31,7 +31,14 @@ func trimNewline(p []byte) []byte {
 	return p
 }
 
+// minDuration is what the whole walkthrough needs on a two-core machine,
+// with room to spare.
+const minDuration = 45 * time.Minute
+
 func newScenario(t *testing.T) (*walkthrough.Scenario, context.Context) {
+	if d, ok := t.Deadline(); ok && time.Until(d) < minDuration {
+		t.Fatalf("the walkthrough needs up to %s: run go test with -timeout 90m", minDuration)
+	}
 	cfg, err := walkthrough.ConfigFromEnv(os.Getenv)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 75*time.Minute)
