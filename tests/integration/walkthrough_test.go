@@ -96,9 +96,9 @@ func TestWalkthrough(t *testing.T) {
 
 	step("restart action", true, func(t *testing.T) {
 		ctx := within(t, actionTimeout)
-		res, err := m.RunAction(ctx, Frontend+"/0", "restart", nil)
+		// RunAction fails unless the action ends completed.
+		_, err := m.RunAction(ctx, Frontend+"/0", "restart", nil)
 		require.NoError(t, err)
-		require.Equal(t, "completed", res.Status)
 		_, err = m.WaitFor(ctx, jujuapi.AllActiveIdle(AllApps()...))
 		require.NoError(t, err)
 	})
@@ -195,7 +195,6 @@ func within(t *testing.T, d time.Duration) context.Context {
 // Juju reports them settled.
 func requireMembership(t *testing.T, m *jujuapi.Model, n int) {
 	ctx := within(t, membershipTimeout)
-	var last error
 	for {
 		got, err := ReadMembership(ctx, m)
 		if err == nil {
@@ -205,11 +204,9 @@ func requireMembership(t *testing.T, m *jujuapi.Model, n int) {
 			t.Logf("membership: %v", got)
 			return
 		}
-		last = err
 		select {
 		case <-ctx.Done():
-			require.NoError(t, last, "membership did not reach %d member(s) per ring within %s", n, membershipTimeout)
-			return
+			t.Fatalf("membership did not reach %d member(s) per ring within %s: %v", n, membershipTimeout, err)
 		case <-time.After(membershipPoll):
 		}
 	}
