@@ -1,0 +1,48 @@
+package charm
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+)
+
+func (c *Charm) runAction(ctx context.Context) error {
+	switch c.event.Name {
+	case "restart":
+		return c.restart(ctx)
+	default:
+		return c.Juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", c.event.Name))
+	}
+}
+
+// restart restarts the server only when the unit could run it, and
+// reports whether it came back.
+func (c *Charm) restart(ctx context.Context) error {
+	ca := loadCache(c.Cache)
+	in, err := c.gather(ctx, &ca)
+	if err != nil {
+		return err
+	}
+	a := c.assess(in)
+	if a.out == nil {
+		return c.Juju.ActionFail(ctx, "cannot restart: "+a.st.result().Message)
+	}
+	started, err := c.applyFiles(ctx, in, a.out)
+	if err == nil && !started {
+		err = c.Container.Restart(ctx, temporal.ServiceName)
+	}
+	if err != nil {
+		return c.Juju.ActionFail(ctx, "cannot restart temporal-server: "+err.Error())
+	}
+	c.workloadStatus(ctx, in, &a, true)
+	status := a.st.result()
+	if err := c.Juju.StatusSet(ctx, status, false); err != nil {
+		return fmt.Errorf("cannot set unit status: %w", err)
+	}
+	if status.Name != juju.StatusActive {
+		return c.Juju.ActionFail(ctx, "temporal-server restarted but is not serving: "+status.Message)
+	}
+	return c.Juju.ActionSet(ctx, map[string]string{"result": "temporal-server restarted and serving"})
+}

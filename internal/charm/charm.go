@@ -1,0 +1,107 @@
+// Package charm is the temporal-k8s charm: one reconcile for every hook,
+// and small handlers for the restart action and for teardown.
+package charm
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
+)
+
+// Endpoint and container names from metadata.yaml.
+const (
+	Container          = "temporal"
+	PeerEndpoint       = "peer"
+	DBEndpoint         = "db"
+	VisibilityEndpoint = "visibility"
+	AdminEndpoint      = "admin"
+)
+
+// Clock is the passage of time, injected so tests need not wait.
+type Clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now implements Clock.
+func (RealClock) Now() time.Time { return time.Now() }
+
+// Sleep implements Clock.
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// Dialer checks that a TCP port answers. The charm container shares the
+// pod's network namespace, so 127.0.0.1 is the workload.
+type Dialer func(ctx context.Context, addr string) error
+
+// TCPDial is the real Dialer.
+func TCPDial(ctx context.Context, addr string) error {
+	d := net.Dialer{Timeout: time.Second}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
+
+// Deps are the charm's collaborators.
+type Deps struct {
+	Juju      *juju.Client
+	Container workload.Container
+	Clock     Clock
+	Dial      Dialer
+	// Cache is a file in the charm directory for facts that are cheap to
+	// lose: losing it only costs a few extra hook-tool calls.
+	Cache string
+	// StartTimeout bounds the wait for the server to answer after this
+	// hook started it.
+	StartTimeout time.Duration
+}
+
+// Charm handles one event.
+type Charm struct {
+	Deps
+	event juju.Event
+}
+
+// New returns a Charm for an event.
+func New(deps Deps, event juju.Event) *Charm {
+	if deps.StartTimeout == 0 {
+		deps.StartTimeout = 30 * time.Second
+	}
+	return &Charm{Deps: deps, event: event}
+}
+
+// Run handles the event.
+func (c *Charm) Run(ctx context.Context) error {
+	switch c.event.Kind {
+	case juju.Action:
+		return c.runAction(ctx)
+	case juju.Stop:
+		return c.stop(ctx)
+	case juju.Remove:
+		// The pod and its Pebble go away with the unit; stop has already
+		// drained the server.
+		return nil
+	default:
+		return c.reconcile(ctx)
+	}
+}
+
+func (c *Charm) logf(ctx context.Context, level, format string, a ...any) {
+	// Logging must never fail a hook.
+	_ = c.Juju.Log(ctx, level, fmt.Sprintf(format, a...))
+}

@@ -1,0 +1,199 @@
+package charm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
+	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
+)
+
+// database is what one postgresql_client relation gave us.
+type database struct {
+	relID     string
+	remoteApp string
+	conn      postgresql.Connection
+	// err is why conn is unusable; postgresql.ErrNotReady while the
+	// provider has not answered.
+	err error
+}
+
+// inputs is everything a hook reads, each fact read once.
+type inputs struct {
+	leader   bool
+	cfg      config.Config
+	problems []config.Problem
+
+	peerID  string
+	peerApp map[string]string
+
+	db, visibility database
+
+	adminID  string
+	adminApp map[string]string
+
+	bindAddress string
+
+	// pebbleErr is set when the workload's Pebble does not answer; the
+	// workload fields below are then empty.
+	pebbleErr error
+	bootID    string
+	version   string
+	plan      workload.Layer
+	service   *workload.ServiceInfo
+	check     *workload.CheckInfo
+}
+
+func (c *Charm) gather(ctx context.Context, ca *cache) (*inputs, error) {
+	in := &inputs{}
+	raw, err := c.Juju.ConfigGet(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read config: %w", err)
+	}
+	in.cfg, in.problems = config.Parse(raw)
+	if in.leader, err = c.Juju.IsLeader(ctx); err != nil {
+		return nil, fmt.Errorf("cannot read leadership: %w", err)
+	}
+	// Published hashes describe what this unit wrote as leader; after a
+	// spell as non-leader another unit may have written since.
+	if !in.leader || !ca.Leader || c.event.Kind == juju.LeaderElected {
+		ca.Published = map[string]string{}
+	}
+	ca.Leader = in.leader
+
+	if in.peerID, err = c.firstRelation(ctx, PeerEndpoint); err != nil {
+		return nil, err
+	}
+	if in.peerID != "" {
+		if in.peerApp, err = c.Juju.RelationGet(ctx, in.peerID, c.event.App, true); err != nil {
+			return nil, fmt.Errorf("cannot read peer data: %w", err)
+		}
+	}
+	if in.db, err = c.readDatabase(ctx, ca, DBEndpoint, in.cfg.DBName); err != nil {
+		return nil, err
+	}
+	if in.visibility, err = c.readDatabase(ctx, ca, VisibilityEndpoint, in.cfg.VisibilityDBName); err != nil {
+		return nil, err
+	}
+	if in.adminID, err = c.firstRelation(ctx, AdminEndpoint); err != nil {
+		return nil, err
+	}
+	if in.adminID != "" {
+		app, err := c.remoteApp(ctx, ca, in.adminID)
+		if err != nil {
+			return nil, err
+		}
+		if in.adminApp, err = c.Juju.RelationGet(ctx, in.adminID, app, true); err != nil {
+			return nil, fmt.Errorf("cannot read admin data: %w", err)
+		}
+	}
+	if ca.BindAddress == "" {
+		if ca.BindAddress, err = c.Juju.BindAddress(ctx, PeerEndpoint); err != nil {
+			return nil, fmt.Errorf("cannot read the peer bind address: %w", err)
+		}
+	}
+	in.bindAddress = ca.BindAddress
+	c.gatherWorkload(ctx, ca, in)
+	return in, nil
+}
+
+func (c *Charm) firstRelation(ctx context.Context, endpoint string) (string, error) {
+	ids, err := c.Juju.RelationIDs(ctx, endpoint)
+	if err != nil {
+		return "", fmt.Errorf("cannot list %s relations: %w", endpoint, err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	// Every endpoint the charm requires has limit 1.
+	return ids[0], nil
+}
+
+func (c *Charm) remoteApp(ctx context.Context, ca *cache, relID string) (string, error) {
+	if c.event.RelationID == relID && c.event.RemoteApp != "" {
+		ca.RemoteApps[relID] = c.event.RemoteApp
+	}
+	if app, ok := ca.RemoteApps[relID]; ok {
+		return app, nil
+	}
+	app, err := c.Juju.RelationApp(ctx, relID)
+	if err != nil {
+		return "", fmt.Errorf("cannot find the application of %s: %w", relID, err)
+	}
+	ca.RemoteApps[relID] = app
+	return app, nil
+}
+
+func (c *Charm) readDatabase(ctx context.Context, ca *cache, endpoint, name string) (database, error) {
+	relID, err := c.firstRelation(ctx, endpoint)
+	if err != nil || relID == "" {
+		return database{}, err
+	}
+	db := database{relID: relID}
+	if db.remoteApp, err = c.remoteApp(ctx, ca, relID); err != nil {
+		return db, err
+	}
+	db.conn, err = postgresql.Read(ctx, c.Juju, relID, db.remoteApp, name)
+	switch {
+	case err == nil:
+	case errors.Is(err, juju.ErrPermissionDenied), errors.Is(err, juju.ErrNotFound):
+		// A secret not granted yet, or replaced: the provider's next
+		// write will bring us back here.
+		db.err = fmt.Errorf("%w: %v", postgresql.ErrNotReady, err)
+	case errors.As(err, new(*juju.ToolError)):
+		return db, err
+	default:
+		db.err = err
+	}
+	return db, nil
+}
+
+// gatherWorkload reads Pebble. Its failures are not hook errors: the
+// container may simply not be up yet.
+func (c *Charm) gatherWorkload(ctx context.Context, ca *cache, in *inputs) {
+	var err error
+	defer func() { in.pebbleErr = err }()
+	if in.bootID, err = c.Container.BootID(ctx); err != nil {
+		return
+	}
+	if ca.BootID != in.bootID || ca.Version == "" {
+		var out string
+		if out, err = c.Container.Exec(ctx, temporal.Binary, "--version"); err != nil {
+			return
+		}
+		// "temporal-server version 1.31.2"
+		fields := strings.Fields(out)
+		if len(fields) == 0 {
+			err = fmt.Errorf("cannot parse %s --version output %q", temporal.Binary, out)
+			return
+		}
+		ca.BootID, ca.Version = in.bootID, fields[len(fields)-1]
+	}
+	in.version = ca.Version
+	if in.plan, err = c.Container.Plan(ctx); err != nil {
+		return
+	}
+	var services []workload.ServiceInfo
+	if services, err = c.Container.Services(ctx, temporal.ServiceName); err != nil {
+		return
+	}
+	for i := range services {
+		if services[i].Name == temporal.ServiceName {
+			in.service = &services[i]
+		}
+	}
+	var checks []workload.CheckInfo
+	if checks, err = c.Container.Checks(ctx, temporal.CheckName); err != nil {
+		return
+	}
+	for i := range checks {
+		if checks[i].Name == temporal.CheckName {
+			in.check = &checks[i]
+		}
+	}
+}
