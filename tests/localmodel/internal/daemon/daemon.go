@@ -1,0 +1,334 @@
+// Package daemon runs a local model and serves the localmodel CLI over a
+// unix socket in the model's state directory.
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/model"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/pod"
+)
+
+// Options configure the daemon.
+type Options struct {
+	Home                 string
+	Charms               string
+	Pebble               string
+	ModelName            string
+	Prefix               string
+	Subnet               string
+	UpdateStatusInterval time.Duration
+	PebblePollInterval   time.Duration
+}
+
+// SocketPath is the daemon's API socket.
+func SocketPath(home string) string { return filepath.Join(home, "localmodel.socket") }
+
+// PIDPath holds the daemon's process id.
+func PIDPath(home string) string { return filepath.Join(home, "daemon.pid") }
+
+// LogPath is the debug log.
+func LogPath(home string) string { return filepath.Join(home, "debug.log") }
+
+// OptionsPath records the options the daemon was started with, so that a
+// later destroy can clean up after a crash.
+func OptionsPath(home string) string { return filepath.Join(home, "options.json") }
+
+// Run runs the model until ctx ends or the CLI asks to destroy it, then
+// tears everything down.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Prefix == "" {
+		opts.Prefix = "lm"
+	}
+	if opts.ModelName == "" {
+		opts.ModelName = "localmodel"
+	}
+	if err := os.MkdirAll(opts.Home, 0o755); err != nil {
+		return fmt.Errorf("cannot create state directory: %w", err)
+	}
+	data, _ := json.Marshal(opts)
+	if err := os.WriteFile(OptionsPath(opts.Home), data, 0o644); err != nil {
+		return fmt.Errorf("cannot record options: %w", err)
+	}
+	if err := os.WriteFile(PIDPath(opts.Home), []byte(fmt.Sprint(os.Getpid())), 0o644); err != nil {
+		return fmt.Errorf("cannot record daemon pid: %w", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("cannot find own executable: %w", err)
+	}
+	mgr, err := pod.NewManager(ctx, pod.Config{
+		StateDir: opts.Home, Prefix: opts.Prefix, Subnet: opts.Subnet, Pebble: opts.Pebble, Self: self,
+	})
+	if err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(LogPath(opts.Home), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot open debug log: %w", err)
+	}
+	defer logf.Close()
+	m, err := model.New(model.Config{
+		Name: opts.ModelName, StateDir: opts.Home, Backend: mgr, Log: logf,
+		UpdateStatusInterval: opts.UpdateStatusInterval, PebblePollInterval: opts.PebblePollInterval,
+	})
+	if err != nil {
+		return err
+	}
+	os.Remove(SocketPath(opts.Home))
+	l, err := net.Listen("unix", SocketPath(opts.Home))
+	if err != nil {
+		return fmt.Errorf("cannot listen: %w", err)
+	}
+	destroy := make(chan struct{})
+	s := &server{m: m, opts: opts, destroy: destroy}
+	srv := &http.Server{Handler: s.routes()}
+	go srv.Serve(l)
+	fmt.Fprintf(logf, "model: %s INFO juju.model model %q (%s) is up, pods on %s\n", time.Now().Format("15:04:05"), opts.ModelName, m.UUID(), mgr.Bridge())
+	select {
+	case <-ctx.Done():
+	case <-destroy:
+	}
+	m.Close()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	srv.Shutdown(shutdownCtx)
+	cancel()
+	return Teardown(context.Background(), opts.Home, opts.Prefix)
+}
+
+// Teardown removes everything a model left under home: pods, network,
+// mounts and the state directory.
+func Teardown(ctx context.Context, home, prefix string) error {
+	if err := pod.Cleanup(ctx, home, prefix, nil); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(home); err != nil {
+		return fmt.Errorf("cannot remove state directory: %w", err)
+	}
+	return nil
+}
+
+type server struct {
+	m       *model.Model
+	opts    Options
+	destroy chan struct{}
+}
+
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(path string, fn func(r *http.Request) (any, error)) {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			res, err := fn(r)
+			w.Header().Set("Content-Type", "application/json")
+			if err != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+				return
+			}
+			json.NewEncoder(w).Encode(map[string]any{"result": res})
+		})
+	}
+	handle("/v1/status", func(r *http.Request) (any, error) { return s.m.Status(), nil })
+	handle("/v1/deploy", s.deploy)
+	handle("/v1/relate", func(r *http.Request) (any, error) {
+		var req struct{ A, B string }
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		return s.m.Relate(req.A, req.B)
+	})
+	handle("/v1/remove-relation", func(r *http.Request) (any, error) {
+		var req struct{ A, B string }
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		return nil, s.m.RemoveRelation(req.A, req.B)
+	})
+	handle("/v1/config", func(r *http.Request) (any, error) {
+		var req struct {
+			App   string
+			Set   map[string]string
+			Reset []string
+		}
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		if len(req.Set) > 0 || len(req.Reset) > 0 {
+			if err := s.m.SetConfig(req.App, req.Set, req.Reset); err != nil {
+				return nil, err
+			}
+		}
+		return s.m.Config(req.App)
+	})
+	handle("/v1/scale", func(r *http.Request) (any, error) {
+		var req struct {
+			App string
+			N   int
+		}
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		return nil, s.m.Scale(req.App, req.N)
+	})
+	handle("/v1/remove-application", func(r *http.Request) (any, error) {
+		var req struct{ App string }
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		return nil, s.m.RemoveApplication(req.App)
+	})
+	handle("/v1/refresh", func(r *http.Request) (any, error) {
+		var req struct{ App, Path string }
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		path := req.Path
+		if path != "" {
+			var err error
+			if path, err = s.resolveCharm(path); err != nil {
+				return nil, err
+			}
+		}
+		return nil, s.m.Refresh(req.App, path)
+	})
+	handle("/v1/resolved", func(r *http.Request) (any, error) {
+		var req struct {
+			Unit    string
+			NoRetry bool
+		}
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		return nil, s.m.Resolved(req.Unit, req.NoRetry)
+	})
+	handle("/v1/run", s.run)
+	handle("/v1/destroy", func(r *http.Request) (any, error) {
+		select {
+		case <-s.destroy:
+		default:
+			close(s.destroy)
+		}
+		return nil, nil
+	})
+	return mux
+}
+
+func decode(r *http.Request, v any) error {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		return fmt.Errorf("cannot decode request: %w", err)
+	}
+	return nil
+}
+
+// DeployRequest is the deploy call.
+type DeployRequest struct {
+	Charm     string
+	App       string
+	Config    map[string]string
+	Resources map[string]string
+	NumUnits  int
+}
+
+func (s *server) deploy(r *http.Request) (any, error) {
+	var req DeployRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	path, err := s.resolveCharm(req.Charm)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range req.Resources {
+		if v != "host" {
+			if st, err := os.Stat(v); err != nil || !st.IsDir() {
+				return nil, fmt.Errorf("resource %q: %q is neither a directory nor \"host\"", k, v)
+			}
+		}
+	}
+	return nil, s.m.Deploy(model.DeployArgs{
+		Charm: path, App: req.App, Config: req.Config, Resources: req.Resources,
+		NumUnits: req.NumUnits, DefaultResource: s.defaultResource,
+	})
+}
+
+// resolveCharm finds a charm: a path, or a bare name in the charm
+// repository as <name>.charm or <name>/.
+func (s *server) resolveCharm(name string) (string, error) {
+	if filepath.IsAbs(name) {
+		if _, err := os.Stat(name); err != nil {
+			return "", fmt.Errorf("cannot find charm: %w", err)
+		}
+		return name, nil
+	}
+	if s.opts.Charms != "" && !strings.Contains(name, "/") {
+		for _, p := range []string{filepath.Join(s.opts.Charms, name+".charm"), filepath.Join(s.opts.Charms, name)} {
+			if st, err := os.Stat(p); err == nil && (st.IsDir() || strings.HasSuffix(p, ".charm")) {
+				return p, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("charm %q not found (charm repository %q)", name, s.opts.Charms)
+}
+
+// defaultResource resolves a resource from <charms>/resources/<name>: an
+// image directory, or a file containing "host".
+func (s *server) defaultResource(name string) (string, error) {
+	if s.opts.Charms == "" {
+		return "", fmt.Errorf("resource %q not given and no charm repository", name)
+	}
+	p := filepath.Join(s.opts.Charms, "resources", name)
+	st, err := os.Stat(p)
+	if err != nil {
+		return "", fmt.Errorf("resource %q not given and not in %s", name, filepath.Dir(p))
+	}
+	if st.IsDir() {
+		return p, nil
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(string(data)) == "host" {
+		return "host", nil
+	}
+	return "", fmt.Errorf("resource %q: %s is neither a directory nor a file saying \"host\"", name, p)
+}
+
+// RunRequest is the run call.
+type RunRequest struct {
+	Unit   string
+	Action string
+	Params map[string]any
+	Wait   time.Duration
+}
+
+func (s *server) run(r *http.Request) (any, error) {
+	var req RunRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	wait, err := s.m.RunAction(req.Unit, req.Action, req.Params)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	if req.Wait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, req.Wait)
+		defer cancel()
+	}
+	res, err := wait(ctx)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return nil, err
+	}
+	return res, err
+}

@@ -1,0 +1,158 @@
+package model
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"time"
+
+	"github.com/canonical/pebble/client"
+
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/hooktools"
+)
+
+// watchPebble is the agent's Pebble poller and notice watcher: a new boot
+// id means pebble-ready, check changes mean check-failed/-recovered, and
+// custom notices mean custom-notice (Juju 3.6 uniter behaviour).
+func (u *unit) watchPebble(ctx context.Context) {
+	m := u.m
+	defer m.wg.Done()
+	m.mu.Lock()
+	containers := u.app.charm.ContainerNames()
+	pod := u.pod
+	m.mu.Unlock()
+	clients := map[string]*client.Client{}
+	for _, c := range containers {
+		cl, err := client.New(&client.Config{Socket: pod.PebbleSocket(c)})
+		if err != nil {
+			m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter.pebble", "cannot create Pebble client for %q: %v", c, err)
+			continue
+		}
+		clients[c] = cl
+		m.wg.Add(1)
+		go u.watchNotices(ctx, c, cl)
+	}
+	for {
+		for c, cl := range clients {
+			info, err := cl.SysInfo()
+			if err != nil || info.BootID == "" {
+				continue
+			}
+			m.mu.Lock()
+			if u.bootNow[c] != info.BootID {
+				u.bootNow[c] = info.BootID
+				u.wake()
+			}
+			m.mu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(m.cfg.PebblePollInterval):
+		}
+	}
+}
+
+func (u *unit) watchNotices(ctx context.Context, container string, cl *client.Client) {
+	m := u.m
+	defer m.wg.Done()
+	var after time.Time
+	fired := map[string]bool{}
+	for ctx.Err() == nil {
+		notices, err := cl.WaitNotices(ctx, 30*time.Second, &client.NoticesOptions{
+			Users: client.NoticesUsersAll,
+			Types: []client.NoticeType{client.CustomNotice, client.ChangeUpdateNotice},
+			After: after,
+		})
+		if err != nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(m.cfg.PebblePollInterval):
+			}
+			// A restarted Pebble starts its notices afresh.
+			after = time.Time{}
+			continue
+		}
+		for _, n := range notices {
+			if n.LastRepeated.After(after) {
+				after = n.LastRepeated
+			}
+			o := u.noticeOp(container, cl, n, fired)
+			if o == nil {
+				continue
+			}
+			m.mu.Lock()
+			u.workloadQ = append(u.workloadQ, o)
+			u.wake()
+			m.mu.Unlock()
+		}
+	}
+}
+
+func (u *unit) noticeOp(container string, cl *client.Client, n *client.Notice, fired map[string]bool) *op {
+	switch n.Type {
+	case client.CustomNotice:
+		o := u.hookOp(container+"-pebble-custom-notice", nil)
+		o.workload = container
+		o.notice = &noticeInfo{id: n.ID, typ: string(n.Type), key: n.Key}
+		return o
+	case client.ChangeUpdateNotice:
+		kind := n.LastData["kind"]
+		if kind != "perform-check" && kind != "recover-check" {
+			return nil
+		}
+		status := ""
+		if ch, err := cl.Change(n.Key); err == nil {
+			status = ch.Status
+		}
+		hook := ""
+		switch {
+		case kind == "perform-check" && (status == "Error" || status == ""):
+			hook = "-pebble-check-failed"
+		case kind == "recover-check" && (status == "Done" || status == ""):
+			hook = "-pebble-check-recovered"
+		default:
+			return nil
+		}
+		key := n.Key + hook
+		if fired[key] {
+			return nil
+		}
+		fired[key] = true
+		o := u.hookOp(container+hook, nil)
+		o.workload = container
+		o.checkName = n.LastData["check-name"]
+		return o
+	}
+	return nil
+}
+
+// serveTools answers the hook tools of one unit.
+func (m *Model) serveTools(l net.Listener, u *unit) {
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		go m.handleTool(conn, u)
+	}
+}
+
+func (m *Model) handleTool(conn net.Conn, u *unit) {
+	defer conn.Close()
+	var req hooktools.Request
+	if err := json.NewDecoder(conn).Decode(&req); err != nil {
+		return
+	}
+	m.mu.Lock()
+	hc := m.contexts[req.ContextID]
+	m.mu.Unlock()
+	var resp hooktools.Response
+	if hc == nil || hc.u != u {
+		resp = hooktools.Response{Code: 1, Stderr: []byte("ERROR bad request: unknown context \"" + req.ContextID + "\"\n")}
+	} else {
+		resp = hooktools.Run(hc, req)
+	}
+	json.NewEncoder(conn).Encode(resp)
+}

@@ -1,0 +1,475 @@
+package model
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/hooktools"
+)
+
+// runOp runs one hook or action: build its context, run the charm, then
+// commit the staged changes if it succeeded or put the unit in error.
+func (u *unit) runOp(ctx context.Context, o *op) {
+	m := u.m
+	if o.prepare != nil {
+		if err := o.prepare(ctx); err != nil {
+			m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter", "cannot prepare %s: %v", o, err)
+			m.mu.Lock()
+			u.fail(o)
+			m.mu.Unlock()
+			return
+		}
+		o.prepare = nil
+	}
+	m.mu.Lock()
+	hc := m.newHookContextLocked(u, o)
+	if o.before != nil {
+		o.before()
+	}
+	if o.hook == "install" && !u.statusByHook {
+		u.status = hooktools.Status{Status: "maintenance", Message: "installing charm software", Since: m.cfg.Clock.Now()}
+	}
+	if o.action != nil {
+		o.action.status = "running"
+		o.action.started = m.cfg.Clock.Now()
+	}
+	prevAgent, prevMsg := u.agentStatus, u.agentMessage
+	if !o.quiet {
+		u.agentStatus = "executing"
+		if o.action != nil {
+			u.agentMessage = fmt.Sprintf("running action %s", o.action.name)
+		} else {
+			u.agentMessage = fmt.Sprintf("running %s hook", o.hook)
+		}
+	}
+	m.contexts[hc.id] = hc
+	env := hc.envLocked()
+	pod := u.pod
+	m.persistLocked()
+	m.mu.Unlock()
+
+	code, stdout, stderr, err := u.dispatch(ctx, pod, o, env)
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.contexts, hc.id)
+	hc.done = true
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter", "cannot run %s: %v", o, err)
+	}
+	if o.action != nil {
+		u.finishAction(hc, code, err, stdout, stderr)
+		if u.failed != nil {
+			u.agentStatus, u.agentMessage = prevAgent, prevMsg
+		} else {
+			u.agentStatus, u.agentMessage = "idle", ""
+		}
+		m.wakeAll()
+		return
+	}
+	if err == nil && code == 0 {
+		if cerr := hc.commitLocked(); cerr != nil {
+			m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter", "cannot commit %q hook: %v", o.hook, cerr)
+			err = cerr
+		}
+	}
+	if err != nil || code != 0 {
+		if err == nil {
+			m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter.operation", "hook %q (via hook dispatching script: dispatch) failed: exit status %d", o.hook, code)
+		}
+		u.fail(o)
+		m.wakeAll()
+		return
+	}
+	if u.queued == o {
+		u.queued = nil
+	}
+	if u.failed == o {
+		u.clearError()
+	}
+	u.agentStatus, u.agentMessage = "idle", ""
+	if o.onSuccess != nil {
+		o.onSuccess()
+	}
+	m.wakeAll()
+}
+
+// fail puts the unit in error and schedules the retry: 5 s doubling up to
+// 5 min, as Juju's retry strategy does.
+func (u *unit) fail(o *op) {
+	m := u.m
+	backoff := m.cfg.RetryMin
+	for i := 0; i < u.retries && backoff < m.cfg.RetryMax; i++ {
+		backoff *= 2
+	}
+	if backoff > m.cfg.RetryMax {
+		backoff = m.cfg.RetryMax
+	}
+	u.retries++
+	u.failed = o
+	u.retryAt = m.cfg.Clock.Now().Add(backoff)
+	u.agentStatus = "error"
+	u.agentMessage = fmt.Sprintf("hook failed: %q", o.hook)
+}
+
+// dispatch runs the charm for o and returns its exit code and output.
+func (u *unit) dispatch(ctx context.Context, pod Pod, o *op, env []string) (int, string, string, error) {
+	m := u.m
+	inCharm, onHost := pod.DataDir()
+	tag := unitTag(u.name)
+	charmIn := filepath.Join(inCharm, "agents", tag, "charm")
+	charmHost := filepath.Join(onHost, "agents", tag, "charm")
+	name := o.hook
+	rel := "dispatch"
+	if o.action != nil {
+		name = o.action.name
+	}
+	if _, err := os.Stat(filepath.Join(charmHost, "dispatch")); err != nil {
+		rel = filepath.Join("hooks", o.hook)
+		if o.action != nil {
+			rel = filepath.Join("actions", o.action.name)
+		}
+		if _, err := os.Stat(filepath.Join(charmHost, rel)); err != nil {
+			m.logf(tag, "INFO", "juju.worker.uniter.operation", "skipped %q hook (missing)", name)
+			return 0, "", "", nil
+		}
+	}
+	logger := fmt.Sprintf("unit.%s.%s", u.name, name)
+	var outBuf, errBuf bytes.Buffer
+	stdout := &lineLogger{m: m, entity: tag, level: "DEBUG", logger: logger, buf: &outBuf}
+	stderr := &lineLogger{m: m, entity: tag, level: "WARNING", logger: logger, buf: &errBuf}
+	m.logf(tag, "DEBUG", "juju.worker.uniter.operation", "running %s", describe(o))
+	code, err := pod.RunCharm(ctx, CharmProcess{
+		Path: filepath.Join(charmIn, rel), Dir: charmIn, Env: env, Stdout: stdout, Stderr: stderr,
+	})
+	stdout.flush()
+	stderr.flush()
+	return code, outBuf.String(), errBuf.String(), err
+}
+
+func describe(o *op) string {
+	if o.action != nil {
+		return fmt.Sprintf("action %q", o.action.name)
+	}
+	s := fmt.Sprintf("%q hook", o.hook)
+	if o.remoteUnit != "" {
+		s += " for " + o.remoteUnit
+	}
+	return s
+}
+
+// lineLogger copies a hook's output to the debug log line by line and
+// keeps it for action results.
+type lineLogger struct {
+	m      *Model
+	entity string
+	level  string
+	logger string
+	buf    *bytes.Buffer
+	mu     sync.Mutex
+	part   []byte
+}
+
+func (l *lineLogger) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	l.part = append(l.part, p...)
+	for {
+		k := bytes.IndexByte(l.part, '\n')
+		if k < 0 {
+			break
+		}
+		l.m.logf(l.entity, l.level, l.logger, "%s", l.part[:k])
+		l.part = l.part[k+1:]
+	}
+	return len(p), nil
+}
+
+func (l *lineLogger) flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.part) > 0 {
+		l.m.logf(l.entity, l.level, l.logger, "%s", l.part)
+		l.part = nil
+	}
+}
+
+// envLocked builds the hook's environment from scratch, as Juju does.
+func (hc *hookContext) envLocked() []string {
+	u, o, m := hc.u, hc.op, hc.m
+	inCharm, _ := u.pod.DataDir()
+	tag := unitTag(u.name)
+	charmDir := filepath.Join(inCharm, "agents", tag, "charm")
+	env := map[string]string{
+		"CHARM_DIR":                 charmDir,
+		"JUJU_CHARM_DIR":            charmDir,
+		"JUJU_CONTEXT_ID":           hc.id,
+		"JUJU_AGENT_SOCKET_ADDRESS": filepath.Join(inCharm, "agents", tag, "agent.socket"),
+		"JUJU_AGENT_SOCKET_NETWORK": "unix",
+		"JUJU_UNIT_NAME":            u.name,
+		"JUJU_MODEL_UUID":           m.cfg.UUID,
+		"JUJU_MODEL_NAME":           m.cfg.Name,
+		"JUJU_API_ADDRESSES":        "127.0.0.1:17070",
+		"JUJU_SLA":                  "unsupported",
+		"JUJU_MACHINE_ID":           "",
+		"JUJU_PRINCIPAL_UNIT":       "",
+		"JUJU_AVAILABILITY_ZONE":    "",
+		"JUJU_VERSION":              m.cfg.JujuVersion,
+		"CLOUD_API_VERSION":         "",
+		"JUJU_CHARM_HTTP_PROXY":     "",
+		"JUJU_CHARM_HTTPS_PROXY":    "",
+		"JUJU_CHARM_FTP_PROXY":      "",
+		"JUJU_CHARM_NO_PROXY":       "",
+		"APT_LISTCHANGES_FRONTEND":  "none",
+		"DEBIAN_FRONTEND":           "noninteractive",
+		"LANG":                      "C.UTF-8",
+		"TERM":                      "tmux-256color",
+		"PATH":                      filepath.Join(inCharm, "tools", tag) + ":/usr/sbin:/usr/bin:/sbin:/bin",
+	}
+	if o.action != nil {
+		env["JUJU_HOOK_NAME"] = ""
+		env["JUJU_DISPATCH_PATH"] = "actions/" + o.action.name
+		env["JUJU_ACTION_NAME"] = o.action.name
+		env["JUJU_ACTION_UUID"] = strconv.Itoa(o.action.id)
+		env["JUJU_ACTION_TAG"] = "action-" + strconv.Itoa(o.action.id)
+	} else {
+		env["JUJU_HOOK_NAME"] = o.hook
+		env["JUJU_DISPATCH_PATH"] = "hooks/" + o.hook
+	}
+	if o.relID >= 0 {
+		if r := m.relations[o.relID]; r != nil {
+			ep, _ := r.endpointOf(u.app.name)
+			env["JUJU_RELATION"] = ep.name
+			env["JUJU_RELATION_ID"] = fmt.Sprintf("%s:%d", ep.name, r.id)
+		}
+		env["JUJU_REMOTE_APP"] = o.remoteApp
+		env["JUJU_REMOTE_UNIT"] = o.remoteUnit
+		if strings.HasSuffix(o.hook, "-relation-departed") {
+			env["JUJU_DEPARTING_UNIT"] = o.departing
+		}
+	}
+	if o.workload != "" {
+		env["JUJU_WORKLOAD_NAME"] = o.workload
+	}
+	if o.checkName != "" {
+		env["JUJU_PEBBLE_CHECK_NAME"] = o.checkName
+	}
+	if o.notice != nil {
+		env["JUJU_NOTICE_ID"] = o.notice.id
+		env["JUJU_NOTICE_TYPE"] = o.notice.typ
+		env["JUJU_NOTICE_KEY"] = o.notice.key
+	}
+	if o.secretID != "" {
+		env["JUJU_SECRET_ID"] = o.secretID
+		env["JUJU_SECRET_LABEL"] = o.secretLbl
+	}
+	if o.storage != "" {
+		env["JUJU_STORAGE_ID"] = o.storage + "/0"
+		env["JUJU_STORAGE_LOCATION"] = filepath.Join(inCharm, "storage", o.storage, "0")
+		env["JUJU_STORAGE_KIND"] = "filesystem"
+	}
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// actionRun is one queued or finished action.
+type actionRun struct {
+	id        int
+	unit      string
+	name      string
+	params    map[string]any
+	status    string
+	message   string
+	results   map[string]any
+	logs      []string
+	enqueued  time.Time
+	started   time.Time
+	completed time.Time
+	done      chan struct{}
+}
+
+// ActionResult is what `run` reports.
+type ActionResult struct {
+	ID        string         `json:"id"`
+	Unit      string         `json:"unit"`
+	Action    string         `json:"action"`
+	Status    string         `json:"status"`
+	Message   string         `json:"message,omitempty"`
+	Results   map[string]any `json:"results"`
+	Log       []string       `json:"log,omitempty"`
+	Enqueued  time.Time      `json:"enqueued"`
+	Started   time.Time      `json:"started"`
+	Completed time.Time      `json:"completed"`
+}
+
+func (a *actionRun) result() ActionResult {
+	res := map[string]any{}
+	for k, v := range a.results {
+		res[k] = v
+	}
+	return ActionResult{
+		ID: strconv.Itoa(a.id), Unit: a.unit, Action: a.name, Status: a.status,
+		Message: a.message, Results: res, Log: append([]string(nil), a.logs...),
+		Enqueued: a.enqueued, Started: a.started, Completed: a.completed,
+	}
+}
+
+func (u *unit) finishAction(hc *hookContext, code int, err error, stdout, stderr string) {
+	a := hc.op.action
+	res := map[string]any{}
+	for k, v := range hc.actionResults {
+		res[k] = v
+	}
+	res["return-code"] = code
+	if stdout != "" {
+		res["stdout"] = stdout
+	}
+	if stderr != "" {
+		res["stderr"] = stderr
+	}
+	a.status, a.message = "completed", ""
+	switch {
+	case err != nil:
+		a.status, a.message = "failed", err.Error()
+	case code != 0:
+		a.status, a.message = "failed", fmt.Sprintf("exit status %d", code)
+	default:
+		if cerr := hc.commitLocked(); cerr != nil {
+			a.status, a.message = "failed", "committing requested changes failed"
+		} else if hc.actionFailed {
+			a.status, a.message = "failed", hc.actionMessage
+		}
+	}
+	a.results = res
+	a.completed = u.m.cfg.Clock.Now()
+	for i, x := range u.actions {
+		if x == a {
+			u.actions = append(u.actions[:i], u.actions[i+1:]...)
+			break
+		}
+	}
+	close(a.done)
+}
+
+// RunAction queues an action on a unit and returns a function that waits
+// for its result.
+func (m *Model) RunAction(unitName, name string, params map[string]any) (func(ctx context.Context) (ActionResult, error), error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.unitLocked(unitName)
+	if u == nil || u.life == dead {
+		return nil, fmt.Errorf("unit %q not found", unitName)
+	}
+	spec, ok := u.app.charm.Actions[name]
+	if !ok {
+		return nil, fmt.Errorf("action %q not defined on unit %q", name, unitName)
+	}
+	typed := map[string]any{}
+	for k, v := range params {
+		p, ok := spec.Params[k]
+		if !ok {
+			return nil, fmt.Errorf("validation failed: (root) : additional property %q is not allowed, given %v", k, params)
+		}
+		if t, _ := p["type"].(string); t == "string" {
+			if _, isStr := v.(string); !isStr {
+				v = fmt.Sprint(v)
+			}
+		}
+		typed[k] = v
+	}
+	for k, p := range spec.Params {
+		if _, ok := typed[k]; !ok {
+			if d, ok := p["default"]; ok {
+				typed[k] = d
+			}
+		}
+	}
+	for _, k := range spec.Required {
+		if _, ok := typed[k]; !ok {
+			return nil, fmt.Errorf("validation failed: (root) : %q property is missing and required, given %v", k, params)
+		}
+	}
+	m.nextActionID++
+	a := &actionRun{
+		id: m.nextActionID, unit: unitName, name: name, params: typed, status: "pending",
+		enqueued: m.cfg.Clock.Now(), done: make(chan struct{}),
+	}
+	u.actions = append(u.actions, a)
+	u.wake()
+	wait := func(ctx context.Context) (ActionResult, error) {
+		select {
+		case <-a.done:
+		case <-ctx.Done():
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			return a.result(), fmt.Errorf("timed out waiting for action %d", a.id)
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return a.result(), nil
+	}
+	return wait, nil
+}
+
+type actionHandle struct {
+	hc *hookContext
+}
+
+func (h actionHandle) Params() map[string]any {
+	h.hc.m.mu.Lock()
+	defer h.hc.m.mu.Unlock()
+	return h.hc.op.action.params
+}
+
+func (h actionHandle) Set(results map[string]any) {
+	h.hc.m.mu.Lock()
+	defer h.hc.m.mu.Unlock()
+	mergeResults(h.hc.actionResults, results)
+}
+
+func mergeResults(dst, src map[string]any) {
+	for k, v := range src {
+		if sub, ok := v.(map[string]any); ok {
+			if cur, ok := dst[k].(map[string]any); ok {
+				mergeResults(cur, sub)
+				continue
+			}
+			cp := map[string]any{}
+			mergeResults(cp, sub)
+			dst[k] = cp
+			continue
+		}
+		dst[k] = v
+	}
+}
+
+func (h actionHandle) Fail(msg string) {
+	h.hc.m.mu.Lock()
+	defer h.hc.m.mu.Unlock()
+	h.hc.actionFailed = true
+	h.hc.actionMessage = msg
+}
+
+func (h actionHandle) Log(msg string) {
+	h.hc.m.mu.Lock()
+	a := h.hc.op.action
+	a.logs = append(a.logs, fmt.Sprintf("%s %s", h.hc.m.cfg.Clock.Now().Format(time.RFC3339), msg))
+	h.hc.m.mu.Unlock()
+	h.hc.m.logf(unitTag(h.hc.u.name), "INFO", "unit."+h.hc.u.name+".action-log", "%s", msg)
+}

@@ -1,0 +1,556 @@
+package model
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/hooktools"
+)
+
+type secret struct {
+	xid         string
+	ownerKind   string // "application" or "unit"
+	owner       string // app name or unit name
+	label       string
+	description string
+	expire      *time.Time
+	rotate      string
+	revisions   map[int]map[string]string
+	latest      int
+	grants      []grant
+	consumers   map[string]*consumer
+}
+
+type grant struct {
+	relID int
+	app   string
+	unit  string
+}
+
+type consumer struct {
+	label   string
+	current int
+}
+
+func (s *secret) uri(modelUUID string) string { return "secret://" + modelUUID + "/" + s.xid }
+
+func (s *secret) ownerApp() string { return appOf(s.owner) }
+
+func (s *secret) dropGrants(relID int) {
+	kept := s.grants[:0]
+	for _, g := range s.grants {
+		if g.relID != relID {
+			kept = append(kept, g)
+		}
+	}
+	s.grants = kept
+}
+
+var xidCounter atomic.Uint32
+
+// newXID returns a 20-character id in the xid alphabet, like Juju's.
+func newXID() string {
+	var b [12]byte
+	binary.BigEndian.PutUint32(b[0:4], uint32(time.Now().Unix()))
+	rand.Read(b[4:9])
+	c := xidCounter.Add(1)
+	b[9], b[10], b[11] = byte(c>>16), byte(c>>8), byte(c)
+	const alphabet = "0123456789abcdefghijklmnopqrstuv"
+	var out [20]byte
+	var acc uint64
+	bits := 0
+	j := 0
+	for _, x := range b {
+		acc = acc<<8 | uint64(x)
+		bits += 8
+		for bits >= 5 {
+			bits -= 5
+			out[j] = alphabet[(acc>>uint(bits))&31]
+			j++
+		}
+	}
+	if bits > 0 {
+		out[j] = alphabet[(acc<<uint(5-bits))&31]
+	}
+	return string(out[:])
+}
+
+// secretUpdate is a staged secret-set (or owner label change).
+type secretUpdate struct {
+	content     map[string]string
+	label       *string
+	description *string
+	expire      *time.Time
+	rotate      *string
+}
+
+type grantOp struct {
+	xid    string
+	grant  grant
+	revoke bool
+	// match for revokes: which fields were given
+	byRel, byApp, byUnit bool
+}
+
+type removeOp struct {
+	xid string
+	rev int
+}
+
+type secretTx struct {
+	created map[string]*secret
+	updates map[string]*secretUpdate
+	grants  []grantOp
+	removes []removeOp
+}
+
+func (t *secretTx) init() {
+	t.created = map[string]*secret{}
+	t.updates = map[string]*secretUpdate{}
+}
+
+func (hc *hookContext) lookupLocked(xid string) *secret {
+	if s := hc.sec.created[xid]; s != nil {
+		return s
+	}
+	return hc.m.secrets[xid]
+}
+
+func (hc *hookContext) canManage(s *secret) bool {
+	if s.ownerKind == "unit" {
+		return s.owner == hc.u.name
+	}
+	return s.owner == hc.u.app.name && hc.u.isLeader()
+}
+
+func (hc *hookContext) manageErr(s *secret) error {
+	if s.ownerKind == "application" && s.owner == hc.u.app.name {
+		return errors.New("this unit is not the leader")
+	}
+	return errPermission
+}
+
+// ownerView returns the owner's view of a secret: latest content and
+// metadata with this hook's staged updates applied.
+func (hc *hookContext) ownerView(s *secret) (map[string]string, string) {
+	content := s.revisions[s.latest]
+	label := s.label
+	if up := hc.sec.updates[s.xid]; up != nil {
+		if up.content != nil {
+			content = up.content
+		}
+		if up.label != nil {
+			label = *up.label
+		}
+	}
+	return content, label
+}
+
+func (hc *hookContext) granted(s *secret) bool {
+	for _, g := range s.grants {
+		if hc.m.relations[g.relID] == nil {
+			continue
+		}
+		if g.unit == hc.u.name || (g.unit == "" && g.app == hc.u.app.name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (hc *hookContext) SecretAdd(a hooktools.SecretArgs) (string, error) {
+	defer hc.lock()()
+	s := &secret{
+		xid: newXID(), ownerKind: a.Owner, revisions: map[int]map[string]string{1: maps.Clone(a.Content)},
+		latest: 1, consumers: map[string]*consumer{}, rotate: "never",
+	}
+	if a.Owner == "unit" {
+		s.owner = hc.u.name
+	} else {
+		s.owner = hc.u.app.name
+	}
+	if a.Label != nil {
+		s.label = *a.Label
+	}
+	if a.Description != nil {
+		s.description = *a.Description
+	}
+	if a.Rotate != nil {
+		s.rotate = *a.Rotate
+	}
+	s.expire = a.Expire
+	hc.sec.created[s.xid] = s
+	return s.uri(hc.m.cfg.UUID), nil
+}
+
+func (hc *hookContext) findByOwnerLabelLocked(label string) *secret {
+	for _, s := range hc.sec.created {
+		if s.label == label && hc.ownedByUsLocked(s) {
+			return s
+		}
+	}
+	for _, s := range hc.m.secrets {
+		if !hc.ownedByUsLocked(s) {
+			continue
+		}
+		if _, l := hc.ownerView(s); l == label {
+			return s
+		}
+	}
+	return nil
+}
+
+// ownedByUsLocked: owned by this unit or by its application.
+func (hc *hookContext) ownedByUsLocked(s *secret) bool {
+	if s.ownerKind == "unit" {
+		return s.owner == hc.u.name
+	}
+	return s.owner == hc.u.app.name
+}
+
+func (hc *hookContext) SecretGet(id, label string, peek, refresh bool) (map[string]string, error) {
+	defer hc.lock()()
+	var s *secret
+	if id != "" {
+		xid, _ := hooktools.SecretXID(id)
+		s = hc.lookupLocked(xid)
+		if s == nil {
+			return nil, fmt.Errorf("secret %q not found", "secret://"+hc.m.cfg.UUID+"/"+xid)
+		}
+	} else {
+		s = hc.findByOwnerLabelLocked(label)
+		if s == nil {
+			for _, x := range hc.m.secrets {
+				if c := x.consumers[hc.u.name]; c != nil && c.label == label {
+					s = x
+					break
+				}
+			}
+		}
+		if s == nil {
+			return nil, fmt.Errorf("consumer label %q not found", label)
+		}
+	}
+	if hc.canManage(s) {
+		if id != "" && label != "" {
+			hc.stageUpdate(s.xid).label = &label
+		}
+		content, _ := hc.ownerView(s)
+		return maps.Clone(content), nil
+	}
+	if hc.sec.created[s.xid] == nil && (s.ownerApp() == hc.u.app.name || hc.granted(s)) {
+		c := s.consumers[hc.u.name]
+		if c == nil {
+			c = &consumer{current: s.latest}
+			s.consumers[hc.u.name] = c
+		}
+		if id != "" && label != "" {
+			c.label = label
+		}
+		if refresh {
+			c.current = s.latest
+		}
+		if c.current == s.latest {
+			delete(hc.u.secretsPending, s.xid)
+		}
+		rev := c.current
+		if peek {
+			rev = s.latest
+		}
+		return maps.Clone(s.revisions[rev]), nil
+	}
+	return nil, errPermission
+}
+
+func (hc *hookContext) stageUpdate(xid string) *secretUpdate {
+	up := hc.sec.updates[xid]
+	if up == nil {
+		up = &secretUpdate{}
+		hc.sec.updates[xid] = up
+	}
+	return up
+}
+
+func (hc *hookContext) managed(id string) (*secret, error) {
+	xid, _ := hooktools.SecretXID(id)
+	s := hc.lookupLocked(xid)
+	if s == nil {
+		return nil, fmt.Errorf("secret %q not found", id)
+	}
+	if !hc.canManage(s) {
+		return nil, hc.manageErr(s)
+	}
+	return s, nil
+}
+
+func (hc *hookContext) SecretSet(id string, a hooktools.SecretArgs) error {
+	defer hc.lock()()
+	s, err := hc.managed(id)
+	if err != nil {
+		return err
+	}
+	if a.Owner != "" && a.Owner != s.ownerKind {
+		return fmt.Errorf("cannot change secret owner")
+	}
+	up := hc.stageUpdate(s.xid)
+	if a.Content != nil {
+		up.content = maps.Clone(a.Content)
+	}
+	if a.Label != nil {
+		up.label = a.Label
+	}
+	if a.Description != nil {
+		up.description = a.Description
+	}
+	if a.Expire != nil {
+		up.expire = a.Expire
+	}
+	if a.Rotate != nil {
+		up.rotate = a.Rotate
+	}
+	return nil
+}
+
+func (hc *hookContext) SecretGrant(id string, relID int, unit string) error {
+	defer hc.lock()()
+	s, err := hc.managed(id)
+	if err != nil {
+		return err
+	}
+	r, ok := hc.relationLocked(relID)
+	if !ok {
+		return fmt.Errorf("relation %d not found", relID)
+	}
+	remote := r.remoteApp(hc.u.app.name)
+	if unit != "" && appOf(unit) != remote {
+		return fmt.Errorf("cannot specify unit %q in relation to application %q", unit, remote)
+	}
+	hc.sec.grants = append(hc.sec.grants, grantOp{xid: s.xid, grant: grant{relID: relID, app: remote, unit: unit}})
+	return nil
+}
+
+func (hc *hookContext) SecretRevoke(id string, relID int, app, unit string) error {
+	defer hc.lock()()
+	s, err := hc.managed(id)
+	if err != nil {
+		return err
+	}
+	op := grantOp{xid: s.xid, revoke: true, grant: grant{relID: relID, app: app, unit: unit}}
+	op.byRel, op.byApp, op.byUnit = relID >= 0, app != "", unit != ""
+	if op.byRel {
+		r, ok := hc.relationLocked(relID)
+		if !ok {
+			return fmt.Errorf("relation %d not found", relID)
+		}
+		if !op.byApp && !op.byUnit {
+			op.grant.app = r.remoteApp(hc.u.app.name)
+		}
+	}
+	hc.sec.grants = append(hc.sec.grants, op)
+	return nil
+}
+
+func (hc *hookContext) SecretIDs() []string {
+	defer hc.lock()()
+	var ids []string
+	seen := map[string]bool{}
+	add := func(s *secret) {
+		if !seen[s.xid] && hc.canManage(s) {
+			seen[s.xid] = true
+			ids = append(ids, s.xid)
+		}
+	}
+	for _, s := range hc.sec.created {
+		add(s)
+	}
+	for _, s := range hc.m.secrets {
+		add(s)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (hc *hookContext) SecretInfo(id, label string) (map[string]hooktools.SecretInfo, error) {
+	defer hc.lock()()
+	var s *secret
+	if id != "" {
+		xid, _ := hooktools.SecretXID(id)
+		s = hc.lookupLocked(xid)
+	} else {
+		s = hc.findByOwnerLabelLocked(label)
+	}
+	if s == nil || !hc.canManage(s) {
+		if id == "" {
+			id = label
+		}
+		return nil, fmt.Errorf("secret %q not found", id)
+	}
+	_, lbl := hc.ownerView(s)
+	info := hooktools.SecretInfo{Revision: s.latest, Label: lbl, Owner: s.ownerKind, Description: s.description, Expiry: s.expire}
+	if s.rotate != "" && s.rotate != "never" {
+		info.Rotation = s.rotate
+	}
+	if up := hc.sec.updates[s.xid]; up != nil {
+		if up.description != nil {
+			info.Description = *up.description
+		}
+		if up.rotate != nil {
+			info.Rotation = *up.rotate
+		}
+		if up.expire != nil {
+			info.Expiry = up.expire
+		}
+	}
+	for _, g := range s.grants {
+		target := "application-" + g.app
+		if g.unit != "" {
+			target = unitTag(g.unit)
+		}
+		info.Access = append(info.Access, hooktools.SecretAccess{Target: target, Scope: fmt.Sprintf("relation-%d", g.relID), Role: "view"})
+	}
+	return map[string]hooktools.SecretInfo{s.xid: info}, nil
+}
+
+func (hc *hookContext) SecretRemove(id string, revision int) error {
+	defer hc.lock()()
+	s, err := hc.managed(id)
+	if err != nil {
+		return err
+	}
+	if revision != 0 && s.revisions[revision] == nil {
+		return fmt.Errorf("secret revision %d not found", revision)
+	}
+	hc.sec.removes = append(hc.sec.removes, removeOp{xid: s.xid, rev: revision})
+	return nil
+}
+
+// validateSecretsLocked checks what can only be checked at commit: owner
+// labels must be unique per owner.
+func (hc *hookContext) validateSecretsLocked() error {
+	labels := map[string]string{}
+	for _, s := range hc.m.secrets {
+		if s.label != "" {
+			labels[s.ownerKind+"/"+s.owner+"/"+s.label] = s.xid
+		}
+	}
+	check := func(s *secret, label string) error {
+		k := s.ownerKind + "/" + s.owner + "/" + label
+		if other, ok := labels[k]; ok && other != s.xid {
+			return fmt.Errorf("secret with label %q already exists", label)
+		}
+		labels[k] = s.xid
+		return nil
+	}
+	for _, s := range hc.sec.created {
+		if s.label != "" {
+			if err := check(s, s.label); err != nil {
+				return err
+			}
+		}
+	}
+	for xid, up := range hc.sec.updates {
+		if s := hc.lookupLocked(xid); s != nil && up.label != nil && *up.label != "" {
+			if err := check(s, *up.label); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (hc *hookContext) commitSecretsLocked() {
+	m := hc.m
+	for xid, s := range hc.sec.created {
+		m.secrets[xid] = s
+	}
+	for xid, up := range hc.sec.updates {
+		s := m.secrets[xid]
+		if s == nil {
+			continue
+		}
+		if up.label != nil {
+			s.label = *up.label
+		}
+		if up.description != nil {
+			s.description = *up.description
+		}
+		if up.expire != nil {
+			s.expire = up.expire
+		}
+		if up.rotate != nil {
+			s.rotate = *up.rotate
+		}
+		if up.content != nil && !maps.Equal(up.content, s.revisions[s.latest]) {
+			s.latest++
+			s.revisions[s.latest] = maps.Clone(up.content)
+			m.notifyConsumersLocked(s)
+		}
+	}
+	for _, g := range hc.sec.grants {
+		s := m.secrets[g.xid]
+		if s == nil {
+			continue
+		}
+		if !g.revoke {
+			if !containsGrant(s.grants, g.grant) {
+				s.grants = append(s.grants, g.grant)
+			}
+			continue
+		}
+		kept := s.grants[:0]
+		for _, x := range s.grants {
+			match := (!g.byRel || x.relID == g.grant.relID) &&
+				(!g.byApp || x.app == g.grant.app) &&
+				(!g.byUnit || x.unit == g.grant.unit)
+			if g.byRel && !g.byApp && !g.byUnit {
+				match = x.relID == g.grant.relID
+			}
+			if !match {
+				kept = append(kept, x)
+			}
+		}
+		s.grants = kept
+	}
+	for _, r := range hc.sec.removes {
+		s := m.secrets[r.xid]
+		if s == nil {
+			continue
+		}
+		if r.rev == 0 {
+			delete(m.secrets, r.xid)
+			continue
+		}
+		delete(s.revisions, r.rev)
+		if len(s.revisions) == 0 {
+			delete(m.secrets, r.xid)
+		}
+	}
+}
+
+func containsGrant(gs []grant, g grant) bool {
+	for _, x := range gs {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// notifyConsumersLocked queues secret-changed for every unit tracking an
+// older revision.
+func (m *Model) notifyConsumersLocked(s *secret) {
+	for name, c := range s.consumers {
+		if c.current >= s.latest {
+			continue
+		}
+		if u := m.unitLocked(name); u != nil && u.life == alive {
+			u.secretsPending[s.xid] = true
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package pod
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/model"
+)
+
+// Plain is a backend without isolation: pods are directories, charm
+// processes run directly on the host with host paths in their environment,
+// and no workload runs unless a Pebble binary is given. It needs no
+// privileges, for tests of hooks, tools and event order.
+type Plain struct {
+	dir    string
+	tool   string
+	pebble string
+
+	mu   sync.Mutex
+	next int
+}
+
+// NewPlain returns a plain backend keeping pods under dir. tool is the
+// hook-tool executable; pebble may be empty.
+func NewPlain(dir, tool, pebble string) *Plain {
+	return &Plain{dir: dir, tool: tool, pebble: pebble, next: 1}
+}
+
+// SetHosts writes the hosts file (which nothing reads in a plain pod).
+func (b *Plain) SetHosts(entries []model.HostEntry) error {
+	var s strings.Builder
+	for _, e := range entries {
+		fmt.Fprintf(&s, "%s\t%s\n", e.Address, strings.Join(e.Names, " "))
+	}
+	return os.WriteFile(filepath.Join(b.dir, "hosts"), []byte(s.String()), 0o644)
+}
+
+// CreatePod creates the pod's directories.
+func (b *Plain) CreatePod(ctx context.Context, spec model.PodSpec) (model.Pod, error) {
+	b.mu.Lock()
+	n := b.next
+	b.next++
+	b.mu.Unlock()
+	p := &plainPod{b: b, spec: spec, dir: filepath.Join(b.dir, spec.Name), addr: fmt.Sprintf("127.1.%d.%d", n/250, n%250+1), cmds: map[string]*exec.Cmd{}}
+	if err := os.MkdirAll(filepath.Join(p.dir, "juju"), 0o755); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+type plainPod struct {
+	b    *Plain
+	spec model.PodSpec
+	dir  string
+	addr string
+
+	mu   sync.Mutex
+	cmds map[string]*exec.Cmd
+}
+
+func (p *plainPod) Address() string { return p.addr }
+
+func (p *plainPod) DataDir() (string, string) {
+	d := filepath.Join(p.dir, "juju")
+	return d, d
+}
+
+func (p *plainPod) ToolPath() string { return p.b.tool }
+
+func (p *plainPod) PebbleSocket(container string) string {
+	return filepath.Join(p.dir, "containers", container, "pebble.socket")
+}
+
+func (p *plainPod) StartWorkloads(ctx context.Context) error {
+	if p.b.pebble == "" {
+		return nil
+	}
+	for _, c := range p.spec.Containers {
+		dir := filepath.Join(p.dir, "containers", c.Name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		cmd := exec.Command(p.b.pebble, "run", "--create-dirs", "--hold", "--verbose")
+		cmd.Env = []string{"PEBBLE=" + filepath.Join(dir, "pebble"), "PEBBLE_SOCKET=" + filepath.Join(dir, "pebble.socket"), "JUJU_CONTAINER_NAME=" + c.Name, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("cannot start pebble: %w", err)
+		}
+		p.mu.Lock()
+		p.cmds[c.Name] = cmd
+		p.mu.Unlock()
+	}
+	return nil
+}
+
+func (p *plainPod) StopWorkloads(ctx context.Context) error {
+	p.mu.Lock()
+	cmds := p.cmds
+	p.cmds = map[string]*exec.Cmd{}
+	p.mu.Unlock()
+	for _, cmd := range cmds {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+	}
+	return nil
+}
+
+func (p *plainPod) ResetWorkloads(ctx context.Context) error {
+	if err := p.StopWorkloads(ctx); err != nil {
+		return err
+	}
+	return os.RemoveAll(filepath.Join(p.dir, "containers"))
+}
+
+func (p *plainPod) RunCharm(ctx context.Context, proc model.CharmProcess) (int, error) {
+	cmd := &exec.Cmd{
+		Path: proc.Path, Args: []string{proc.Path}, Dir: proc.Dir, Env: proc.Env,
+		Stdout: proc.Stdout, Stderr: proc.Stderr,
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	return runCmd(ctx, cmd)
+}
+
+func (p *plainPod) Delete(ctx context.Context) error {
+	p.StopWorkloads(ctx)
+	return os.RemoveAll(p.dir)
+}
