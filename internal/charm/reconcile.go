@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -207,27 +208,20 @@ func (c *Charm) ensureAppData(ctx context.Context, ca *cache, relID string, data
 }
 
 func (c *Charm) applyPorts(ctx context.Context, in *inputs) error {
-	want := map[juju.Port]bool{}
-	if in.cfg.Has("frontend") {
-		fe := temporal.Ports["frontend"]
-		want[juju.Port{Number: fe.GRPC, Protocol: "tcp"}] = true
-		want[juju.Port{Number: fe.HTTP, Protocol: "tcp"}] = true
-	}
+	want := temporal.OpenPorts(in.cfg)
 	opened, err := c.Juju.OpenedPorts(ctx)
 	if err != nil {
 		return fmt.Errorf("cannot list opened ports: %w", err)
 	}
-	have := map[juju.Port]bool{}
 	for _, p := range opened {
-		have[p] = true
-		if !want[p] {
+		if !slices.Contains(want, p) {
 			if err := c.Juju.ClosePort(ctx, p); err != nil {
 				return fmt.Errorf("cannot close port %s: %w", p, err)
 			}
 		}
 	}
-	for p := range want {
-		if !have[p] {
+	for _, p := range want {
+		if !slices.Contains(opened, p) {
 			if err := c.Juju.OpenPort(ctx, p); err != nil {
 				return fmt.Errorf("cannot open port %s: %w", p, err)
 			}

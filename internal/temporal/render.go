@@ -124,11 +124,18 @@ func Render(in Inputs) (Output, error) {
 		Layer:         layer,
 		Hash:          hash,
 	}
-	if in.Config.Has("frontend") {
-		fe := Ports["frontend"]
-		out.Ports = []juju.Port{{Number: fe.GRPC, Protocol: "tcp"}, {Number: fe.HTTP, Protocol: "tcp"}}
-	}
+	out.Ports = OpenPorts(in.Config)
 	return out, nil
+}
+
+// OpenPorts are the ports clients outside the pod use: the frontend's gRPC
+// and HTTP APIs. Membership and internal ports stay pod-to-pod.
+func OpenPorts(c config.Config) []juju.Port {
+	if !c.Has("frontend") {
+		return nil
+	}
+	fe := Ports["frontend"]
+	return []juju.Port{{Number: fe.GRPC, Protocol: "tcp"}, {Number: fe.HTTP, Protocol: "tcp"}}
 }
 
 // Layer is the Pebble layer for the selected services. It replaces the

@@ -84,7 +84,7 @@ type Model struct {
 
 // New returns a Model over a deep copy of s.
 func New(s State) *Model {
-	m := &Model{state: clone(s), errs: map[string]*juju.ToolError{}}
+	m := &Model{state: clone(s), errs: map[string]*juju.ToolError{}, results: map[string]string{}}
 	m.reset()
 	return m
 }
@@ -106,8 +106,6 @@ func clone(s State) State {
 func (m *Model) reset() {
 	m.pendingPorts = append([]string(nil), m.state.OpenedPorts...)
 	m.pendingRel = map[string]map[string]string{}
-	m.results = map[string]string{}
-	m.failMessage = nil
 }
 
 // FailTool makes every later call of tool fail with err.

@@ -1,0 +1,681 @@
+package charm_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/charm"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
+	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload/workloadtest"
+)
+
+const app = "temporal-k8s"
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return nil
+}
+
+// fixture is one unit: its hook tools, its workload container and its
+// charm directory.
+type fixture struct {
+	model *jujutest.Model
+	box   *workloadtest.Container
+	clock *fakeClock
+	cache string
+	// dialFailures is how many probes fail before the port answers.
+	mu           sync.Mutex
+	dialFailures int
+}
+
+func newFixture(t testing.TB, s jujutest.State) *fixture {
+	box := workloadtest.New("boot-1")
+	box.SetExec(temporal.Binary+" --version", "temporal-server version 1.31.2\n")
+	if s.Unit == "" {
+		s.Unit = app + "/0"
+	}
+	if s.BindAddress == nil {
+		s.BindAddress = map[string]string{"peer": "10.1.0.7"}
+	}
+	return &fixture{
+		model: jujutest.New(s),
+		box:   box,
+		clock: &fakeClock{now: time.Unix(1_700_000_000, 0)},
+		cache: filepath.Join(t.TempDir(), "cache.json"),
+	}
+}
+
+func (f *fixture) dial(context.Context, string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dialFailures != 0 {
+		f.dialFailures--
+		return errors.New("connection refused")
+	}
+	return nil
+}
+
+// run handles one event the way the unit agent does: a hook that fails
+// commits nothing.
+func (f *fixture) run(t testing.TB, ev juju.Event) error {
+	ev.Unit = f.model.State().Unit
+	ev.App, _, _ = strings.Cut(ev.Unit, "/")
+	if ev.Name == "" {
+		ev.Name = string(ev.Kind)
+	}
+	c := charm.New(charm.Deps{
+		Juju:      juju.NewClient(f.model),
+		Container: f.box,
+		Clock:     f.clock,
+		Dial:      f.dial,
+		Cache:     f.cache,
+	}, ev)
+	err := c.Run(context.Background())
+	if err != nil {
+		f.model.Rollback()
+	} else {
+		f.model.Commit()
+	}
+	return err
+}
+
+func (f *fixture) mustRun(t testing.TB, ev juju.Event) {
+	t.Helper()
+	require.NoError(t, f.run(t, ev))
+}
+
+func (f *fixture) status() juju.Status {
+	return f.model.State().UnitStatus
+}
+
+func (f *fixture) configFile(t testing.TB) string {
+	file, ok := f.box.File(temporal.ConfigPath)
+	require.True(t, ok, "server config not pushed")
+	return string(file.Content)
+}
+
+func peerRelation() *jujutest.Relation {
+	return &jujutest.Relation{ID: "peer:0", RemoteApp: app, RemoteAppData: map[string]string{}}
+}
+
+func dbRelation(endpoint string, id int, password string) (*jujutest.Relation, []*jujutest.Secret) {
+	uri := fmt.Sprintf("secret://model/%s-user", endpoint)
+	tlsURI := fmt.Sprintf("secret://model/%s-tls", endpoint)
+	rel := &jujutest.Relation{
+		ID: fmt.Sprintf("%s:%d", endpoint, id), RemoteApp: "postgresql-k8s",
+		RemoteUnits: []string{"postgresql-k8s/0"},
+		RemoteAppData: map[string]string{
+			"endpoints": "10.1.0.2:5432", "secret-user": uri, "secret-tls": tlsURI, "database": "x", "version": "15.18",
+		},
+	}
+	return rel, []*jujutest.Secret{
+		{URI: uri, Granted: true, Revisions: []map[string]string{
+			{"username": fmt.Sprintf("relation_id_%d", id), "password": password},
+		}},
+		{URI: tlsURI, Granted: true, Revisions: []map[string]string{{"tls": "False"}}},
+	}
+}
+
+func adminRelation(data map[string]string) *jujutest.Relation {
+	return &jujutest.Relation{
+		ID: "admin:5", RemoteApp: "temporal-admin-k8s", RemoteUnits: []string{"temporal-admin-k8s/0"},
+		RemoteAppData: data,
+	}
+}
+
+var schemaReady = map[string]string{"schema_status": "ready", "migrated_workload_version": "1.31.2"}
+
+// ready is a unit with every relation in place and the schema ready.
+func ready(leader bool, config map[string]any) jujutest.State {
+	db, dbSecret := dbRelation("db", 3, "db-pass")
+	vis, visSecret := dbRelation("visibility", 4, "vis-pass")
+	if config == nil {
+		config = map[string]any{}
+	}
+	return jujutest.State{
+		Leader:    leader,
+		Config:    config,
+		Relations: []*jujutest.Relation{peerRelation(), db, vis, adminRelation(schemaReady)},
+		Secrets:   append(dbSecret, visSecret...),
+	}
+}
+
+var active = juju.Status{Name: juju.StatusActive}
+
+func TestFullyRelatedUnitGoesActiveInOneHook(t *testing.T) {
+	t.Parallel()
+	for _, leader := range []bool{true, false} {
+		t.Run(fmt.Sprintf("leader=%v", leader), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, ready(leader, map[string]any{"services": "frontend"}))
+			f.mustRun(t, juju.Event{Kind: juju.PebbleReady, Name: "temporal-pebble-ready", Workload: "temporal"})
+
+			require.Equal(t, active, f.status())
+			require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+			cfg := f.configFile(t)
+			require.Contains(t, cfg, "broadcastAddress: 10.1.0.7")
+			require.Contains(t, cfg, "password: db-pass")
+			require.Contains(t, cfg, "pluginName: postgres12")
+			require.Equal(t, "1.31.2", f.model.State().Version)
+			require.Equal(t, []string{"7233/tcp", "7243/tcp"}, f.model.State().OpenedPorts)
+			if leader {
+				require.Equal(t, active, f.model.State().AppStatus)
+			} else {
+				require.Empty(t, f.model.State().AppStatus.Name)
+			}
+		})
+	}
+}
+
+func TestRelationsArriveInAnyOrder(t *testing.T) {
+	t.Parallel()
+	orders := [][]string{
+		{"db", "visibility", "admin"}, {"db", "admin", "visibility"},
+		{"visibility", "db", "admin"}, {"visibility", "admin", "db"},
+		{"admin", "db", "visibility"}, {"admin", "visibility", "db"},
+	}
+	for _, order := range orders {
+		t.Run(strings.Join(order, "-"), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, jujutest.State{Leader: true, Config: map[string]any{"services": "history"}})
+			for _, kind := range []juju.Kind{juju.Install, juju.LeaderElected, juju.ConfigChanged, juju.Start} {
+				f.mustRun(t, juju.Event{Kind: kind})
+			}
+			f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, peerRelation()) })
+			f.mustRun(t, juju.Event{Kind: juju.PebbleReady, Name: "temporal-pebble-ready"})
+			require.Equal(t, juju.StatusBlocked, f.status().Name)
+			require.Contains(t, f.status().Message, "missing")
+
+			for i, ep := range order {
+				f.model.Update(func(s *jujutest.State) {
+					switch ep {
+					case "admin":
+						s.Relations = append(s.Relations, adminRelation(schemaReady))
+					default:
+						rel, sec := dbRelation(ep, 10+i, ep+"-pass")
+						s.Relations = append(s.Relations, rel)
+						s.Secrets = append(s.Secrets, sec...)
+					}
+				})
+				f.mustRun(t, juju.Event{Kind: juju.RelationCreated, Name: ep + "-relation-created", Relation: ep})
+				f.mustRun(t, juju.Event{Kind: juju.RelationChanged, Name: ep + "-relation-changed", Relation: ep})
+				if i < len(order)-1 {
+					require.NotEqual(t, juju.StatusActive, f.status().Name, "active before %s", order[i+1])
+					require.Zero(t, f.box.Starts(temporal.ServiceName), "no service may start before every relation is ready")
+				}
+			}
+			require.Equal(t, active, f.status())
+			require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+		})
+	}
+}
+
+func TestLeaderPublishesRequestsAndConnections(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ready(true, map[string]any{"services": "worker", "db-extra-user-roles": "charmed_admin"}))
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	st := f.model.State()
+	byID := map[string]*jujutest.Relation{}
+	for _, r := range st.Relations {
+		byID[r.ID] = r
+	}
+	require.Equal(t, map[string]string{
+		"database": "temporal-k8s_db", "extra-user-roles": "charmed_admin",
+		"requested-secrets": `["username","password","tls","tls-ca","uris"]`,
+	}, byID["db:3"].LocalAppData)
+	require.Equal(t, "temporal-k8s_visibility", byID["visibility:4"].LocalAppData["database"])
+
+	var conns map[string]map[string]any
+	require.NoError(t, json.Unmarshal([]byte(byID["admin:5"].LocalAppData["database_connections"]), &conns))
+	require.Equal(t, map[string]any{
+		"dbname": "temporal-k8s_db", "host": "10.1.0.2", "port": "5432",
+		"user": "relation_id_3", "password": "db-pass", "tls": false,
+	}, conns["db"])
+	require.Equal(t, "relation_id_4", conns["visibility"]["user"])
+	// The peer databag holds the shard lock and nothing secret.
+	require.Equal(t, map[string]string{"num_history_shards": "512"}, byID["peer:0"].LocalAppData)
+}
+
+func TestNonLeaderWritesNoAppData(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ready(false, nil))
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	for _, r := range f.model.State().Relations {
+		require.Empty(t, r.LocalAppData, r.ID)
+	}
+	for _, c := range f.model.Calls() {
+		require.NotEqual(t, "relation-set", c.Name)
+	}
+	require.Equal(t, active, f.status())
+}
+
+func TestSecretRotationRestartsWithNewPassword(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ready(false, nil))
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+
+	f.model.Update(func(s *jujutest.State) {
+		s.Secrets[0].Revisions = append(s.Secrets[0].Revisions, map[string]string{"username": "relation_id_3", "password": "rotated"})
+	})
+	f.mustRun(t, juju.Event{Kind: juju.SecretChanged, SecretID: "secret://model/db-user"})
+	require.Contains(t, f.configFile(t), "password: rotated")
+	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
+	require.Equal(t, active, f.status())
+	for _, c := range f.model.Calls() {
+		require.NotContains(t, strings.Join(c.Args, " "), "rotated", "password in argv of %s", c.Name)
+	}
+	plan, err := f.box.Plan(context.Background())
+	require.NoError(t, err)
+	require.NotContains(t, fmt.Sprint(plan), "rotated")
+}
+
+func TestAdminSchemaGate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		admin      map[string]string
+		wantStatus juju.Status
+		wantStarts int
+	}{
+		{"admin 1.23 protocol", map[string]string{"schema_status": "ready"}, active, 1},
+		{"admin 1.24 schema_version", map[string]string{"schema_status": "ready", "schema_version": "1.31.2"}, active, 1},
+		{"admin 1.27+ protocol", schemaReady, active, 1},
+		{"nothing published", map[string]string{}, juju.Status{Name: juju.StatusWaiting,
+			Message: "waiting for the schema on the admin relation: schema is not published yet"}, 0},
+		{"migrating", map[string]string{"schema_status": "migrating"}, juju.Status{Name: juju.StatusWaiting,
+			Message: "waiting for the schema on the admin relation: schema is migrating"}, 0},
+		{"admin behind", map[string]string{"schema_status": "ready", "migrated_workload_version": "1.30.6"}, juju.Status{Name: juju.StatusWaiting,
+			Message: "waiting for the schema on the admin relation: schema migrated for 1.30.6, server is 1.31.2"}, 0},
+	}
+	for _, tt := range tests {
+		for _, services := range []string{"frontend", "history", "matching", "worker"} {
+			t.Run(tt.name+"/"+services, func(t *testing.T) {
+				t.Parallel()
+				s := ready(true, map[string]any{"services": services})
+				s.Relations[3].RemoteAppData = tt.admin
+				f := newFixture(t, s)
+				f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+				require.Equal(t, tt.wantStatus, f.status())
+				require.Equal(t, tt.wantStarts, f.box.Starts(temporal.ServiceName))
+			})
+		}
+	}
+}
+
+func TestRunningServerStopsWhenSchemaNoLongerFits(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ready(true, nil))
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, active, f.status())
+
+	// A refresh to a newer server before admin migrated the schema.
+	f.box.Reboot("boot-2")
+	f.box.SetExec(temporal.Binary+" --version", "temporal-server version 1.32.0\n")
+	f.mustRun(t, juju.Event{Kind: juju.UpgradeCharm})
+	require.Equal(t, juju.StatusWaiting, f.status().Name)
+	require.Contains(t, f.status().Message, "schema migrated for 1.31.2, server is 1.32.0")
+	services, err := f.box.Services(context.Background())
+	require.NoError(t, err)
+	require.Empty(t, services, "a new pod must not start the server")
+	require.Equal(t, "1.32.0", f.model.State().Version)
+
+	f.model.Update(func(s *jujutest.State) {
+		s.Relations[3].RemoteAppData = map[string]string{"schema_status": "ready", "migrated_workload_version": "1.32.0"}
+	})
+	f.mustRun(t, juju.Event{Kind: juju.RelationChanged, Name: "admin-relation-changed", Relation: "admin", RelationID: "admin:5", RemoteApp: "temporal-admin-k8s"})
+	require.Equal(t, active, f.status())
+
+	// Admin starts migrating again: the running server stops.
+	f.model.Update(func(s *jujutest.State) {
+		s.Relations[3].RemoteAppData = map[string]string{"schema_status": "migrating"}
+	})
+	f.mustRun(t, juju.Event{Kind: juju.RelationChanged, Name: "admin-relation-changed", Relation: "admin"})
+	services, err = f.box.Services(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "inactive", services[0].Current)
+}
+
+func TestShardLock(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ready(true, map[string]any{"num-history-shards": 512}))
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, "512", f.model.State().Relations[0].LocalAppData["num_history_shards"])
+	f.box.Writes()
+
+	f.model.Update(func(s *jujutest.State) { s.Config["num-history-shards"] = 1024 })
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, juju.Status{Name: juju.StatusBlocked,
+		Message: "num-history-shards is locked at 512 and cannot change to 1024: set it back to 512"}, f.status())
+	require.Zero(t, f.box.Writes().Total(), "a running server keeps its configuration")
+	require.Contains(t, f.configFile(t), "numHistoryShards: 512")
+
+	f.model.Update(func(s *jujutest.State) { s.Config["num-history-shards"] = 512 })
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, active, f.status())
+	require.Zero(t, f.box.Writes().Total())
+}
+
+func TestShardLockFromThePythonCharmBlocksOtherValues(t *testing.T) {
+	t.Parallel()
+	s := ready(false, nil)
+	s.Relations[0].LocalAppData = map[string]string{"num_history_shards": "4"}
+	f := newFixture(t, s)
+	f.mustRun(t, juju.Event{Kind: juju.UpgradeCharm})
+	require.Equal(t, juju.StatusBlocked, f.status().Name)
+	require.Contains(t, f.status().Message, "locked at 4 and cannot change to 512")
+	require.Zero(t, f.box.Starts(temporal.ServiceName))
+}
+
+func TestInvalidOptionsBlockAndKeepTheRunningServer(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		option string
+		value  any
+	}{
+		{"services", "frontend,gateway"},
+		{"num-history-shards", 100},
+		{"num-history-shards", -2},
+		{"log-level", "chatty"},
+		{"persistence-max-conns", 0},
+		{"persistence-max-idle-conns", -1},
+		{"persistence-max-conn-time", "forever"},
+		{"visibility-max-conns", 0},
+		{"visibility-max-idle-conns", 0},
+		{"visibility-max-conn-time", "2d"},
+		{"global-rps-limit", -5},
+		{"namespace-rps-limit", "orders=5"},
+		{"long-poll-interval", "0s"},
+		{"db-name", "1st"},
+		{"visibility-db-name", ""},
+		{"db-extra-user-roles", "admin,;drop"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s=%v", tt.option, tt.value), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, ready(true, map[string]any{}))
+			f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+			require.Equal(t, active, f.status())
+			before := f.configFile(t)
+			f.box.Writes()
+			f.model.Calls()
+
+			f.model.Update(func(s *jujutest.State) { s.Config[tt.option] = tt.value })
+			f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+			st := f.status()
+			require.Equal(t, juju.StatusBlocked, st.Name)
+			require.Contains(t, st.Message, fmt.Sprintf("invalid %s %q", tt.option, fmt.Sprint(tt.value)))
+			require.Zero(t, f.box.Writes().Total())
+			require.Equal(t, before, f.configFile(t))
+			require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+			for _, c := range f.model.Calls() {
+				require.NotContains(t, []string{"open-port", "close-port"}, c.Name)
+			}
+		})
+	}
+}
+
+func TestNoOpHooksWriteNothing(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []juju.Kind{juju.ConfigChanged, juju.UpdateStatus, juju.PebbleReady, juju.LeaderSettingsChanged} {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, ready(true, nil))
+			f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+			f.box.Writes()
+			f.model.Calls()
+
+			f.mustRun(t, juju.Event{Kind: kind})
+			require.Zero(t, f.box.Writes().Total())
+			for _, c := range f.model.Calls() {
+				require.NotContains(t, []string{"relation-set", "open-port", "close-port", "application-version-set"}, c.Name)
+			}
+			require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+			require.Equal(t, active, f.status())
+		})
+	}
+}
+
+// TestHookToolCallCounts pins how many hook tools a steady-state hook
+// runs: the Python charm makes about 30-35 on a leader config-changed.
+func TestHookToolCallCounts(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		leader bool
+		kind   juju.Kind
+		want   int
+	}{
+		{true, juju.ConfigChanged, 17},
+		{true, juju.UpdateStatus, 17},
+		{false, juju.ConfigChanged, 16},
+		{false, juju.UpdateStatus, 16},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("leader=%v/%s", tt.leader, tt.kind), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, ready(tt.leader, nil))
+			f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+			f.model.Calls()
+			f.mustRun(t, juju.Event{Kind: tt.kind})
+			calls := f.model.Calls()
+			names := make([]string, len(calls))
+			for i, c := range calls {
+				names[i] = c.Name
+			}
+			require.Len(t, calls, tt.want, "calls: %v", names)
+		})
+	}
+}
+
+func TestDynamicOnlyChangesDoNotRestart(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ready(true, nil))
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	f.box.Writes()
+
+	f.model.Update(func(s *jujutest.State) {
+		s.Config["global-rps-limit"] = 50
+		s.Config["namespace-rps-limit"] = "orders:10"
+		s.Config["long-poll-interval"] = "20s"
+	})
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, workloadtest.Writes{Push: 1}, f.box.Writes())
+	require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+	dyn, ok := f.box.File(temporal.DynamicConfigPath)
+	require.True(t, ok)
+	require.Contains(t, string(dyn.Content), "namespace: orders")
+	require.Contains(t, string(dyn.Content), "value: 20s")
+
+	// A static option does restart.
+	f.model.Update(func(s *jujutest.State) { s.Config["log-level"] = "debug" })
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
+}
+
+func TestPortsFollowServices(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ready(false, map[string]any{"services": "frontend"}))
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, []string{"7233/tcp", "7243/tcp"}, f.model.State().OpenedPorts)
+
+	f.model.Update(func(s *jujutest.State) { s.Config["services"] = "history" })
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Empty(t, f.model.State().OpenedPorts)
+}
+
+func TestWorkloadProblemsAreStatusesNotErrors(t *testing.T) {
+	t.Parallel()
+	t.Run("pebble not answering", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, ready(true, nil))
+		f.box.SetDown(true)
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "waiting for Pebble in the temporal container"}, f.status())
+	})
+	t.Run("replan fails", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, ready(true, nil))
+		f.box.FailNext("Replan", errors.New("cannot start service: exited quickly"))
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		require.Equal(t, juju.StatusWaiting, f.status().Name)
+		require.Contains(t, f.status().Message, "exited quickly")
+		// The next hook tries again.
+		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+		require.Equal(t, active, f.status())
+	})
+	t.Run("port answers after a while", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, ready(true, nil))
+		f.dialFailures = 6
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		require.Equal(t, active, f.status())
+	})
+	t.Run("port never answers within the bound", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, ready(true, nil))
+		f.dialFailures = 1000
+		start := f.clock.Now()
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "temporal-server does not answer on 127.0.0.1:7233 yet"}, f.status())
+		require.LessOrEqual(t, f.clock.Now().Sub(start), 31*time.Second)
+	})
+	t.Run("check down", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, ready(true, nil))
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		f.box.SetCheck(workload.CheckInfo{Name: temporal.CheckName, Status: "down", Failures: 3})
+		f.mustRun(t, juju.Event{Kind: juju.PebbleCheckFailed, Name: "temporal-pebble-check-failed", CheckName: temporal.CheckName})
+		require.Equal(t, juju.StatusWaiting, f.status().Name)
+		require.Contains(t, f.status().Message, "check temporal-server-running is down")
+		f.box.SetCheck(workload.CheckInfo{Name: temporal.CheckName, Status: "up", Successes: 1})
+		f.mustRun(t, juju.Event{Kind: juju.PebbleCheckRecovered, Name: "temporal-pebble-check-recovered", CheckName: temporal.CheckName})
+		require.Equal(t, active, f.status())
+	})
+	t.Run("hook tool failure fails the hook and commits nothing", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, ready(true, nil))
+		f.model.FailTool("opened-ports", &juju.ToolError{Tool: "opened-ports", Code: 1, Stderr: "ERROR connection is shut down\n"})
+		err := f.run(t, juju.Event{Kind: juju.ConfigChanged})
+		require.ErrorContains(t, err, "connection is shut down")
+		for _, r := range f.model.State().Relations {
+			require.Empty(t, r.LocalAppData)
+		}
+	})
+}
+
+func TestMissingAndPendingRelations(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		edit func(s *jujutest.State)
+		want juju.Status
+	}{
+		{"no db", func(s *jujutest.State) { s.Relations = append(s.Relations[:1], s.Relations[2:]...) },
+			juju.Status{Name: juju.StatusBlocked, Message: "missing db relation: juju integrate temporal-k8s:db postgresql-k8s:database"}},
+		{"no admin", func(s *jujutest.State) { s.Relations = s.Relations[:3] },
+			juju.Status{Name: juju.StatusBlocked, Message: "missing admin relation: juju integrate temporal-k8s:admin temporal-admin-k8s:admin"}},
+		{"visibility not answered", func(s *jujutest.State) { s.Relations[2].RemoteAppData = map[string]string{} },
+			juju.Status{Name: juju.StatusWaiting, Message: "waiting for database credentials on the visibility relation"}},
+		{"secret not granted yet", func(s *jujutest.State) { s.Secrets[0].Granted = false },
+			juju.Status{Name: juju.StatusWaiting, Message: "waiting for database credentials on the db relation"}},
+		{"garbage endpoints", func(s *jujutest.State) { s.Relations[1].RemoteAppData["endpoints"] = "host:port" },
+			juju.Status{Name: juju.StatusBlocked, Message: `cannot use the db relation: cannot parse endpoints "host:port"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := ready(true, nil)
+			tt.edit(&s)
+			f := newFixture(t, s)
+			f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+			require.Equal(t, tt.want, f.status())
+			require.Zero(t, f.box.Starts(temporal.ServiceName))
+		})
+	}
+}
+
+func TestRestartAction(t *testing.T) {
+	t.Parallel()
+	t.Run("restarts a healthy unit", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, ready(true, nil))
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
+		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
+		results, failed := f.model.ActionResults()
+		require.Nil(t, failed)
+		require.Equal(t, map[string]string{"result": "temporal-server restarted and serving"}, results)
+		require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
+	})
+	t.Run("refuses when the unit is blocked", func(t *testing.T) {
+		t.Parallel()
+		s := ready(true, map[string]any{"log-level": "loud"})
+		s.ActionParams = map[string]any{}
+		f := newFixture(t, s)
+		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
+		_, failed := f.model.ActionResults()
+		require.NotNil(t, failed)
+		require.Contains(t, *failed, `invalid log-level "loud"`)
+		require.Zero(t, f.box.Starts(temporal.ServiceName))
+	})
+	t.Run("reports a server that does not come back", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, ready(true, nil))
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
+		f.dialFailures = 1000
+		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
+		_, failed := f.model.ActionResults()
+		require.NotNil(t, failed)
+		require.Contains(t, *failed, "not serving")
+	})
+}
+
+func TestStopDrainsTheServer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ready(true, nil))
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	f.mustRun(t, juju.Event{Kind: juju.Stop})
+	services, err := f.box.Services(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "inactive", services[0].Current)
+
+	f.box.SetDown(true)
+	require.NoError(t, f.run(t, juju.Event{Kind: juju.Stop}), "stop must not fail once Pebble is gone")
+	require.NoError(t, f.run(t, juju.Event{Kind: juju.Remove}))
+}
+
+func BenchmarkSteadyStateReconcile(b *testing.B) {
+	f := newFixture(b, ready(true, nil))
+	f.mustRun(b, juju.Event{Kind: juju.ConfigChanged})
+	b.ReportAllocs()
+	for b.Loop() {
+		f.mustRun(b, juju.Event{Kind: juju.UpdateStatus})
+		f.model.Calls()
+	}
+}
