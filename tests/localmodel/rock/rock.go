@@ -102,14 +102,18 @@ func Build(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("cannot build rock: %w", err)
 	}
-	for _, d := range []string{"usr/bin", "bin", "etc/temporal", "tmp", "home/ubuntu", "proc", "dev", "sys", "run", "var/lib/pebble/default/layers", "licenses"} {
+	for _, d := range []string{"usr/bin", "bin", "etc/temporal", "tmp", "root", "home/ubuntu", "proc", "dev", "sys", "run", "var/lib/pebble/default/layers", "licenses"} {
 		if err := os.MkdirAll(filepath.Join(out, d), 0o755); err != nil {
 			return fmt.Errorf("cannot build rock: %w", err)
 		}
 	}
 	// Sticky, world-writable /tmp; ubuntu owns its home and /etc/temporal,
-	// where the charm pushes the server configuration.
+	// where the charm pushes the server configuration. Pebble exec starts
+	// in the user's home, so root's must exist too.
 	if err := os.Chmod(filepath.Join(out, "tmp"), 0o777|fs.ModeSticky); err != nil {
+		return fmt.Errorf("cannot build rock: %w", err)
+	}
+	if err := os.Chmod(filepath.Join(out, "root"), 0o700); err != nil {
 		return fmt.Errorf("cannot build rock: %w", err)
 	}
 	files := map[string]string{

@@ -237,6 +237,12 @@ func (c *Charm) ensureServer(ctx context.Context) error {
 	return c.waitReady(ctx, 2*time.Minute)
 }
 
+// running reports whether Pebble runs the server.
+func (c *Charm) running() bool {
+	svcs, err := c.container.Client.Services(&client.ServicesOptions{Names: []string{ServiceName}})
+	return err == nil && len(svcs) == 1 && svcs[0].Current == client.StatusActive
+}
+
 func isExists(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "exists")
 }
@@ -284,8 +290,12 @@ func (c *Charm) reconcile(ctx context.Context) error {
 	if !c.container.Ready() {
 		return c.status(ctx, juju.StatusWaiting, "waiting for Pebble in the "+ContainerName+" container")
 	}
-	if err := c.status(ctx, juju.StatusMaintenance, "starting PostgreSQL"); err != nil {
-		return err
+	if !c.running() {
+		// Only while starting: a status that flips on every hook would
+		// make the unit look unsettled.
+		if err := c.status(ctx, juju.StatusMaintenance, "starting PostgreSQL"); err != nil {
+			return err
+		}
 	}
 	if err := c.ensureServer(ctx); err != nil {
 		return err
@@ -331,6 +341,10 @@ func (c *Charm) relations(ctx context.Context) ([]relation, error) {
 	}
 	var rels []relation
 	for _, id := range ids {
+		if c.event.Kind == juju.RelationBroken && id == c.event.RelationID {
+			// Its user was just dropped; serving it would bring it back.
+			continue
+		}
 		num, err := RelationNumber(id)
 		if err != nil {
 			return nil, err

@@ -76,7 +76,7 @@ func (c *Charm) status(ctx context.Context, name juju.StatusName, msg string) er
 
 // version asks the rock's server binary for its version.
 func (c *Charm) version(ctx context.Context) (string, error) {
-	out, err := c.container.Exec(ctx, workload.Cmd{Args: []string{"/usr/bin/temporal-server", "--version"}, Timeout: time.Minute})
+	out, err := c.container.Exec(ctx, workload.Cmd{Args: []string{"/usr/bin/temporal-server", "--version"}, WorkingDir: "/", Timeout: time.Minute})
 	if err != nil {
 		return "", fmt.Errorf("cannot read the server version: %w", err)
 	}
