@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	charmresource "github.com/juju/charm/v12/resource"
-	"github.com/juju/version/v2"
 	"github.com/stretchr/testify/require"
 
 	apicharm "github.com/juju/juju/api/common/charm"
@@ -21,17 +19,9 @@ import (
 // These tests run without a controller: they check that the walkthrough
 // sends the requests the README's juju commands would.
 
-func newModel(t *testing.T, replies map[string][]any) (*jujuapitest.Recorder, *jujuapi.Model) {
-	t.Helper()
-	rec, caller := jujuapitest.New(t, replies)
-	m := jujuapi.NewModel(caller, version.MustParse("3.6.25"))
-	m.PollInterval = time.Millisecond
-	return rec, m
-}
-
 func TestDeployRequests(t *testing.T) {
 	t.Parallel()
-	rec, m := newModel(t, map[string][]any{
+	rec, m := jujuapitest.NewModel(t, map[string][]any{
 		"Resources.AddPendingResources": {
 			params.AddPendingResourcesResult{PendingIDs: []string{"p0"}},
 			params.AddPendingResourcesResult{PendingIDs: []string{"p1"}},
@@ -102,7 +92,7 @@ func TestRelateRequests(t *testing.T) {
 	for _, app := range []string{"temporal-k8s", "temporal-k8s-history", "temporal-k8s-matching", "temporal-k8s-worker"} {
 		t.Run(app, func(t *testing.T) {
 			t.Parallel()
-			rec, m := newModel(t, map[string][]any{"Application.AddRelation": {params.AddRelationResults{}}})
+			rec, m := jujuapitest.NewModel(t, map[string][]any{"Application.AddRelation": {params.AddRelationResults{}}})
 			require.NoError(t, Relate(m, app))
 			jujuapitest.RequireCalls(t, rec.Calls(),
 				jujuapitest.Want{Facade: "Application", Version: 22, Method: "AddRelation", Args: `{"endpoints":["` + app + `:db","postgresql-k8s:database"]}`},
@@ -118,7 +108,7 @@ func TestScaleRequests(t *testing.T) {
 	for _, n := range []int{2, 1} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			t.Parallel()
-			rec, m := newModel(t, map[string][]any{"Application.ScaleApplications": {params.ScaleApplicationResults{Results: []params.ScaleApplicationResult{{}}}}})
+			rec, m := jujuapitest.NewModel(t, map[string][]any{"Application.ScaleApplications": {params.ScaleApplicationResults{Results: []params.ScaleApplicationResult{{}}}}})
 			require.NoError(t, ScaleServers(m, n))
 			var want []jujuapitest.Want
 			for _, app := range []string{"temporal-k8s", "temporal-k8s-matching", "temporal-k8s-history", "temporal-k8s-worker"} {
@@ -276,7 +266,7 @@ func TestParseMembership(t *testing.T) {
 
 func TestReadMembership(t *testing.T) {
 	t.Parallel()
-	rec, m := newModel(t, map[string][]any{
+	rec, m := jujuapitest.NewModel(t, map[string][]any{
 		"Action.ApplicationsCharmsActions": {params.ApplicationsCharmActionsResults{Results: []params.ApplicationCharmActionsResult{{
 			ApplicationTag: "application-temporal-admin-k8s",
 			Actions:        map[string]params.ActionSpec{"tctl": {}, "setup-schema": {}},

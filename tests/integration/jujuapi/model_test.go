@@ -10,7 +10,6 @@ import (
 	"time"
 
 	charmresource "github.com/juju/charm/v12/resource"
-	"github.com/juju/version/v2"
 	"github.com/stretchr/testify/require"
 
 	apicharm "github.com/juju/juju/api/common/charm"
@@ -30,15 +29,6 @@ const (
 	resourcesV   = 3
 	modelsV      = 10
 )
-
-func newModel(t *testing.T, replies map[string][]any) (*jujuapitest.Recorder, *jujuapi.Model) {
-	t.Helper()
-	rec, caller := jujuapitest.New(t, replies)
-	m := jujuapi.NewModel(caller, version.MustParse("3.6.25"))
-	m.PollInterval = time.Millisecond
-	m.Settle = 2
-	return rec, m
-}
 
 func TestModelRequests(t *testing.T) {
 	t.Parallel()
@@ -125,7 +115,7 @@ func TestModelRequests(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec, m := newModel(t, tc.replies)
+			rec, m := jujuapitest.NewModel(t, tc.replies)
 			require.NoError(t, tc.run(m))
 			jujuapitest.RequireCalls(t, rec.Calls(), tc.want...)
 		})
@@ -177,7 +167,7 @@ func TestModelErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, m := newModel(t, tc.replies)
+			_, m := jujuapitest.NewModel(t, tc.replies)
 			require.EqualError(t, tc.run(m), tc.want)
 		})
 	}
@@ -223,7 +213,7 @@ func TestRunAction(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec, m := newModel(t, map[string][]any{"Action.EnqueueOperation": {enqueued}, "Action.Actions": tc.results})
+			rec, m := jujuapitest.NewModel(t, map[string][]any{"Action.EnqueueOperation": {enqueued}, "Action.Actions": tc.results})
 			res, err := m.RunAction(context.Background(), "temporal-admin-k8s/0", "tctl", map[string]any{"args": "adm cl d"})
 			if tc.wantErr != "" {
 				require.EqualError(t, err, tc.wantErr)
@@ -238,7 +228,7 @@ func TestRunAction(t *testing.T) {
 
 func TestRunActionStopsWithContext(t *testing.T) {
 	t.Parallel()
-	_, m := newModel(t, map[string][]any{
+	_, m := jujuapitest.NewModel(t, map[string][]any{
 		"Action.EnqueueOperation": {params.EnqueuedActions{OperationTag: "operation-1", Actions: []params.ActionResult{{Action: &params.Action{Tag: "action-2"}}}}},
 		"Action.Actions":          {params.ActionResults{Results: []params.ActionResult{{Status: params.ActionRunning}}}},
 	})
@@ -250,7 +240,7 @@ func TestRunActionStopsWithContext(t *testing.T) {
 
 func TestRunActionRejectsBadUnit(t *testing.T) {
 	t.Parallel()
-	rec, m := newModel(t, nil)
+	rec, m := jujuapitest.NewModel(t, nil)
 	_, err := m.RunAction(context.Background(), "temporal-k8s", "restart", nil)
 	require.EqualError(t, err, `cannot run restart: invalid unit "temporal-k8s"`)
 	require.Empty(t, rec.Calls())
@@ -266,7 +256,7 @@ func TestWaitForSettles(t *testing.T) {
 	}}}}
 	// active, busy, active, active: the first pass does not count once a
 	// hook runs in between, so four polls are needed for Settle=2.
-	rec, m := newModel(t, map[string][]any{"Client.FullStatus": {active, busy, active, active}})
+	rec, m := jujuapitest.NewModel(t, map[string][]any{"Client.FullStatus": {active, busy, active, active}})
 	_, err := m.WaitFor(context.Background(), jujuapi.AllActiveIdle("a"))
 	require.NoError(t, err)
 	require.Len(t, rec.Calls(), 4)
@@ -274,7 +264,7 @@ func TestWaitForSettles(t *testing.T) {
 
 func TestWaitForReportsLastReason(t *testing.T) {
 	t.Parallel()
-	_, m := newModel(t, map[string][]any{"Client.FullStatus": {params.FullStatus{}}})
+	_, m := jujuapitest.NewModel(t, map[string][]any{"Client.FullStatus": {params.FullStatus{}}})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err := m.WaitFor(ctx, jujuapi.AllActiveIdle("temporal-k8s"))
@@ -323,7 +313,7 @@ resources:
 
 func TestUploadAndDeployLocal(t *testing.T) {
 	t.Parallel()
-	rec, m := newModel(t, map[string][]any{
+	rec, m := jujuapitest.NewModel(t, map[string][]any{
 		"Resources.AddPendingResources": {params.AddPendingResourcesResult{PendingIDs: []string{"pending-1"}}},
 		"Application.Deploy":            {params.ErrorResults{Results: []params.ErrorResult{{}}}},
 	})
@@ -391,7 +381,7 @@ func TestUploadAndDeployLocal(t *testing.T) {
 
 func TestDeployLocalNeedsEveryResource(t *testing.T) {
 	t.Parallel()
-	rec, m := newModel(t, nil)
+	rec, m := jujuapitest.NewModel(t, nil)
 	ch := jujuapi.LocalCharm{
 		URL:       "local:temporal-k8s-0",
 		Resources: map[string]charmresource.Meta{"temporal-server-image": {Name: "temporal-server-image", Type: charmresource.TypeContainerImage}},
@@ -404,7 +394,7 @@ func TestDeployLocalNeedsEveryResource(t *testing.T) {
 
 func TestDeployLocalTrustGoesIntoConfig(t *testing.T) {
 	t.Parallel()
-	rec, m := newModel(t, map[string][]any{"Application.Deploy": {params.ErrorResults{Results: []params.ErrorResult{{}}}}})
+	rec, m := jujuapitest.NewModel(t, map[string][]any{"Application.Deploy": {params.ErrorResults{Results: []params.ErrorResult{{}}}}})
 	ch := jujuapi.LocalCharm{URL: "local:x-0", Origin: apicharm.Origin{Source: apicharm.OriginLocal}}
 	require.NoError(t, m.DeployLocal("x", ch, jujuapi.DeployOptions{Units: 2, Trust: true}))
 	jujuapitest.RequireCalls(t, rec.Calls(), jujuapitest.Want{Facade: "Application", Version: applicationV, Method: "Deploy",

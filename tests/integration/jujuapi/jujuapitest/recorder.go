@@ -16,12 +16,16 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/juju/version/v2"
 	"gopkg.in/httprequest.v1"
 
 	"github.com/juju/juju/api"
 	"github.com/juju/juju/api/base"
 	basetesting "github.com/juju/juju/api/base/testing"
+
+	"github.com/temporal-k8s/temporal-k8s/tests/integration/jujuapi"
 )
 
 // Call is one facade request as it would go on the wire.
@@ -163,3 +167,14 @@ func (c caller) BestFacadeVersion(facade string) int {
 func (c caller) HTTPClient() (*httprequest.Client, error) { return c.httpClient, nil }
 
 func (c caller) RootHTTPClient() (*httprequest.Client, error) { return c.httpClient, nil }
+
+// NewModel returns a jujuapi.Model over a recording caller, polling every
+// millisecond and settling after two passes so waits finish at once.
+func NewModel(t testing.TB, replies map[string][]any) (*Recorder, *jujuapi.Model) {
+	t.Helper()
+	rec, c := New(t, replies)
+	m := jujuapi.NewModel(c, version.MustParse("3.6.25"))
+	m.PollInterval = time.Millisecond
+	m.Settle = 2
+	return rec, m
+}
