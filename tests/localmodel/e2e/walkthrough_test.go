@@ -49,6 +49,7 @@ func newScenario(t *testing.T) (*walkthrough.Scenario, context.Context) {
 	s := walkthrough.New(cli, out)
 	s.Resources = cfg.Resources()
 	s.UpdateStatusInterval = time.Minute
+	s.BootstrapArgs = cfg.BootstrapArgs
 	// Always leave the machine clean, whatever failed.
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

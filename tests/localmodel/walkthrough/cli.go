@@ -38,11 +38,18 @@ func (e *CommandError) Error() string {
 
 func (e *CommandError) Unwrap() error { return e.Err }
 
-// Run runs one command and returns its standard output.
+// Run runs one command, echoing it to Log, and returns its standard
+// output.
 func (c CLI) Run(ctx context.Context, args ...string) (string, error) {
 	if c.Log != nil {
 		fmt.Fprintf(c.Log, "$ localmodel %s\n", shellJoin(args))
 	}
+	return c.output(ctx, args...)
+}
+
+// output runs one command without echoing it: for the polls that would
+// drown the narrative.
+func (c CLI) output(ctx context.Context, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, c.Bin, args...)
 	cmd.Env = append(os.Environ(), c.Env...)
 	var stdout, stderr bytes.Buffer
@@ -71,9 +78,9 @@ func shellJoin(args []string) string {
 	return strings.Join(out, " ")
 }
 
-// Status runs status --format json.
+// Status runs status --format json (not echoed: it is polled).
 func (c CLI) Status(ctx context.Context) (*Status, error) {
-	out, err := c.Run(ctx, "status", "--format", "json")
+	out, err := c.output(ctx, "status", "--format", "json")
 	if err != nil {
 		return nil, err
 	}
@@ -99,11 +106,12 @@ func (r ActionResult) Result(key string) string {
 	return fmt.Sprint(v)
 }
 
-// RunAction runs an action on a unit and waits for its result.
+// RunAction runs an action on a unit and waits for its result. It is not
+// echoed: the cluster description is polled.
 func (c CLI) RunAction(ctx context.Context, unit, action string, params ...string) (ActionResult, error) {
 	args := append([]string{"run", unit, action}, params...)
 	args = append(args, "--format", "json")
-	out, err := c.Run(ctx, args...)
+	out, err := c.output(ctx, args...)
 	if err != nil {
 		return ActionResult{}, err
 	}

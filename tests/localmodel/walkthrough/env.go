@@ -14,6 +14,11 @@ const (
 	EnvBin    = "LOCALMODEL_BIN"
 	EnvCharms = "LOCALMODEL_CHARMS"
 	EnvRock   = "LOCALMODEL_ROCK"
+	// EnvPebble is read by localmodel bootstrap itself: the static pebble
+	// binary it runs in every workload container.
+	EnvPebble = "LOCALMODEL_PEBBLE"
+	// EnvBootstrapArgs holds extra bootstrap options, space-separated.
+	EnvBootstrapArgs = "LOCALMODEL_BOOTSTRAP_ARGS"
 )
 
 // Config is where the walkthrough finds its tools.
@@ -26,6 +31,8 @@ type Config struct {
 	// Rock is the temporal-server rock directory; empty leaves the
 	// resource to the charm repository's defaults.
 	Rock string
+	// BootstrapArgs are extra bootstrap options.
+	BootstrapArgs []string
 }
 
 // RequiredCharms must be in the charm repository.
@@ -35,7 +42,7 @@ var RequiredCharms = []string{Charm, AppPostgreSQL, AppAdmin}
 // LOCALMODEL_CHARMS and LOCALMODEL_ROCK, and checks that what they name
 // exists, saying what is missing and how to get it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	cfg := Config{Bin: getenv(EnvBin), Charms: getenv(EnvCharms), Rock: getenv(EnvRock)}
+	cfg := Config{Bin: getenv(EnvBin), Charms: getenv(EnvCharms), Rock: getenv(EnvRock), BootstrapArgs: strings.Fields(getenv(EnvBootstrapArgs))}
 	var problems []string
 	if cfg.Bin == "" {
 		if p, err := exec.LookPath("localmodel"); err == nil {
@@ -54,6 +61,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 				problems = append(problems, fmt.Sprintf("%s: missing %s.charm (%v)", EnvCharms, name, err))
 			}
 		}
+	}
+	if p := getenv(EnvPebble); p == "" {
+		problems = append(problems, EnvPebble+" is not set (a static pebble: CGO_ENABLED=0 go build github.com/canonical/pebble/cmd/pebble)")
+	} else if _, err := os.Stat(p); err != nil {
+		problems = append(problems, fmt.Sprintf("%s=%s: %v", EnvPebble, p, err))
 	}
 	if cfg.Rock != "" {
 		if _, err := os.Stat(filepath.Join(cfg.Rock, "usr/bin/temporal-server")); err != nil {

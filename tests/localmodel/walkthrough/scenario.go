@@ -58,7 +58,10 @@ type Scenario struct {
 	Resources map[string]string
 	// UpdateStatusInterval is passed to bootstrap when set.
 	UpdateStatusInterval time.Duration
-	Timeouts             Timeouts
+	// BootstrapArgs are extra bootstrap options (e.g. --prefix, --subnet
+	// to run beside another model).
+	BootstrapArgs []string
+	Timeouts      Timeouts
 	// Poll is the interval between status checks.
 	Poll time.Duration
 	// Timings records what was measured, by name, in order.
@@ -98,7 +101,7 @@ func (s *Scenario) Bootstrap(ctx context.Context) error {
 	if s.UpdateStatusInterval > 0 {
 		args = append(args, "--update-status-interval", s.UpdateStatusInterval.String())
 	}
-	return s.run(ctx, args...)
+	return s.run(ctx, append(args, s.BootstrapArgs...)...)
 }
 
 // Destroy removes the model and everything in it.

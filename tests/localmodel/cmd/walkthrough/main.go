@@ -1,6 +1,8 @@
 // Command walkthrough runs the temporal-k8s README on the local model:
 // deploy, check the cluster, run workflows, scale up and down, and print
 // what it measured.
+//
+// Usage: walkthrough [--keep] [--all-in-one] [--update-status-interval D] [-- BOOTSTRAP-OPTIONS...]
 package main
 
 import (
@@ -20,13 +22,13 @@ func main() {
 	allInOne := flag.Bool("all-in-one", false, "then deploy a fresh model with one application running every service")
 	interval := flag.Duration("update-status-interval", 0, "update-status interval for the model (0: the model's default)")
 	flag.Parse()
-	if err := run(*keep, *allInOne, *interval); err != nil {
+	if err := run(*keep, *allInOne, *interval, flag.Args()); err != nil {
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(keep, allInOne bool, interval time.Duration) error {
+func run(keep, allInOne bool, interval time.Duration, bootstrapArgs []string) error {
 	cfg, err := walkthrough.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return err
@@ -38,6 +40,7 @@ func run(keep, allInOne bool, interval time.Duration) error {
 	s := walkthrough.New(cli, os.Stdout)
 	s.Resources = cfg.Resources()
 	s.UpdateStatusInterval = interval
+	s.BootstrapArgs = append(cfg.BootstrapArgs, bootstrapArgs...)
 	if !keep {
 		defer destroy(s)
 	}
