@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
 	"time"
 
 	"github.com/canonical/pebble/client"
@@ -34,6 +35,11 @@ func (u *unit) watchPebble(ctx context.Context) {
 	}
 	for {
 		for c, cl := range clients {
+			// The client retries a missing socket for seconds without
+			// honouring a context, so look before asking.
+			if _, err := os.Stat(pod.PebbleSocket(c)); err != nil {
+				continue
+			}
 			info, err := cl.SysInfo()
 			if err != nil || info.BootID == "" {
 				continue
@@ -59,6 +65,14 @@ func (u *unit) watchNotices(ctx context.Context, container string, cl *client.Cl
 	var after time.Time
 	fired := map[string]bool{}
 	for ctx.Err() == nil {
+		if _, err := os.Stat(u.pod.PebbleSocket(container)); err != nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(m.cfg.PebblePollInterval):
+			}
+			continue
+		}
 		notices, err := cl.WaitNotices(ctx, 30*time.Second, &client.NoticesOptions{
 			Users: client.NoticesUsersAll,
 			Types: []client.NoticeType{client.CustomNotice, client.ChangeUpdateNotice},

@@ -92,8 +92,8 @@ func (u *unit) runOp(ctx context.Context, o *op) {
 		m.wakeAll()
 		return
 	}
-	if u.queued == o {
-		u.queued = nil
+	if len(u.queue) > 0 && u.queue[0] == o {
+		u.queue = u.queue[1:]
 	}
 	if u.failed == o {
 		u.clearError()

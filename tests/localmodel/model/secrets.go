@@ -244,7 +244,8 @@ func (hc *hookContext) SecretGet(id, label string, peek, refresh bool) (map[stri
 		content, _ := hc.ownerView(s)
 		return maps.Clone(content), nil
 	}
-	if hc.sec.created[s.xid] == nil && (s.ownerApp() == hc.u.app.name || hc.granted(s)) {
+	peerOfOwner := s.ownerKind == "application" && s.owner == hc.u.app.name
+	if hc.sec.created[s.xid] == nil && (peerOfOwner || hc.granted(s)) {
 		c := s.consumers[hc.u.name]
 		if c == nil {
 			c = &consumer{current: s.latest}

@@ -211,7 +211,7 @@ func (m *Model) Idle() bool {
 				return false
 			}
 			if u.failed != nil {
-				continue
+				return false
 			}
 			o, _ := u.nextOp(now)
 			if o != nil && o.hook != "update-status" {

@@ -52,7 +52,7 @@ type unit struct {
 	secretsPending map[string]bool
 	actions        []*actionRun
 	storageDone    map[string]bool
-	queued         *op
+	queue          []*op
 	nextUpdate     time.Time
 
 	failed  *op
@@ -320,8 +320,8 @@ func (u *unit) nextOp(now time.Time) (*op, time.Time) {
 		}
 		return nil, u.retryAt
 	}
-	if q := u.queued; q != nil {
-		return q, time.Time{}
+	if len(u.queue) > 0 {
+		return u.queue[0], time.Time{}
 	}
 	if u.life == dying {
 		return u.teardownOp(), time.Time{}
@@ -351,7 +351,7 @@ func (u *unit) nextOp(now time.Time) (*op, time.Time) {
 		return u.hookOp("config-changed", func() {
 			u.configHash = h
 			if !u.started {
-				u.queued = u.startOp()
+				u.queue = append(u.queue, u.startOp())
 			}
 		}), time.Time{}
 	}
@@ -544,13 +544,14 @@ func (u *unit) upgradeOp() *op {
 	src := u.app.charm.Path
 	o := u.hookOp("upgrade-charm", func() {
 		u.charmRev = rev
-		u.queued = u.hookOp("config-changed", func() {
+		u.queue = append(u.queue, u.hookOp("config-changed", func() {
 			u.configHash = u.configHashLocked()
-			u.queued = u.startOp()
-		})
-		if !u.isLeader() {
-			u.leaderSeen = -1
-		}
+			if !u.isLeader() {
+				v := u.app.leaderVersion
+				u.queue = append(u.queue, u.hookOp("leader-settings-changed", func() { u.leaderSeen = v }))
+			}
+			u.queue = append(u.queue, u.startOp())
+		}))
 	})
 	pod := u.pod
 	_, host := pod.DataDir()
@@ -626,7 +627,7 @@ func (u *unit) relationOp() *op {
 					v = s.version
 				}
 				ch.onSuccess = func() { lr.members[name] = v }
-				u.queued = ch
+				u.queue = append(u.queue, ch)
 			}
 			return o
 		}

@@ -49,8 +49,8 @@ var commands map[string]cmdFunc
 
 func init() {
 	commands = map[string]cmdFunc{
-		"bootstrap":          bootstrap,
-		"up":                 bootstrap,
+		"bootstrap":          func(c *cmdCtx, args []string) error { return bootstrap(c, args, true) },
+		"up":                 func(c *cmdCtx, args []string) error { return bootstrap(c, args, false) },
 		"deploy":             deploy,
 		"relate":             relate,
 		"integrate":          relate,
@@ -75,7 +75,8 @@ const usage = `Usage: localmodel COMMAND [options]
 A local stand-in for a Juju model on Kubernetes.
 
 Commands:
-  bootstrap|up [--detach] [--charms DIR] [--pebble BIN] [--update-status-interval D]
+  bootstrap [--foreground] [--charms DIR] [--pebble BIN] [--update-status-interval D]
+  up [--detach] ...                (bootstrap in the foreground; Ctrl-C destroys the model)
   deploy CHARM [APP] [--config k=v]... [--resource name=DIR|host]... [-n N]
   relate|integrate A[:endpoint] B[:endpoint]
   remove-relation A[:endpoint] B[:endpoint]
@@ -166,11 +167,16 @@ func (c *cmdCtx) call(path string, req, out any) error {
 	return nil
 }
 
-func bootstrap(c *cmdCtx, args []string) error {
-	var detach bool
+// bootstrap starts the model: detached by default, as juju bootstrap
+// returns once the controller is up; up runs it in the foreground.
+func bootstrap(c *cmdCtx, args []string, detachDefault bool) error {
+	var detach, foreground bool
 	var opts daemon.Options
 	var usi, poll string
 	c.fs.Bool(&detach, "detach", "d")
+	c.fs.Bool(&foreground, "foreground")
+	var cleaned bool
+	c.fs.Bool(&cleaned, "cleaned")
 	c.fs.String(&opts.Charms, c.env.Getenv("LOCALMODEL_CHARMS"), "charms")
 	c.fs.String(&opts.Pebble, c.env.Getenv("LOCALMODEL_PEBBLE"), "pebble")
 	c.fs.String(&usi, "5m", "update-status-interval")
@@ -184,6 +190,12 @@ func bootstrap(c *cmdCtx, args []string) error {
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("unrecognized args: %q", pos)
+	}
+	if !c.fs.IsSet("detach") {
+		detach = detachDefault
+	}
+	if foreground {
+		detach = false
 	}
 	if opts.UpdateStatusInterval, err = time.ParseDuration(usi); err != nil {
 		return fmt.Errorf("invalid --update-status-interval: %w", err)
@@ -208,8 +220,10 @@ func bootstrap(c *cmdCtx, args []string) error {
 	if c.alive() {
 		return fmt.Errorf("a model is already running at %s; destroy it first", c.home)
 	}
-	if err := c.teardownLeftovers(); err != nil {
-		return err
+	if !cleaned {
+		if err := c.teardownLeftovers(); err != nil {
+			return err
+		}
 	}
 	if detach {
 		return c.detach(args)
@@ -276,7 +290,7 @@ func isLocalmodel(pid int) bool {
 func (c *cmdCtx) detach(args []string) error {
 	var rest []string
 	for _, a := range args {
-		if a != "--detach" && a != "-d" {
+		if a != "--detach" && a != "-d" && !strings.HasPrefix(a, "--detach=") {
 			rest = append(rest, a)
 		}
 	}
@@ -292,7 +306,7 @@ func (c *cmdCtx) detach(args []string) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, append([]string{"bootstrap", "--home", c.home}, rest...)...)
+	cmd := exec.Command(self, append([]string{"up", "--cleaned", "--home", c.home}, rest...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = os.Environ()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

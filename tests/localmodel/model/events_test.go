@@ -1,0 +1,305 @@
+package model_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestDeployOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.deploy(e.charm("demo", fakeCharm{}), "demo", 2, nil)
+	e.settle()
+	require.Equal(t, []string{
+		"hooks/install",
+		"hooks/peer-relation-created",
+		"hooks/leader-elected",
+		"hooks/config-changed",
+		"hooks/start",
+		"hooks/peer-relation-joined demo/1",
+		"hooks/peer-relation-changed demo/1",
+	}, without(e.events("demo/0"), "update-status"))
+	require.Equal(t, []string{
+		"hooks/install",
+		"hooks/peer-relation-created",
+		"hooks/leader-settings-changed",
+		"hooks/config-changed",
+		"hooks/start",
+		"hooks/peer-relation-joined demo/0",
+		"hooks/peer-relation-changed demo/0",
+	}, without(e.events("demo/1"), "update-status"))
+	st := e.m.Status()
+	require.True(t, st.Applications["demo"].Units["demo/0"].Leader)
+	require.False(t, st.Applications["demo"].Units["demo/1"].Leader)
+	// start without a status from the charm leaves the workload unknown.
+	require.Equal(t, "unknown", st.Applications["demo"].Units["demo/0"].WorkloadStatus.Current)
+	require.Equal(t, "idle", st.Applications["demo"].Units["demo/0"].JujuStatus.Current)
+}
+
+func TestHookEnvironment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dump := e.dir + "/env-$JUJU_HOOK_NAME"
+	e.deploy(e.charm("demo", fakeCharm{script: map[string]string{"*": "env | sort > " + dump}}), "demo", 1, nil)
+	e.settle()
+	cases := []struct {
+		hook string
+		want map[string]string
+	}{{
+		hook: "install",
+		want: map[string]string{
+			"JUJU_HOOK_NAME": "install", "JUJU_DISPATCH_PATH": "hooks/install", "JUJU_UNIT_NAME": "demo/0",
+			"JUJU_VERSION": "3.6.8", "JUJU_MODEL_NAME": "localmodel", "JUJU_MACHINE_ID": "",
+			"JUJU_PRINCIPAL_UNIT": "", "JUJU_AVAILABILITY_ZONE": "", "JUJU_AGENT_SOCKET_NETWORK": "unix",
+			"LANG": "C.UTF-8", "TERM": "tmux-256color", "DEBIAN_FRONTEND": "noninteractive",
+		},
+	}, {
+		hook: "peer-relation-created",
+		want: map[string]string{
+			"JUJU_RELATION": "peer", "JUJU_RELATION_ID": "peer:0", "JUJU_REMOTE_APP": "demo", "JUJU_REMOTE_UNIT": "",
+		},
+	}}
+	for _, c := range cases {
+		data := readFile(t, e.dir+"/env-"+c.hook)
+		vars := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(data), "\n") {
+			k, v, _ := strings.Cut(line, "=")
+			vars[k] = v
+		}
+		for k, v := range c.want {
+			got, ok := vars[k]
+			require.True(t, ok, "%s: %s not set", c.hook, k)
+			require.Equal(t, v, got, "%s: %s", c.hook, k)
+		}
+		require.Equal(t, vars["JUJU_CHARM_DIR"], vars["CHARM_DIR"])
+		require.Contains(t, vars["JUJU_CONTEXT_ID"], "demo/0-"+c.hook+"-")
+		require.True(t, strings.HasSuffix(vars["PATH"], ":/usr/sbin:/usr/bin:/sbin:/bin"), vars["PATH"])
+		_, home := vars["HOME"]
+		require.False(t, home, "HOME must not be set")
+	}
+}
+
+func TestRelationOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	flag := e.dir + "/go"
+	ch := e.charm("demo", fakeCharm{script: map[string]string{
+		"hooks/api-relation-created": `if [ "$(is-leader)" = True ]; then relation-set --app endpoint=x; fi
+echo "$JUJU_UNIT_NAME created-done" >> ` + e.log,
+		// a/0 waits until both remote units are in scope and the remote
+		// leader's app data is written, so its view is deterministic.
+		"hooks/backend-relation-created": `while [ ! -e ` + flag + ` ]; do sleep 0.05; done`,
+	}})
+	e.deploy(ch, "a", 1, nil)
+	e.deploy(ch, "b", 2, nil)
+	e.settle()
+	e.clearEvents()
+	_, err := e.m.Relate("a:backend", "b:api")
+	require.NoError(t, err)
+	e.waitFor("remote created hooks", func() bool {
+		return len(e.events("b/0")) == 2 && len(e.events("b/1")) == 2
+	})
+	// The done line is written just before the hook exits and commits.
+	time.Sleep(300 * time.Millisecond)
+	writeFile(t, flag, "")
+	e.settle()
+	require.Equal(t, []string{
+		"hooks/backend-relation-created",
+		"hooks/backend-relation-changed",
+		"hooks/backend-relation-joined b/0",
+		"hooks/backend-relation-changed b/0",
+		"hooks/backend-relation-joined b/1",
+		"hooks/backend-relation-changed b/1",
+	}, e.events("a/0"))
+	require.Equal(t, []string{
+		"hooks/api-relation-created",
+		"created-done",
+		"hooks/api-relation-joined a/0",
+		"hooks/api-relation-changed a/0",
+	}, e.events("b/1"))
+
+	e.clearEvents()
+	require.NoError(t, e.m.RemoveRelation("a", "b"))
+	e.settle()
+	require.Equal(t, []string{
+		"hooks/backend-relation-departed b/0",
+		"hooks/backend-relation-departed b/1",
+		"hooks/backend-relation-broken",
+	}, e.events("a/0"))
+	require.Equal(t, []string{
+		"hooks/api-relation-departed a/0",
+		"hooks/api-relation-broken",
+	}, e.events("b/0"))
+}
+
+func TestPeerAppDataNotSentToLeader(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ch := e.charm("demo", fakeCharm{script: map[string]string{
+		"actions/publish": `relation-set -r $(relation-ids peer) --app k=v`,
+	}, actions: "publish: {}\n"})
+	e.deploy(ch, "demo", 2, nil)
+	e.settle()
+	e.clearEvents()
+	res := e.runAction("demo/0", "publish", nil)
+	require.Equal(t, "completed", res.Status)
+	e.settle()
+	require.Equal(t, []string{"actions/publish"}, e.events("demo/0"))
+	require.Equal(t, []string{"hooks/peer-relation-changed"}, e.events("demo/1"))
+}
+
+func TestScaleDownAndLeadership(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ch := e.charm("demo", fakeCharm{})
+	e.deploy(ch, "demo", 3, nil)
+	e.deploy(ch, "other", 1, nil)
+	_, err := e.m.Relate("demo:api", "other:backend")
+	require.NoError(t, err)
+	e.settle()
+
+	e.clearEvents()
+	require.NoError(t, e.m.Scale("demo", 2))
+	e.settle()
+	require.Equal(t, []string{
+		"hooks/api-relation-departed other/0",
+		"hooks/api-relation-broken",
+		"hooks/peer-relation-departed demo/0",
+		"hooks/peer-relation-departed demo/1",
+		"hooks/stop",
+		"hooks/remove",
+	}, e.events("demo/2"))
+	require.Equal(t, []string{"hooks/peer-relation-departed demo/2"}, e.events("demo/0"))
+	require.Equal(t, []string{"hooks/backend-relation-departed demo/2"}, e.events("other/0"))
+	require.NotContains(t, e.m.Status().Applications["demo"].Units, "demo/2")
+
+	// Removing the leader hands leadership to the remaining unit.
+	e.clearEvents()
+	require.NoError(t, e.m.Scale("demo", 0))
+	e.settle()
+	require.NoError(t, e.m.Scale("demo", 1))
+	e.settle()
+	st := e.m.Status()
+	require.True(t, st.Applications["demo"].Units["demo/0"].Leader)
+	require.Contains(t, e.events("demo/0"), "hooks/leader-elected")
+}
+
+func TestLeaderRemovedElectsAnother(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.deploy(e.charm("demo", fakeCharm{}), "demo", 2, nil)
+	e.settle()
+	e.clearEvents()
+	require.NoError(t, e.m.RemoveUnitForTest("demo/0"))
+	e.settle()
+	require.True(t, e.m.Status().Applications["demo"].Units["demo/1"].Leader)
+	require.Equal(t, []string{
+		"hooks/peer-relation-departed demo/0",
+		"hooks/leader-elected",
+	}, e.events("demo/1"))
+}
+
+func TestFailedHookRetriesAndBlocks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	flag := e.dir + "/fail"
+	writeFile(t, flag, "")
+	ch := e.charm("demo", fakeCharm{
+		script: map[string]string{
+			"hooks/config-changed": "[ -e " + flag + " ] && exit 1; exit 0",
+			"actions/ping":         "action-set pong=yes",
+		},
+		config:  "options:\n  x: {type: string, default: a}\n",
+		actions: "ping: {}\n",
+	})
+	e.deploy(ch, "demo", 1, nil)
+	e.waitFor("hook error", func() bool {
+		u := e.m.Status().Applications["demo"].Units["demo/0"]
+		return u.WorkloadStatus.Current == "error" && u.WorkloadStatus.Message == `hook failed: "config-changed"`
+	})
+	// Actions still run while the unit is in error.
+	res := e.runAction("demo/0", "ping", nil)
+	require.Equal(t, "completed", res.Status)
+	require.Equal(t, "yes", res.Results["pong"])
+	e.waitFor("a retry", func() bool {
+		n := 0
+		for _, ev := range e.events("demo/0") {
+			if ev == "hooks/config-changed" {
+				n++
+			}
+		}
+		return n >= 2
+	})
+	require.NotContains(t, e.events("demo/0"), "hooks/start")
+	require.NoError(t, os.Remove(flag))
+	e.settle()
+	evs := without(e.events("demo/0"), "update-status", "actions/")
+	require.Equal(t, "hooks/start", evs[len(evs)-1])
+	require.Equal(t, "unknown", e.m.Status().Applications["demo"].Units["demo/0"].WorkloadStatus.Current)
+}
+
+func TestRefreshOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ch := e.charm("demo", fakeCharm{})
+	e.deploy(ch, "demo", 2, nil)
+	e.settle()
+	e.clearEvents()
+	require.NoError(t, e.m.Refresh("demo", ""))
+	e.settle()
+	require.Equal(t, []string{"hooks/stop", "hooks/upgrade-charm", "hooks/config-changed", "hooks/start"}, e.events("demo/0"))
+	require.Equal(t, []string{"hooks/stop", "hooks/upgrade-charm", "hooks/config-changed", "hooks/leader-settings-changed", "hooks/start"}, e.events("demo/1"))
+	require.Equal(t, 1, e.m.Status().Applications["demo"].CharmRev)
+}
+
+func TestConfigChanged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ch := e.charm("demo", fakeCharm{
+		config: "options:\n  n: {type: int, default: 1}\n  s: {type: string}\n",
+		script: map[string]string{"hooks/config-changed": "config-get --format=json >> " + e.dir + "/config.log"},
+	})
+	e.deploy(ch, "demo", 1, map[string]string{"s": "x"})
+	e.settle()
+	require.NoError(t, e.m.SetConfig("demo", map[string]string{"n": "5"}, nil))
+	e.settle()
+	require.NoError(t, e.m.SetConfig("demo", nil, []string{"n", "s"}))
+	e.settle()
+	require.Equal(t, `{"n":1,"s":"x"}`+"\n"+`{"n":5,"s":"x"}`+"\n"+`{"n":1}`+"\n", readFile(t, e.dir+"/config.log"))
+	require.Error(t, e.m.SetConfig("demo", map[string]string{"n": "five"}, nil))
+	require.Error(t, e.m.SetConfig("demo", map[string]string{"nope": "1"}, nil))
+}
+
+func TestSecretChangedGoesToConsumers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	store := e.dir + "/uri"
+	ch := e.charm("demo", fakeCharm{
+		actions: "make: {}\nrotate: {}\nread: {}\n",
+		script: map[string]string{
+			"actions/make":   `uri=$(secret-add pass=one) && secret-grant "$uri" -r $(relation-ids api) && relation-set -r $(relation-ids api) --app secret=$uri && echo $uri > ` + store,
+			"actions/rotate": `secret-set $(cat ` + store + `) pass=two`,
+			"actions/read":   `action-set v=$(secret-get $(cat ` + store + `) pass)`,
+		},
+	})
+	e.deploy(ch, "owner", 1, nil)
+	e.deploy(ch, "user", 2, nil)
+	_, err := e.m.Relate("owner:api", "user:backend")
+	require.NoError(t, err)
+	e.settle()
+	require.Equal(t, "completed", e.runAction("owner/0", "make", nil).Status)
+	e.settle()
+	// Only user/0 reads it, so only user/0 is a consumer.
+	require.Equal(t, "one", e.runAction("user/0", "read", nil).Results["v"])
+	e.clearEvents()
+	require.Equal(t, "completed", e.runAction("owner/0", "rotate", nil).Status)
+	e.settle()
+	require.Equal(t, []string{"hooks/secret-changed"}, e.events("user/0"))
+	require.Empty(t, e.events("user/1"))
+	// The consumer keeps its revision until it refreshes.
+	require.Equal(t, "one", e.runAction("user/0", "read", nil).Results["v"])
+}
