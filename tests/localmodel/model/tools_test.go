@@ -39,8 +39,8 @@ type step struct {
 }
 
 type scenario struct {
-	t    *testing.T
-	e    *env
+	t *testing.T
+	e *env
 	// ctxs are keyed "<name>@<unit>".
 	ctxs     map[string]*model.TestContext
 	vars     map[string]string
