@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/model"
 )
 
 func TestDeployOrder(t *testing.T) {
@@ -302,4 +304,39 @@ func TestSecretChangedGoesToConsumers(t *testing.T) {
 	require.Empty(t, e.events("user/1"))
 	// The consumer keeps its revision until it refreshes.
 	require.Equal(t, "one", e.runAction("user/0", "read", nil).Results["v"])
+}
+
+func TestPebbleReadyAndCheckEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnvWithPebble(t, pebbleBin(t), func(c *model.Config) { c.PebblePollInterval = 100 * time.Millisecond })
+	okFile := e.dir + "/ok"
+	layer := e.dir + "/layer.yaml"
+	writeFile(t, layer, `checks:
+  up:
+    override: replace
+    period: 200ms
+    threshold: 1
+    exec:
+      command: test -e `+okFile+`
+`)
+	sock := e.dir + "/pods/demo-0/containers/app/pebble.socket"
+	pebble := "PEBBLE_SOCKET=" + sock + " " + pebbleBin(t)
+	ch := e.charm("demo", fakeCharm{script: map[string]string{
+		"hooks/app-pebble-ready":           pebble + " add checks " + layer,
+		"hooks/app-pebble-check-failed":    `echo "failed $JUJU_WORKLOAD_NAME $JUJU_PEBBLE_CHECK_NAME" >> ` + e.log + "; touch " + okFile,
+		"hooks/app-pebble-check-recovered": `echo "recovered $JUJU_WORKLOAD_NAME $JUJU_PEBBLE_CHECK_NAME" >> ` + e.log,
+	}})
+	e.deploy(ch, "demo", 1, nil)
+	e.waitFor("check recovered", func() bool {
+		evs := e.events("")
+		return len(evs) > 0 && strings.HasPrefix(evs[len(evs)-1], "recovered")
+	})
+	evs := without(e.events(""), "update-status")
+	require.Contains(t, evs, "demo/0 hooks/app-pebble-ready")
+	require.Equal(t, []string{
+		"demo/0 hooks/app-pebble-check-failed",
+		"failed app up",
+		"demo/0 hooks/app-pebble-check-recovered",
+		"recovered app up",
+	}, evs[len(evs)-4:])
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,7 +24,41 @@ func TestMain(m *testing.M) {
 	if hooktools.IsTool(filepath.Base(os.Args[0])) {
 		os.Exit(hooktools.Main(os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if pebbleDir != "" {
+		os.RemoveAll(pebbleDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	pebbleOnce sync.Once
+	pebbleDir  string
+	pebblePath string
+	pebbleErr  error
+)
+
+// pebbleBin returns a Pebble binary: $LOCALMODEL_PEBBLE, or one built from
+// the module's pinned version.
+func pebbleBin(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("LOCALMODEL_PEBBLE"); p != "" {
+		return p
+	}
+	pebbleOnce.Do(func() {
+		pebbleDir, pebbleErr = os.MkdirTemp("", "lmpebble")
+		if pebbleErr != nil {
+			return
+		}
+		pebblePath = filepath.Join(pebbleDir, "pebble")
+		cmd := exec.Command("go", "build", "-o", pebblePath, "github.com/canonical/pebble/cmd/pebble")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			pebbleErr = fmt.Errorf("cannot build pebble: %v: %s", err, out)
+		}
+	})
+	require.NoError(t, pebbleErr)
+	return pebblePath
 }
 
 // fakeCharm writes a charm whose dispatch appends one line per event to
@@ -60,6 +95,11 @@ type env struct {
 }
 
 func newEnv(t *testing.T, opts ...func(*model.Config)) *env {
+	return newEnvWithPebble(t, "", opts...)
+}
+
+// newEnvWithPebble runs a real Pebble per workload container.
+func newEnvWithPebble(t *testing.T, pebble string, opts ...func(*model.Config)) *env {
 	t.Helper()
 	// Unix socket paths are short; t.TempDir can be too long.
 	dir, err := os.MkdirTemp("", "lm")
@@ -68,7 +108,7 @@ func newEnv(t *testing.T, opts ...func(*model.Config)) *env {
 	self, err := os.Executable()
 	require.NoError(t, err)
 	cfg := model.Config{
-		StateDir: filepath.Join(dir, "state"), Backend: pod.NewPlain(filepath.Join(dir, "pods"), self, ""),
+		StateDir: filepath.Join(dir, "state"), Backend: pod.NewPlain(filepath.Join(dir, "pods"), self, pebble),
 		UpdateStatusInterval: time.Hour, RetryMin: 200 * time.Millisecond, RetryMax: time.Second,
 	}
 	for _, o := range opts {
@@ -150,7 +190,7 @@ func (e *env) events(unit string) []string {
 		}
 		f := strings.SplitN(line, " ", 2)
 		if unit == "" {
-			out = append(out, line)
+			out = append(out, strings.TrimSpace(line))
 		} else if f[0] == unit {
 			out = append(out, strings.TrimSpace(f[1]))
 		}

@@ -30,8 +30,14 @@ func (u *unit) watchPebble(ctx context.Context) {
 			continue
 		}
 		clients[c] = cl
+		// A Pebble client is not safe for concurrent use: the notice
+		// watcher gets its own.
+		ncl, err := client.New(&client.Config{Socket: pod.PebbleSocket(c)})
+		if err != nil {
+			continue
+		}
 		m.wg.Add(1)
-		go u.watchNotices(ctx, c, cl)
+		go u.watchNotices(ctx, c, ncl)
 	}
 	for {
 		for c, cl := range clients {
