@@ -272,6 +272,12 @@ func TestConfigChanged(t *testing.T) {
 	require.NoError(t, e.m.SetConfig("demo", nil, []string{"n", "s"}))
 	e.settle()
 	require.Equal(t, `{"n":1,"s":"x"}`+"\n"+`{"n":5,"s":"x"}`+"\n"+`{"n":1}`+"\n", readFile(t, e.dir+"/config.log"))
+	// key= restores a non-string option's default.
+	require.NoError(t, e.m.SetConfig("demo", map[string]string{"n": "7"}, nil))
+	require.NoError(t, e.m.SetConfig("demo", map[string]string{"n": ""}, nil))
+	cfg, err := e.m.Config("demo")
+	require.NoError(t, err)
+	require.Equal(t, model.ConfigValue{Type: "int", Default: int64(1), Value: int64(1), Source: "default"}, cfg["n"])
 	require.Error(t, e.m.SetConfig("demo", map[string]string{"n": "five"}, nil))
 	require.Error(t, e.m.SetConfig("demo", map[string]string{"nope": "1"}, nil))
 }
@@ -339,4 +345,44 @@ func TestPebbleReadyAndCheckEvents(t *testing.T) {
 		"demo/0 hooks/app-pebble-check-recovered",
 		"recovered app up",
 	}, evs[len(evs)-4:])
+}
+
+func TestRelationLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	meta := strings.Replace(baseMeta, "backend: {interface: demo_api}", "backend: {interface: demo_api, limit: 1}", 1)
+	ch := e.charm("demo", fakeCharm{meta: meta})
+	e.deploy(ch, "a", 1, nil)
+	e.deploy(ch, "b", 1, nil)
+	e.deploy(ch, "c", 1, nil)
+	_, err := e.m.Relate("a:backend", "b")
+	require.NoError(t, err)
+	_, err = e.m.Relate("a:backend", "c:api")
+	require.EqualError(t, err, `cannot add relation "a:backend c:api": establishing a new relation for a:backend would exceed its maximum relation limit of 1`)
+	_, err = e.m.Relate("a", "b")
+	require.ErrorContains(t, err, "ambiguous relation")
+	_, err = e.m.Relate("a:peer", "b:peer")
+	require.ErrorContains(t, err, "no relations found")
+}
+
+func TestHostsAndUpdateStatus(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *model.Config) { c.UpdateStatusInterval = 300 * time.Millisecond })
+	e.deploy(e.charm("demo", fakeCharm{}), "demo", 2, nil)
+	e.settle()
+	st := e.m.Status()
+	ip0 := st.Applications["demo"].Units["demo/0"].Address
+	ip1 := st.Applications["demo"].Units["demo/1"].Address
+	hosts := readFile(t, e.dir+"/pods/hosts")
+	require.Contains(t, hosts, ip0+"\tdemo demo.localmodel.svc.cluster.local demo-0 ")
+	require.Contains(t, hosts, ip1+"\tdemo-1 ")
+	e.waitFor("update-status on both units", func() bool {
+		return strings.Contains(strings.Join(e.events("demo/0"), ","), "update-status") &&
+			strings.Contains(strings.Join(e.events("demo/1"), ","), "update-status")
+	})
+	require.NoError(t, e.m.RemoveUnitForTest("demo/0"))
+	e.settle()
+	hosts = readFile(t, e.dir+"/pods/hosts")
+	require.Contains(t, hosts, ip1+"\tdemo demo.localmodel.svc.cluster.local demo-1 ")
+	require.NotContains(t, hosts, ip0)
 }

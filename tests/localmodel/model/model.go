@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -410,10 +411,36 @@ func (m *Model) Relate(a, b string) (int, error) {
 			return 0, fmt.Errorf("relation %s already exists", r.key())
 		}
 	}
+	for _, e := range []endpoint{ea, eb} {
+		if err := m.checkLimitLocked(e); err != nil {
+			return 0, fmt.Errorf("cannot add relation %q: %w", ea.String()+" "+eb.String(), err)
+		}
+	}
 	r := m.addRelationLocked([]endpoint{ea, eb})
 	m.logf("model", "INFO", "juju.model", "added relation %d: %s", r.id, r.key())
 	m.wakeAll()
 	return r.id, nil
+}
+
+// checkLimitLocked enforces an endpoint's relation limit from metadata.
+func (m *Model) checkLimitLocked(e endpoint) error {
+	info, ok := m.apps[e.app].charm.Endpoint(e.name)
+	if !ok || info.Limit == 0 {
+		return nil
+	}
+	n := 0
+	for _, r := range m.relations {
+		if r.life != alive || r.peer() {
+			continue
+		}
+		if x, ok := r.endpointOf(e.app); ok && x.name == e.name {
+			n++
+		}
+	}
+	if n >= info.Limit {
+		return fmt.Errorf("establishing a new relation for %s would exceed its maximum relation limit of %d", e, info.Limit)
+	}
+	return nil
 }
 
 func (m *Model) addRelationLocked(eps []endpoint) *relation {
@@ -551,6 +578,15 @@ func (m *Model) SetConfig(app string, values map[string]string, reset []string) 
 	if !ok {
 		return fmt.Errorf("application %q not found", app)
 	}
+	// key= sets a string option to ""; other types have no empty value,
+	// so it restores their default.
+	values = maps.Clone(values)
+	for k, v := range values {
+		if opt, ok := a.charm.Options[k]; ok && v == "" && opt.Type != "string" && opt.Type != "" {
+			reset = append(reset, k)
+			delete(values, k)
+		}
+	}
 	cfg, err := parseConfig(a.charm, values)
 	if err != nil {
 		return err
@@ -561,10 +597,6 @@ func (m *Model) SetConfig(app string, values map[string]string, reset []string) 
 		}
 	}
 	for k, v := range cfg {
-		if s, ok := v.(string); ok && s == "" && a.charm.Options[k].Type != "string" {
-			delete(a.config, k)
-			continue
-		}
 		a.config[k] = v
 	}
 	for _, k := range reset {
