@@ -100,6 +100,9 @@ func NewManager(ctx context.Context, cfg Config) (*Manager, error) {
 	if _, err := os.Stat(cfg.Pebble); err != nil {
 		return nil, fmt.Errorf("cannot find pebble binary: %w", err)
 	}
+	if err := checkPrefixFree(cfg.StateDir, cfg.Prefix); err != nil {
+		return nil, err
+	}
 	if err := Cleanup(ctx, cfg.StateDir, cfg.Prefix, cfg.Runner); err != nil {
 		return nil, err
 	}
@@ -126,6 +129,26 @@ func NewManager(ctx context.Context, cfg Config) (*Manager, error) {
 		}
 	}
 	return m, nil
+}
+
+// checkPrefixFree refuses a prefix whose bridge or namespaces exist while
+// this state directory has no record of them: they belong to another
+// model, which cleaning up would break.
+func checkPrefixFree(stateDir, prefix string) error {
+	if _, err := os.Stat(filepath.Join(stateDir, "pods.json")); err == nil {
+		return nil
+	}
+	if linkExists(prefix + "br0") {
+		return fmt.Errorf("cannot use prefix %q: bridge %sbr0 belongs to another model (use another prefix, or destroy that model)", prefix, prefix)
+	}
+	if entries, err := os.ReadDir("/run/netns"); err == nil {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), prefix+"-") {
+				return fmt.Errorf("cannot use prefix %q: network namespace %s belongs to another model (use another prefix, or destroy that model)", prefix, e.Name())
+			}
+		}
+	}
+	return nil
 }
 
 // checkSubnetFree refuses a subnet some other interface already uses.

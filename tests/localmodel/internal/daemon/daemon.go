@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -66,8 +67,18 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("cannot find own executable: %w", err)
 	}
+	// Pods use copies, so rebuilding either binary while the model runs
+	// cannot break a hook or a container start.
+	bin := filepath.Join(opts.Home, "bin")
+	if self, err = copyExecutable(self, filepath.Join(bin, "jujuc")); err != nil {
+		return err
+	}
+	pebble, err := copyExecutable(opts.Pebble, filepath.Join(bin, "pebble"))
+	if err != nil {
+		return err
+	}
 	mgr, err := pod.NewManager(ctx, pod.Config{
-		StateDir: opts.Home, Prefix: opts.Prefix, Subnet: opts.Subnet, Pebble: opts.Pebble, Self: self,
+		StateDir: opts.Home, Prefix: opts.Prefix, Subnet: opts.Subnet, Pebble: pebble, Self: self,
 	})
 	if err != nil {
 		return err
@@ -103,6 +114,29 @@ func Run(ctx context.Context, opts Options) error {
 	srv.Shutdown(shutdownCtx)
 	cancel()
 	return Teardown(context.Background(), opts.Home, opts.Prefix)
+}
+
+func copyExecutable(src, dest string) (string, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", fmt.Errorf("cannot copy executable: %w", err)
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return "", fmt.Errorf("cannot copy executable: %w", err)
+	}
+	out, err := os.OpenFile(dest, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return "", fmt.Errorf("cannot copy executable: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return "", fmt.Errorf("cannot copy executable: %w", err)
+	}
+	if err := out.Close(); err != nil {
+		return "", fmt.Errorf("cannot copy executable: %w", err)
+	}
+	return dest, nil
 }
 
 // Teardown removes everything a model left under home: pods, network,
