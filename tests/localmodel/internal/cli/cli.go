@@ -268,14 +268,20 @@ func (c *cmdCtx) teardownLeftovers() error {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
-	prefix := "lm"
-	if data, err := os.ReadFile(daemon.OptionsPath(c.home)); err == nil {
-		var o daemon.Options
-		if json.Unmarshal(data, &o) == nil && o.Prefix != "" {
-			prefix = o.Prefix
+	// Without the options of a model that ran here, nothing is known to
+	// be ours to clean up: another model may use the default prefix.
+	data, err := os.ReadFile(daemon.OptionsPath(c.home))
+	if err != nil {
+		if err := os.RemoveAll(c.home); err != nil {
+			return fmt.Errorf("cannot remove state directory: %w", err)
 		}
+		return nil
 	}
-	return daemon.Teardown(context.Background(), c.home, prefix)
+	var o daemon.Options
+	if err := json.Unmarshal(data, &o); err != nil || o.Prefix == "" {
+		return fmt.Errorf("cannot read %s; remove the model by hand", daemon.OptionsPath(c.home))
+	}
+	return daemon.Teardown(context.Background(), c.home, o.Prefix)
 }
 
 func isLocalmodel(pid int) bool {
