@@ -303,7 +303,7 @@ func (c *cmdCtx) detach(args []string) error {
 	if err := os.MkdirAll(c.home, 0o755); err != nil {
 		return err
 	}
-	logf, err := os.OpenFile(filepath.Join(c.home, "daemon.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(filepath.Join(c.home, "daemon.log"), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -329,7 +329,10 @@ func (c *cmdCtx) detach(args []string) error {
 		}
 		select {
 		case err := <-exited:
-			data, _ := os.ReadFile(filepath.Join(c.home, "daemon.log"))
+			// Read through the descriptor: a failed start removes the
+			// state directory, log included.
+			logf.Seek(0, io.SeekStart)
+			data, _ := io.ReadAll(logf)
 			return fmt.Errorf("daemon exited (%v):\n%s", err, data)
 		case <-time.After(200 * time.Millisecond):
 		}

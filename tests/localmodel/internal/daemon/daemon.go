@@ -56,10 +56,6 @@ func Run(ctx context.Context, opts Options) error {
 	if err := os.MkdirAll(opts.Home, 0o755); err != nil {
 		return fmt.Errorf("cannot create state directory: %w", err)
 	}
-	data, _ := json.Marshal(opts)
-	if err := os.WriteFile(OptionsPath(opts.Home), data, 0o644); err != nil {
-		return fmt.Errorf("cannot record options: %w", err)
-	}
 	if err := os.WriteFile(PIDPath(opts.Home), []byte(fmt.Sprint(os.Getpid())), 0o644); err != nil {
 		return fmt.Errorf("cannot record daemon pid: %w", err)
 	}
@@ -81,7 +77,14 @@ func Run(ctx context.Context, opts Options) error {
 		StateDir: opts.Home, Prefix: opts.Prefix, Subnet: opts.Subnet, Pebble: pebble, Self: self,
 	})
 	if err != nil {
+		os.RemoveAll(opts.Home)
 		return err
+	}
+	// Recorded only now: destroy cleans up by this prefix, which must not
+	// touch a model that made NewManager refuse.
+	data, _ := json.Marshal(opts)
+	if err := os.WriteFile(OptionsPath(opts.Home), data, 0o644); err != nil {
+		return fmt.Errorf("cannot record options: %w", err)
 	}
 	logf, err := os.OpenFile(LogPath(opts.Home), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
