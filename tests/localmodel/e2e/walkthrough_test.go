@@ -4,8 +4,10 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,20 +17,25 @@ import (
 )
 
 // testWriter sends the walkthrough's narrative to the test log as it
-// happens.
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(string(trimNewline(p)))
-	return len(p), nil
+// happens, one complete line per entry (tables arrive in fragments).
+type testWriter struct {
+	t   *testing.T
+	mu  sync.Mutex
+	buf []byte
 }
 
-func trimNewline(p []byte) []byte {
-	if n := len(p); n > 0 && p[n-1] == '\n' {
-		return p[:n-1]
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.t.Log(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
 	}
-	return p
 }
 
 // minDuration is what the whole walkthrough needs on a two-core machine,
@@ -43,7 +50,7 @@ func newScenario(t *testing.T) (*walkthrough.Scenario, context.Context) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 75*time.Minute)
 	t.Cleanup(cancel)
-	out := testWriter{t}
+	out := &testWriter{t: t}
 	cli := cfg.CLI()
 	cli.Log = out
 	s := walkthrough.New(cli, out)
