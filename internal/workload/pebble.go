@@ -48,6 +48,7 @@ func SocketPath(container string) string {
 
 // Pebble is a Container backed by a real Pebble daemon.
 type Pebble struct {
+	socket string
 	client *client.Client
 	// changeTimeout bounds how long Replan, Restart and Stop wait.
 	changeTimeout time.Duration
@@ -59,7 +60,7 @@ func NewPebble(socket string, changeTimeout time.Duration) (*Pebble, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create pebble client for %s: %w", socket, err)
 	}
-	return &Pebble{client: c, changeTimeout: changeTimeout}, nil
+	return &Pebble{socket: socket, client: c, changeTimeout: changeTimeout}, nil
 }
 
 func wrap(what string, err error) error {
@@ -70,11 +71,22 @@ func wrap(what string, err error) error {
 	return fmt.Errorf("cannot %s: %w", what, err)
 }
 
-// BootID implements Container.
-func (p *Pebble) BootID(context.Context) (string, error) {
-	info, err := p.client.SysInfo()
+// BootID implements Container. It is the first call of a hook, so it
+// bounds the client's built-in 5s retry: a Pebble that is not up should
+// cost a hook little.
+func (p *Pebble) BootID(ctx context.Context) (string, error) {
+	if _, err := os.Stat(p.socket); err != nil {
+		return "", fmt.Errorf("cannot get pebble system info: %w: %v", ErrCannotConnect, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	resp, err := p.client.Requester().Do(ctx, &client.RequestOptions{Type: client.SyncRequest, Method: "GET", Path: "/v1/system-info"})
 	if err != nil {
 		return "", wrap("get pebble system info", err)
+	}
+	var info client.SysInfo
+	if err := resp.DecodeResult(&info); err != nil {
+		return "", fmt.Errorf("cannot decode pebble system info: %w", err)
 	}
 	return info.BootID, nil
 }
