@@ -12,7 +12,15 @@ export GOTOOLCHAIN := local
 CHARM    := temporal-k8s.charm
 GO_SRC   := $(shell find cmd internal -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all deps charm check test unit clean
+LM       := tests/localmodel
+IT       := tests/integration
+LM_SRC   := $(shell find $(LM) -name '*.go' -not -name '*_test.go') $(LM)/go.mod $(LM)/go.sum
+LM_ENV   := LOCALMODEL_BIN=$(BIN)/localmodel LOCALMODEL_CHARMS=$(CHARMS) \
+            LOCALMODEL_PEBBLE=$(BIN)/pebble LOCALMODEL_ROCK=$(ROCK) \
+            TEMPORAL_K8S_CHARM=$(CURDIR)/$(CHARM)
+
+.PHONY: all deps charm check test unit localmodel rock charms walkthrough \
+        test-localmodel test-integration clean
 
 all: charm
 
@@ -41,6 +49,47 @@ check:
 
 unit: check
 	go test -race ./...
+
+# The local model: its CLI, a static Pebble for the workload containers,
+# the temporal-server rock, and a charm repository holding this charm and
+# the stand-ins for postgresql-k8s and temporal-admin-k8s.
+$(BIN)/localmodel: $(LM_SRC)
+	cd $(LM) && CGO_ENABLED=0 go build -o $@ ./cmd/localmodel
+
+$(BIN)/walkthrough: $(LM_SRC)
+	cd $(LM) && CGO_ENABLED=0 go build -o $@ ./cmd/walkthrough
+
+$(BIN)/pebble: $(LM)/go.mod
+	cd $(LM) && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o $@ github.com/canonical/pebble/cmd/pebble
+
+# buildrock and buildcharms skip what is already up to date.
+rock:
+	cd $(LM) && go run ./cmd/buildrock --out $(ROCK)
+
+charms: $(CHARM) rock
+	cd $(LM) && go run ./cmd/buildcharms --out $(CHARMS) --rock $(ROCK)
+	cp $(CHARM) $(CHARMS)/$(CHARM)
+
+localmodel: $(BIN)/localmodel $(BIN)/walkthrough $(BIN)/pebble charms
+
+# The README's main command: the walkthrough, step by step, on a local model.
+walkthrough: deps localmodel
+	$(LM_ENV) $(BIN)/walkthrough
+
+test-localmodel: deps localmodel
+	cd $(LM) && go vet ./... && test -z "$$(gofmt -l .)"
+	cd $(LM) && $(LM_ENV) go test -race $$(go list ./... | grep -v /e2e$$)
+	cd $(LM) && $(LM_ENV) go test -count=1 -timeout 60m -v ./e2e
+
+# No controller here: vet and compile the real-controller suite, and run
+# its offline tests against Juju's fake API caller.
+test-integration:
+	cd $(IT) && go vet ./... && go vet -tags integration ./... && test -z "$$(gofmt -l .)"
+	cd $(IT) && go test ./...
+	cd $(IT) && go test -tags integration -c -o /dev/null .
+
+# The README's test command: everything, as CI runs it.
+test: deps unit charm test-integration test-localmodel
 
 clean:
 	rm -rf $(CACHE)/charm $(CHARM)
