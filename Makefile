@@ -26,6 +26,7 @@ all: charm
 
 # Debian packages the local model and the tests need. Safe to re-run.
 deps:
+	@command -v go >/dev/null || { echo "go 1.26 is required on PATH (e.g. /usr/local/go/bin)"; exit 1; }
 	@dpkg -s postgresql iproute2 zip >/dev/null 2>&1 || \
 		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql iproute2 zip; }
 
