@@ -386,3 +386,20 @@ func TestHostsAndUpdateStatus(t *testing.T) {
 	require.Contains(t, hosts, ip1+"\tdemo demo.localmodel.svc.cluster.local demo-1 ")
 	require.NotContains(t, hosts, ip0)
 }
+
+func TestRefreshRestartsWorkload(t *testing.T) {
+	t.Parallel()
+	e := newEnvWithPebble(t, pebbleBin(t), func(c *model.Config) { c.PebblePollInterval = 100 * time.Millisecond })
+	e.deploy(e.charm("demo", fakeCharm{}), "demo", 1, nil)
+	e.waitFor("pebble-ready", func() bool {
+		return strings.Contains(strings.Join(e.events("demo/0"), ","), "app-pebble-ready")
+	})
+	e.settle()
+	e.clearEvents()
+	require.NoError(t, e.m.Refresh("demo", ""))
+	e.waitFor("pebble-ready after the refresh", func() bool {
+		return strings.Contains(strings.Join(e.events("demo/0"), ","), "app-pebble-ready")
+	})
+	evs := without(e.events("demo/0"), "update-status")
+	require.Equal(t, []string{"hooks/stop", "hooks/upgrade-charm", "hooks/config-changed", "hooks/start"}, without(evs, "pebble-ready"))
+}

@@ -30,11 +30,13 @@ type containerSpec struct {
 	Upper string `json:"upper,omitempty"`
 	Work  string `json:"work,omitempty"`
 	// FreshTmp mounts a private tmpfs on /tmp.
-	FreshTmp bool       `json:"fresh-tmp,omitempty"`
-	Binds    []bindSpec `json:"binds"`
-	Dir      string     `json:"dir"`
-	Env      []string   `json:"env"`
-	Argv     []string   `json:"argv"`
+	FreshTmp bool `json:"fresh-tmp,omitempty"`
+	// FreshProc mounts a /proc for the helper's own PID namespace.
+	FreshProc bool       `json:"fresh-proc,omitempty"`
+	Binds     []bindSpec `json:"binds"`
+	Dir       string     `json:"dir"`
+	Env       []string   `json:"env"`
+	Argv      []string   `json:"argv"`
 }
 
 type bindSpec struct {
@@ -232,12 +234,6 @@ func enterContainer(spec *containerSpec) error {
 		if err := unix.Mount("overlay", spec.Root, "overlay", 0, opts); err != nil {
 			return fmt.Errorf("cannot mount root overlay: %w", err)
 		}
-		if err := os.MkdirAll(filepath.Join(spec.Root, "proc"), 0o555); err != nil {
-			return err
-		}
-		if err := unix.Mount("proc", filepath.Join(spec.Root, "proc"), "proc", 0, ""); err != nil {
-			return fmt.Errorf("cannot mount /proc: %w", err)
-		}
 		for _, d := range []string{"dev", "sys"} {
 			if err := b.bind("/"+d, "/"+d, false); err != nil {
 				return err
@@ -250,6 +246,14 @@ func enterContainer(spec *containerSpec) error {
 		}
 		if err := b.mirrorHost(); err != nil {
 			return err
+		}
+	}
+	if spec.FreshProc || spec.Image != "" {
+		if err := b.ensure("/proc", false); err != nil {
+			return err
+		}
+		if err := unix.Mount("proc", filepath.Join(spec.Root, "proc"), "proc", 0, ""); err != nil {
+			return fmt.Errorf("cannot mount /proc: %w", err)
 		}
 	}
 	if spec.FreshTmp {

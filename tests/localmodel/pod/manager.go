@@ -336,10 +336,11 @@ func (p *Pod) workloadSpec(c model.ContainerSpec, port int) (*containerSpec, err
 		}
 	}
 	spec := &containerSpec{
-		NetNS:    p.netnsPath(),
-		Root:     root + "/merged",
-		FreshTmp: true,
-		Dir:      "/",
+		NetNS:     p.netnsPath(),
+		Root:      root + "/merged",
+		FreshTmp:  true,
+		FreshProc: true,
+		Dir:       "/",
 		Env: []string{
 			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 			"HOSTNAME=" + p.spec.Name,
@@ -388,8 +389,11 @@ func (p *Pod) startWorkload(c model.ContainerSpec, port int) error {
 		Env:    []string{},
 		Stdout: logf,
 		Stderr: logf,
+		// Pebble is PID 1 of its own PID namespace, as in a Kubernetes
+		// container: it then makes up a new boot id on every start (which
+		// is how Juju notices a restart), and its services die with it.
 		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: syscall.CLONE_NEWNS,
+			Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID,
 			Setpgid:    true,
 		},
 	}

@@ -88,7 +88,15 @@ func (p *plainPod) StartWorkloads(ctx context.Context) error {
 		}
 		cmd := exec.Command(p.b.pebble, "run", "--create-dirs", "--hold", "--verbose")
 		cmd.Env = []string{"PEBBLE=" + filepath.Join(dir, "pebble"), "PEBBLE_SOCKET=" + filepath.Join(dir, "pebble.socket"), "JUJU_CONTAINER_NAME=" + c.Name, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		// PID 1 of a new PID namespace (inside a user namespace, so no
+		// privilege is needed), as in a container: Pebble then makes up
+		// a new boot id on every start.
+		cmd.SysProcAttr = &syscall.SysProcAttr{
+			Setpgid:     true,
+			Cloneflags:  syscall.CLONE_NEWPID | syscall.CLONE_NEWUSER,
+			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
+			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
+		}
 		if err := cmd.Start(); err != nil {
 			return fmt.Errorf("cannot start pebble: %w", err)
 		}

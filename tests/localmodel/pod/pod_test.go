@@ -171,6 +171,18 @@ exit 7
 	require.Equal(t, 7, code, "stderr: %s", errOut.String())
 	require.Equal(t, a.Address()+"/24\nsocket-ok\njujuc-ok\n"+a.Address()+"\talpha\ncwd=/var/lib/juju foo=bar\nreach-ok\n", out.String(), "stderr: %s", errOut.String())
 
+	// Recreating the workload (as a refresh does) gives a fresh filesystem
+	// and a new Pebble boot id, which is how the agent sees the restart.
+	before, err := ca.SysInfo()
+	require.NoError(t, err)
+	require.NoError(t, a.ResetWorkloads(ctx))
+	require.NoError(t, a.StartWorkloads(ctx))
+	ca = waitPebble(t, a.PebbleSocket("app"))
+	after, err := ca.SysInfo()
+	require.NoError(t, err)
+	require.NotEqual(t, before.BootID, after.BootID)
+	require.Error(t, ca.Pull(&client.PullOptions{Path: "/etc/pushed", Target: &bytes.Buffer{}}))
+
 	// Nothing was mounted or created on the host.
 	require.Empty(t, mountsUnder(t, state))
 	require.Equal(t, hostJujuBefore, exists("/var/lib/juju"))
