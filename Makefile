@@ -8,6 +8,7 @@ export GOMODCACHE := $(CACHE)/gomod
 export GOCACHE    := $(CACHE)/gobuild
 export GOFLAGS    := -buildvcs=false
 export GOTOOLCHAIN := local
+export PATH := /usr/local/go/bin:$(PATH)
 
 CHARM    := temporal-k8s.charm
 GO_SRC   := $(shell find cmd internal -name '*.go' -not -name '*_test.go') go.mod go.sum
