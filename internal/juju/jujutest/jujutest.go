@@ -414,13 +414,19 @@ func (m *Model) lookupRelation(tool string, a args) (*Relation, error) {
 	return rel, nil
 }
 
+// relationArgs parses a relation tool's flags and finds its -r relation.
+func (m *Model) relationArgs(tool string, argv, valued, boolean []string) (args, *Relation, error) {
+	a, err := parse(tool, argv, append(valued, "format", "r"), boolean)
+	if err != nil {
+		return a, nil, err
+	}
+	rel, err := m.lookupRelation(tool, a)
+	return a, rel, err
+}
+
 func (m *Model) relationList(argv []string) ([]byte, error) {
 	const name = "relation-list"
-	a, err := parse(name, argv, []string{"format", "r"}, []string{"app"})
-	if err != nil {
-		return nil, err
-	}
-	rel, err := m.lookupRelation(name, a)
+	a, rel, err := m.relationArgs(name, argv, nil, []string{"app"})
 	if err != nil {
 		return nil, err
 	}
@@ -455,11 +461,7 @@ func (m *Model) staged(rel *Relation, bag string) map[string]string {
 
 func (m *Model) relationGet(argv []string) ([]byte, error) {
 	const name = "relation-get"
-	a, err := parse(name, argv, []string{"format", "r"}, []string{"app"})
-	if err != nil {
-		return nil, err
-	}
-	rel, err := m.lookupRelation(name, a)
+	a, rel, err := m.relationArgs(name, argv, nil, []string{"app"})
 	if err != nil {
 		return nil, err
 	}
@@ -509,11 +511,7 @@ func (m *Model) relationGet(argv []string) ([]byte, error) {
 
 func (m *Model) relationSet(argv []string, stdin []byte) ([]byte, error) {
 	const name = "relation-set"
-	a, err := parse(name, argv, []string{"format", "r", "file"}, []string{"app"})
-	if err != nil {
-		return nil, err
-	}
-	rel, err := m.lookupRelation(name, a)
+	a, rel, err := m.relationArgs(name, argv, []string{"file"}, []string{"app"})
 	if err != nil {
 		return nil, err
 	}
