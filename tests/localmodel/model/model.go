@@ -644,6 +644,9 @@ func (m *Model) Scale(app string, n int) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.closed {
+		return fmt.Errorf("model is shutting down")
+	}
 	a, ok := m.apps[app]
 	if !ok || a.life != alive {
 		return fmt.Errorf("application %q not found", app)
