@@ -268,12 +268,11 @@ func (c *Charm) applyWorkload(ctx context.Context, in *inputs, a *assessment) {
 // changed, or when the service is not running. It reports whether it
 // started or restarted the server.
 func (c *Charm) applyFiles(ctx context.Context, in *inputs, out *temporal.Output) (bool, error) {
-	// The server polls the dynamic config: writing it never restarts.
+	// The server polls the dynamic config: writing it never restarts. A
+	// file that cannot be read is written: Pebble 1.26's client reports a
+	// missing file as a malformed response rather than not-found.
 	current, err := c.Container.Pull(ctx, out.DynamicConfig.Path)
-	if err != nil && !errors.Is(err, workload.ErrNotExist) {
-		return false, err
-	}
-	if !bytes.Equal(current, out.DynamicConfig.Content) {
+	if err != nil || !bytes.Equal(current, out.DynamicConfig.Content) {
 		if err := c.Container.Push(ctx, out.DynamicConfig); err != nil {
 			return false, err
 		}

@@ -28,14 +28,11 @@ type Container interface {
 	Services(ctx context.Context, names ...string) ([]ServiceInfo, error)
 	Checks(ctx context.Context, names ...string) ([]CheckInfo, error)
 	Push(ctx context.Context, f File) error
-	// Pull reads a file; a missing file is ErrNotExist.
+	// Pull reads a file.
 	Pull(ctx context.Context, path string) ([]byte, error)
 	// Exec runs a command to completion and returns its stdout.
 	Exec(ctx context.Context, command ...string) (string, error)
 }
-
-// ErrNotExist means a pulled file does not exist.
-var ErrNotExist = errors.New("file does not exist")
 
 // ErrCannotConnect means Pebble is not answering yet.
 var ErrCannotConnect = errors.New("cannot connect to pebble")
@@ -198,12 +195,7 @@ func (p *Pebble) Push(_ context.Context, f File) error {
 // Pull implements Container.
 func (p *Pebble) Pull(_ context.Context, path string) ([]byte, error) {
 	var buf bytes.Buffer
-	err := p.client.Pull(&client.PullOptions{Path: path, Target: &buf})
-	if err != nil {
-		var apiErr *client.Error
-		if errors.As(err, &apiErr) && apiErr.Kind == client.ErrorKindNotFound {
-			return nil, fmt.Errorf("cannot pull %s: %w", path, ErrNotExist)
-		}
+	if err := p.client.Pull(&client.PullOptions{Path: path, Target: &buf}); err != nil {
 		return nil, wrap("pull "+path, err)
 	}
 	return buf.Bytes(), nil

@@ -304,7 +304,8 @@ func (c *Container) Pull(_ context.Context, path string) ([]byte, error) {
 	}
 	f, ok := c.files[path]
 	if !ok {
-		return nil, fmt.Errorf("cannot pull %s: %w", path, workload.ErrNotExist)
+		// What Pebble 1.26's client says for a missing file.
+		return nil, fmt.Errorf(`cannot pull %s: expected first field name to be "files", got "response"`, path)
 	}
 	return append([]byte(nil), f.Content...), nil
 }
