@@ -18,7 +18,6 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
-	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
 // assessment is what the inputs allow, before anything is written.
