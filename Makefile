@@ -56,7 +56,7 @@ unit: check
 # the temporal-server rock, and a charm repository holding this charm and
 # the stand-ins for postgresql-k8s and temporal-admin-k8s.
 $(BIN)/localmodel: $(LM_SRC)
-	cd $(LM) && CGO_ENABLED=0 go build -o $@ ./cmd/localmodel
+	cd $(LM) && CGO_ENABLED=0 go build -trimpath -o $@ ./cmd/localmodel
 
 $(BIN)/walkthrough: $(LM_SRC)
 	cd $(LM) && CGO_ENABLED=0 go build -o $@ ./cmd/walkthrough
