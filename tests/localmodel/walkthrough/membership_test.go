@@ -128,3 +128,17 @@ func TestUnexpectedRing(t *testing.T) {
 	err := CheckMembership(d, status, []Service{SplitServices[0]})
 	require.ErrorContains(t, err, `unexpected ring "mystery" with 1 members`)
 }
+
+func TestRingsAt(t *testing.T) {
+	d := description(nil,
+		ring("frontend", "a:7233", "b:7233"),
+		ring("internal-frontend", "a:7236"),
+		ring("history", "c:7234", "d:7234"),
+		ring("matching", "e:7235", "f:7235"),
+		ring("worker", "g:7239", "h:7239"),
+	)
+	require.True(t, ringsAt(d, SplitServices, 2))
+	require.False(t, ringsAt(d, SplitServices, 1))
+	d.MembershipInfo.Rings = d.MembershipInfo.Rings[:4]
+	require.False(t, ringsAt(d, SplitServices, 2))
+}
