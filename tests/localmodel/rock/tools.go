@@ -2,6 +2,11 @@
 
 package rock
 
-// tdbg's main package is built from ServerModule; importing its library
-// keeps its dependencies (and go.sum lines) in this module's graph.
-import _ "go.temporal.io/server/tools/tdbg"
+// The binaries the local model builds from this module's graph: tdbg from
+// ServerModule, and the Pebble daemon every workload container runs.
+// Importing their libraries keeps their dependencies (and go.sum lines) in
+// the graph through go mod tidy.
+import (
+	_ "github.com/canonical/pebble/internals/cli"
+	_ "go.temporal.io/server/tools/tdbg"
+)
