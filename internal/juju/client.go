@@ -36,7 +36,9 @@ func (c *Client) runJSON(ctx context.Context, v any, name string, args ...string
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("cannot decode %s output %q: %w", name, out, err)
+		// The output itself may hold relation data or secret content: keep
+		// it out of the error, which ends up in the debug log.
+		return fmt.Errorf("cannot decode %d bytes of %s output: %w", len(out), name, err)
 	}
 	return nil
 }

@@ -140,3 +140,17 @@ func TestClientPortsAndStatus(t *testing.T) {
 	require.Equal(t, 1, toolErr.Code)
 	require.ErrorIs(t, err, juju.ErrNotLeader)
 }
+
+type garbageRunner struct{}
+
+func (garbageRunner) Run(context.Context, []byte, string, ...string) ([]byte, error) {
+	return []byte(`{"password": "hunter2"`), nil
+}
+
+func TestDecodeErrorsKeepOutputOutOfTheMessage(t *testing.T) {
+	t.Parallel()
+	_, err := juju.NewClient(garbageRunner{}).SecretGet(context.Background(), "secret://m/x", true)
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "hunter2")
+	require.Contains(t, err.Error(), "secret-get")
+}
