@@ -411,22 +411,9 @@ func relationSet(c *inv) error {
 	if _, err := c.needRelation(id); err != nil {
 		return err
 	}
-	settings := map[string]string{}
-	if file != "" {
-		data, err := c.file(file)
-		if err != nil {
-			return err
-		}
-		fromFile, err := parseYAMLStrings(data)
-		if err != nil {
-			return fmt.Errorf("cannot parse settings file: %w", err)
-		}
-		for k, v := range fromFile {
-			settings[k] = v
-		}
-	}
-	for k, v := range kvs {
-		settings[k] = v
+	settings, err := c.mergeSettings(file, kvs, "settings")
+	if err != nil {
+		return err
 	}
 	if app && !c.ctx.IsLeader() {
 		return errors.New("cannot write relation settings")
@@ -1023,6 +1010,29 @@ func stateGet(c *inv) error {
 	return c.write(v)
 }
 
+// mergeSettings reads a --file of YAML strings and lets key=value
+// arguments override it, as relation-set and state-set do.
+func (c *inv) mergeSettings(file string, kvs map[string]string, what string) (map[string]string, error) {
+	settings := map[string]string{}
+	if file != "" {
+		data, err := c.file(file)
+		if err != nil {
+			return nil, err
+		}
+		fromFile, err := parseYAMLStrings(data)
+		if err != nil {
+			return nil, fmt.Errorf("cannot parse %s file: %w", what, err)
+		}
+		for k, v := range fromFile {
+			settings[k] = v
+		}
+	}
+	for k, v := range kvs {
+		settings[k] = v
+	}
+	return settings, nil
+}
+
 func stateSet(c *inv) error {
 	var file string
 	c.fs.String(&file, "", "file")
@@ -1034,22 +1044,9 @@ func stateSet(c *inv) error {
 	if err != nil {
 		return err
 	}
-	settings := map[string]string{}
-	if file != "" {
-		data, err := c.file(file)
-		if err != nil {
-			return err
-		}
-		fromFile, err := parseYAMLStrings(data)
-		if err != nil {
-			return fmt.Errorf("cannot parse state file: %w", err)
-		}
-		for k, v := range fromFile {
-			settings[k] = v
-		}
-	}
-	for k, v := range kvs {
-		settings[k] = v
+	settings, err := c.mergeSettings(file, kvs, "state")
+	if err != nil {
+		return err
 	}
 	for k, v := range settings {
 		if len(k) > maxStateKey {
