@@ -134,6 +134,19 @@ func (c *inv) parse() ([]string, error) {
 	return pos, nil
 }
 
+// parseAtMost parses the flags and refuses more than n positional
+// arguments, as Juju's commands do in Init.
+func (c *inv) parseAtMost(n int) ([]string, error) {
+	pos, err := c.parse()
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > n {
+		return nil, unrecognized(pos[n:])
+	}
+	return pos, nil
+}
+
 func (c *inv) write(v any) error { return write(&c.stdout, c.format, v) }
 
 func unrecognized(args []string) error {
@@ -183,12 +196,9 @@ func configGet(c *inv) error {
 	var all bool
 	c.formatFlags("smart", allFormats...)
 	c.fs.Bool(&all, "a", "all")
-	pos, err := c.parse()
+	pos, err := c.parseAtMost(1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return unrecognized(pos[1:])
 	}
 	settings := c.ctx.ConfigSettings()
 	if len(pos) == 1 {
@@ -252,12 +262,8 @@ func relationList(c *inv) error {
 	c.formatFlags("smart", allFormats...)
 	c.relationFlag(&id)
 	c.fs.Bool(&app, "app")
-	pos, err := c.parse()
-	if err != nil {
+	if _, err := c.parseAtMost(0); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return unrecognized(pos)
 	}
 	r, err := c.needRelation(id)
 	if err != nil {
@@ -425,24 +431,17 @@ func relationSet(c *inv) error {
 
 func isLeader(c *inv) error {
 	c.formatFlags("smart", allFormats...)
-	pos, err := c.parse()
-	if err != nil {
+	if _, err := c.parseAtMost(0); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return unrecognized(pos)
 	}
 	return c.write(c.ctx.IsLeader())
 }
 
 func leaderGet(c *inv) error {
 	c.formatFlags("smart", allFormats...)
-	pos, err := c.parse()
+	pos, err := c.parseAtMost(1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return unrecognized(pos[1:])
 	}
 	settings := c.ctx.LeaderGet()
 	if len(pos) == 1 && pos[0] != "-" {
@@ -524,12 +523,8 @@ func statusGet(c *inv) error {
 	c.formatFlags("smart", allFormats...)
 	c.fs.Bool(&app, "application")
 	c.fs.Bool(&includeData, "include-data")
-	pos, err := c.parse()
-	if err != nil {
+	if _, err := c.parseAtMost(0); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return unrecognized(pos)
 	}
 	if app {
 		st, units, err := c.ctx.AppStatus()
@@ -675,12 +670,8 @@ func openedPorts(c *inv) error {
 	var endpoints bool
 	c.formatFlags("smart", allFormats...)
 	c.fs.Bool(&endpoints, "endpoints")
-	pos, err := c.parse()
-	if err != nil {
+	if _, err := c.parseAtMost(0); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return unrecognized(pos)
 	}
 	out := []string{}
 	for _, p := range c.ctx.OpenedPorts() {
@@ -790,12 +781,8 @@ func unitGet(c *inv) error {
 
 func goalState(c *inv) error {
 	c.formatFlags("yaml", "yaml", "json")
-	pos, err := c.parse()
-	if err != nil {
+	if _, err := c.parseAtMost(0); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return unrecognized(pos)
 	}
 	return c.write(c.ctx.GoalState())
 }
@@ -804,12 +791,9 @@ func storageGet(c *inv) error {
 	var id string
 	c.formatFlags("smart", allFormats...)
 	c.fs.String(&id, "", "s")
-	pos, err := c.parse()
+	pos, err := c.parseAtMost(1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return unrecognized(pos[1:])
 	}
 	all := c.ctx.Storage()
 	if id == "" {
@@ -837,12 +821,9 @@ func storageGet(c *inv) error {
 
 func storageList(c *inv) error {
 	c.formatFlags("smart", allFormats...)
-	pos, err := c.parse()
+	pos, err := c.parseAtMost(1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return unrecognized(pos[1:])
 	}
 	out := []string{}
 	for _, s := range c.ctx.Storage() {
@@ -866,12 +847,9 @@ func (c *inv) action() (Action, error) {
 
 func actionGet(c *inv) error {
 	c.formatFlags("smart", allFormats...)
-	pos, err := c.parse()
+	pos, err := c.parseAtMost(1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return unrecognized(pos[1:])
 	}
 	a, err := c.action()
 	if err != nil {
@@ -943,12 +921,9 @@ func actionSet(c *inv) error {
 }
 
 func actionFail(c *inv) error {
-	pos, err := c.parse()
+	pos, err := c.parseAtMost(1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return unrecognized(pos[1:])
 	}
 	msg := "action failed without reason given, check action for errors"
 	if len(pos) == 1 {
@@ -989,12 +964,9 @@ func stateGet(c *inv) error {
 	var strict bool
 	c.formatFlags("smart", allFormats...)
 	c.fs.Bool(&strict, "strict")
-	pos, err := c.parse()
+	pos, err := c.parseAtMost(1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return unrecognized(pos[1:])
 	}
 	state := c.ctx.StateGet()
 	if len(pos) == 0 || pos[0] == "-" {
@@ -1369,12 +1341,8 @@ func secretRevoke(c *inv) error {
 
 func secretIDs(c *inv) error {
 	c.formatFlags("smart", allFormats...)
-	pos, err := c.parse()
-	if err != nil {
+	if _, err := c.parseAtMost(0); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return unrecognized(pos)
 	}
 	ids := c.ctx.SecretIDs()
 	sort.Strings(ids)
