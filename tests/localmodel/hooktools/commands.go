@@ -1269,6 +1269,23 @@ func (c *inv) secretID(pos []string) (string, []string, error) {
 	return pos[0], pos[1:], nil
 }
 
+// parseSecretID parses the flags of a tool whose only argument is a
+// secret ID.
+func (c *inv) parseSecretID() (string, error) {
+	pos, err := c.parse()
+	if err != nil {
+		return "", err
+	}
+	uri, pos, err := c.secretID(pos)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) > 0 {
+		return "", unrecognized(pos)
+	}
+	return uri, nil
+}
+
 func secretSet(c *inv) error {
 	var a SecretArgs
 	var file string
@@ -1294,16 +1311,9 @@ func secretGrant(c *inv) error {
 	var unit string
 	c.relationFlag(&id)
 	c.fs.String(&unit, "", "unit")
-	pos, err := c.parse()
+	uri, err := c.parseSecretID()
 	if err != nil {
 		return err
-	}
-	uri, pos, err := c.secretID(pos)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return unrecognized(pos)
 	}
 	if id < 0 {
 		return usagef("no relation id specified")
@@ -1317,16 +1327,9 @@ func secretRevoke(c *inv) error {
 	c.relationFlag(&id)
 	c.fs.String(&app, "", "app", "application")
 	c.fs.String(&unit, "", "unit")
-	pos, err := c.parse()
+	uri, err := c.parseSecretID()
 	if err != nil {
 		return err
-	}
-	uri, pos, err := c.secretID(pos)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return unrecognized(pos)
 	}
 	if !c.fs.IsSet("r") && !c.fs.IsSet("relation") {
 		if _, inRel := c.ctx.HookRelation(); !inRel || app != "" || unit != "" {
@@ -1383,16 +1386,9 @@ func secretInfoGet(c *inv) error {
 func secretRemove(c *inv) error {
 	var rev int
 	c.fs.Int(&rev, 0, "revision")
-	pos, err := c.parse()
+	uri, err := c.parseSecretID()
 	if err != nil {
 		return err
-	}
-	uri, pos, err := c.secretID(pos)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return unrecognized(pos)
 	}
 	return c.ctx.SecretRemove(uri, rev)
 }
