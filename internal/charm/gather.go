@@ -178,22 +178,31 @@ func (c *Charm) gatherWorkload(ctx context.Context, ca *cache, in *inputs) {
 	if in.plan, err = c.Container.Plan(ctx); err != nil {
 		return
 	}
-	var services []workload.ServiceInfo
-	if services, err = c.Container.Services(ctx, temporal.ServiceName); err != nil {
-		return
+	in.service, in.check, err = c.serverState(ctx)
+}
+
+// serverState reads the server's service and health check; either is nil
+// when the plan does not define it yet.
+func (c *Charm) serverState(ctx context.Context) (*workload.ServiceInfo, *workload.CheckInfo, error) {
+	services, err := c.Container.Services(ctx, temporal.ServiceName)
+	if err != nil {
+		return nil, nil, err
 	}
+	var service *workload.ServiceInfo
 	for i := range services {
 		if services[i].Name == temporal.ServiceName {
-			in.service = &services[i]
+			service = &services[i]
 		}
 	}
-	var checks []workload.CheckInfo
-	if checks, err = c.Container.Checks(ctx, temporal.CheckName); err != nil {
-		return
+	checks, err := c.Container.Checks(ctx, temporal.CheckName)
+	if err != nil {
+		return nil, nil, err
 	}
+	var check *workload.CheckInfo
 	for i := range checks {
 		if checks[i].Name == temporal.CheckName {
-			in.check = &checks[i]
+			check = &checks[i]
 		}
 	}
+	return service, check, nil
 }

@@ -320,21 +320,9 @@ func (c *Charm) workloadStatus(ctx context.Context, in *inputs, a *assessment, s
 func (c *Charm) serving(ctx context.Context, in *inputs, addr string, refresh bool) (bool, string) {
 	service, check := in.service, in.check
 	if refresh {
-		services, err := c.Container.Services(ctx, temporal.ServiceName)
-		if err != nil {
-			return false, "cannot read the temporal-server service: " + err.Error()
-		}
-		service = nil
-		for i := range services {
-			service = &services[i]
-		}
-		checks, err := c.Container.Checks(ctx, temporal.CheckName)
-		if err != nil {
-			return false, "cannot read the temporal-server-running check: " + err.Error()
-		}
-		check = nil
-		for i := range checks {
-			check = &checks[i]
+		var err error
+		if service, check, err = c.serverState(ctx); err != nil {
+			return false, "cannot read the temporal-server state: " + err.Error()
 		}
 	}
 	if service == nil || service.Current != "active" {
