@@ -106,7 +106,7 @@ func Render(in Inputs) (Output, error) {
 	}
 	// One hash over the files and the layer itself: the charm compares a
 	// single value in the running plan to know whether both are current.
-	layer := Layer(in.Config.Services, "")
+	layer := Layer(in.Config.Services)
 	layerYAML, err := yaml.Marshal(layer)
 	if err != nil {
 		return Output{}, fmt.Errorf("cannot render layer: %w", err)
@@ -138,10 +138,10 @@ func OpenPorts(c config.Config) []juju.Port {
 	return []juju.Port{{Number: fe.GRPC, Protocol: "tcp"}, {Number: fe.HTTP, Protocol: "tcp"}}
 }
 
-// Layer is the Pebble layer for the selected services. It replaces the
-// rock's own service and check of the same names, so replan never starts
-// the rock's default command beside ours.
-func Layer(selected []string, hash string) workload.Layer {
+// Layer is the Pebble layer for the selected services, without its hash.
+// It replaces the rock's own service and check of the same names, so
+// replan never starts the rock's default command beside ours.
+func Layer(selected []string) workload.Layer {
 	args := []string{Binary, "--config-file", ConfigPath, "--allow-no-auth", "start"}
 	for _, s := range Services(selected) {
 		args = append(args, "--service="+s)
@@ -153,14 +153,15 @@ func Layer(selected []string, hash string) workload.Layer {
 		Description: "Temporal server services managed by the temporal-k8s charm",
 		Services: map[string]workload.Service{
 			ServiceName: {
-				Override:    "replace",
-				Summary:     "Temporal server: " + strings.Join(selected, ", "),
-				Command:     strings.Join(args, " "),
-				Startup:     "enabled",
-				User:        User,
-				Group:       User,
-				WorkingDir:  "/etc/temporal",
-				Environment: map[string]string{HashEnv: hash},
+				Override:   "replace",
+				Summary:    "Temporal server: " + strings.Join(selected, ", "),
+				Command:    strings.Join(args, " "),
+				Startup:    "enabled",
+				User:       User,
+				Group:      User,
+				WorkingDir: "/etc/temporal",
+				// Render fills in the hash of the files and this layer.
+				Environment: map[string]string{HashEnv: ""},
 				// A fresh database makes concurrent first starts race on the
 				// cluster metadata; the loser must come back by itself.
 				OnFailure:      "restart",

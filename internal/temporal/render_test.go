@@ -124,7 +124,7 @@ func TestRenderProperties(t *testing.T) {
 	t.Run("command runs exactly the selected services", func(t *testing.T) {
 		cmd := out.Layer.Services[temporal.ServiceName].Command
 		require.True(t, strings.HasSuffix(cmd, "start --service=frontend --service=internal-frontend"), cmd)
-		worker := temporal.Layer([]string{"worker"}, "h")
+		worker := temporal.Layer([]string{"worker"})
 		require.True(t, strings.HasSuffix(worker.Services[temporal.ServiceName].Command, "start --service=worker"))
 		require.Equal(t, 7239, worker.Checks[temporal.CheckName].TCP.Port)
 	})
