@@ -48,6 +48,8 @@ type fixture struct {
 	box   *workloadtest.Container
 	clock *fakeClock
 	cache string
+	// container, when set, stands between the charm and box.
+	container workload.Container
 	// dialFailures is how many probes fail before the port answers.
 	mu           sync.Mutex
 	dialFailures int
@@ -88,9 +90,13 @@ func (f *fixture) run(t testing.TB, ev juju.Event) error {
 	if ev.Name == "" {
 		ev.Name = string(ev.Kind)
 	}
+	var box workload.Container = f.box
+	if f.container != nil {
+		box = f.container
+	}
 	c := charm.New(charm.Deps{
 		Juju:      juju.NewClient(f.model),
-		Container: f.box,
+		Container: box,
 		Clock:     f.clock,
 		Dial:      f.dial,
 		Cache:     f.cache,
@@ -119,13 +125,24 @@ func (f *fixture) configFile(t testing.TB) string {
 	return string(file.Content)
 }
 
+// secretURI is a valid Juju secret URI (secret:<20 base32hex>) that
+// names its purpose, so that tests read well.
+func secretURI(name string) string {
+	id := []byte("00000000000000000000")
+	for i, r := range strings.ToLower(name) {
+		if i < len(id) && (r >= '0' && r <= '9' || r >= 'a' && r <= 'v') {
+			id[i] = byte(r)
+		}
+	}
+	return "secret:" + string(id)
+}
+
 func peerRelation() *jujutest.Relation {
 	return &jujutest.Relation{ID: "peer:0", RemoteApp: app, RemoteAppData: map[string]string{}}
 }
 
 func dbRelation(endpoint string, id int, password string) (*jujutest.Relation, []*jujutest.Secret) {
-	uri := fmt.Sprintf("secret://model/%s-user", endpoint)
-	tlsURI := fmt.Sprintf("secret://model/%s-tls", endpoint)
+	uri, tlsURI := secretURI(endpoint+"-user"), secretURI(endpoint+"-tls")
 	rel := &jujutest.Relation{
 		ID: fmt.Sprintf("%s:%d", endpoint, id), RemoteApp: "postgresql-k8s",
 		RemoteUnits: []string{"postgresql-k8s/0"},
@@ -257,8 +274,10 @@ func TestLeaderPublishesRequestsAndConnections(t *testing.T) {
 		"user": "relation_id_3", "password": "db-pass", "tls": false,
 	}, conns["db"])
 	require.Equal(t, "relation_id_4", conns["visibility"]["user"])
-	// The peer databag holds the shard lock and nothing secret.
-	require.Equal(t, map[string]string{"num_history_shards": "512"}, byID["peer:0"].LocalAppData)
+	// The peer databag holds the locks and nothing secret.
+	require.Equal(t, map[string]string{
+		"num_history_shards": "512", "db_name": `"temporal-k8s_db"`, "visibility_db_name": `"temporal-k8s_visibility"`,
+	}, byID["peer:0"].LocalAppData)
 }
 
 func TestNonLeaderWritesNoAppData(t *testing.T) {
@@ -283,7 +302,7 @@ func TestSecretRotationRestartsWithNewPassword(t *testing.T) {
 	f.model.Update(func(s *jujutest.State) {
 		s.Secrets[0].Revisions = append(s.Secrets[0].Revisions, map[string]string{"username": "relation_id_3", "password": "rotated"})
 	})
-	f.mustRun(t, juju.Event{Kind: juju.SecretChanged, SecretID: "secret://model/db-user"})
+	f.mustRun(t, juju.Event{Kind: juju.SecretChanged, SecretID: secretURI("db-user")})
 	require.Contains(t, f.configFile(t), "password: rotated")
 	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
 	require.Equal(t, active, f.status())
@@ -351,14 +370,26 @@ func TestRunningServerStopsWhenSchemaNoLongerFits(t *testing.T) {
 	f.mustRun(t, juju.Event{Kind: juju.RelationChanged, Name: "admin-relation-changed", Relation: "admin", RelationID: "admin:5", RemoteApp: "temporal-admin-k8s"})
 	require.Equal(t, active, f.status())
 
-	// Admin starts migrating again: the running server stops.
+	// Admin migrating with no version named: the running server keeps
+	// running.
 	f.model.Update(func(s *jujutest.State) {
 		s.Relations[3].RemoteAppData = map[string]string{"schema_status": "migrating"}
 	})
 	f.mustRun(t, juju.Event{Kind: juju.RelationChanged, Name: "admin-relation-changed", Relation: "admin"})
 	services, err = f.box.Services(context.Background())
 	require.NoError(t, err)
+	require.Equal(t, "active", services[0].Current)
+	require.Equal(t, juju.Status{Name: juju.StatusActive, Message: "the admin relation reports: schema is migrating"}, f.status())
+
+	// Admin names a schema that does not fit: the running server stops.
+	f.model.Update(func(s *jujutest.State) {
+		s.Relations[3].RemoteAppData = map[string]string{"schema_status": "ready", "migrated_workload_version": "1.31.2"}
+	})
+	f.mustRun(t, juju.Event{Kind: juju.RelationChanged, Name: "admin-relation-changed", Relation: "admin"})
+	services, err = f.box.Services(context.Background())
+	require.NoError(t, err)
 	require.Equal(t, "inactive", services[0].Current)
+	require.Contains(t, f.status().Message, "schema migrated for 1.31.2, server is 1.32.0")
 }
 
 func TestShardLock(t *testing.T) {
@@ -414,6 +445,11 @@ func TestInvalidOptionsBlockAndKeepTheRunningServer(t *testing.T) {
 		{"db-name", "1st"},
 		{"visibility-db-name", ""},
 		{"db-extra-user-roles", "admin,;drop"},
+		{"db-extra-user-roles", "nosuchrole"},
+		{"persistence-max-conn-time", "99999999999h"},
+		{"visibility-max-conn-time", "0.5s"},
+		{"long-poll-interval", "1ns"},
+		{"long-poll-interval", "10m"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s=%v", tt.option, tt.value), func(t *testing.T) {
@@ -604,7 +640,23 @@ func TestMissingAndPendingRelations(t *testing.T) {
 		{"secret not granted yet", func(s *jujutest.State) { s.Secrets[0].Granted = false },
 			juju.Status{Name: juju.StatusWaiting, Message: "waiting for database credentials on the db relation"}},
 		{"garbage endpoints", func(s *jujutest.State) { s.Relations[1].RemoteAppData["endpoints"] = "host:port" },
-			juju.Status{Name: juju.StatusBlocked, Message: `cannot use the db relation: cannot parse endpoints "host:port"`}},
+			juju.Status{Name: juju.StatusBlocked, Message: `cannot use the db relation (db:3): invalid endpoints "host:port": the port must be 1-65535`}},
+		// Juju runs relation-created for a new unit's relations before
+		// start; until then goal-state knows them and relation-ids not.
+		{"admin known to Juju, not created here yet", func(s *jujutest.State) {
+			s.Relations = s.Relations[:3]
+			s.PendingRelations = map[string]string{"admin": "temporal-admin-k8s"}
+		}, juju.Status{Name: juju.StatusWaiting, Message: "waiting for the admin relation to be set up on this unit"}},
+		{"db known to Juju, not created here yet", func(s *jujutest.State) {
+			s.Relations = append(s.Relations[:1], s.Relations[2:]...)
+			s.PendingRelations = map[string]string{"db": "postgresql-k8s"}
+		}, juju.Status{Name: juju.StatusWaiting, Message: "waiting for the db relation to be set up on this unit"}},
+		// A unit being removed loses its relations one broken hook at a
+		// time: that is no reason to block.
+		{"departing unit after db is broken", func(s *jujutest.State) {
+			s.Relations = append(s.Relations[:1], s.Relations[2:]...)
+			s.Dying = true
+		}, juju.Status{Name: juju.StatusMaintenance, Message: "the unit is being removed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

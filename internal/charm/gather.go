@@ -37,6 +37,10 @@ type inputs struct {
 	adminID  string
 	adminApp map[string]string
 
+	// goal is goal-state, read only when a required relation is missing;
+	// nil if it was not needed or could not be read.
+	goal *juju.GoalState
+
 	bindAddress string
 
 	// pebbleErr is set when the workload's Pebble does not answer; the
@@ -98,6 +102,14 @@ func (c *Charm) gather(ctx context.Context, ca *cache) (*inputs, error) {
 		}
 	}
 	in.bindAddress = ca.BindAddress
+	if in.db.relID == "" || in.visibility.relID == "" || in.adminID == "" {
+		// Only then does it matter whether Juju knows of more.
+		if gs, err := c.Juju.GoalState(ctx); err == nil {
+			in.goal = &gs
+		} else {
+			c.logf(ctx, juju.LogWarning, "Cannot read goal-state: %v", err)
+		}
+	}
 	c.gatherWorkload(ctx, ca, in)
 	return in, nil
 }

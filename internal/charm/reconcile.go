@@ -18,6 +18,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
 // assessment is what the inputs allow, before anything is written.
@@ -25,13 +26,19 @@ type assessment struct {
 	st statuses
 	// out is set when everything needed to run the server is at hand.
 	out *temporal.Output
-	// lockedShards is the peer shard lock, 0 when not locked yet.
-	lockedShards int
-	// schemaRefused is set when the admin charm said the schema is not
-	// fit for this server: a running server must stop.
-	schemaRefused bool
-	// configOK is set when the options are valid and agree with the lock.
+	// locks are the peer locks (shards, database names), zero until set.
+	locks peer.Locks
+	// schemaMismatch is set when the admin charm named a schema version
+	// that does not fit this server: a running server must stop. Nothing
+	// else the admin says stops a server.
+	schemaMismatch bool
+	// configOK is set when the options are valid and agree with the locks.
 	configOK bool
+}
+
+// running reports whether Pebble runs (or keeps restarting) the server.
+func (in *inputs) running() bool {
+	return in.service != nil && (in.service.Current == workload.ServiceActive || in.service.Current == workload.ServiceBackoff)
 }
 
 func (c *Charm) assess(in *inputs) assessment {
@@ -43,30 +50,38 @@ func (c *Charm) assess(in *inputs) assessment {
 		}
 		a.st.add(juju.StatusBlocked, strings.Join(msgs, "; "))
 	}
-	locked, isLocked, err := peer.LockedShards(in.peerApp)
+	locks, err := peer.ReadLocks(in.peerApp)
 	switch {
 	case err != nil:
 		a.st.add(juju.StatusBlocked, err.Error())
-	case isLocked:
-		a.lockedShards = locked
-		if len(in.problems) == 0 && in.cfg.NumHistoryShards != locked {
-			a.st.add(juju.StatusBlocked, fmt.Sprintf(
-				"num-history-shards is locked at %d and cannot change to %d: set it back to %d", locked, in.cfg.NumHistoryShards, locked))
+	case len(in.problems) == 0:
+		a.locks = locks
+		if conflicts := locks.Conflicts(wantLocks(in)); len(conflicts) > 0 {
+			a.st.add(juju.StatusBlocked, strings.Join(conflicts, "; "))
 		}
 	}
 	a.configOK = a.st.ok()
 	if in.peerID == "" {
 		a.st.add(juju.StatusWaiting, "waiting for the peer relation")
 	}
-	c.assessDatabase(&a.st, DBEndpoint, in.db)
-	c.assessDatabase(&a.st, VisibilityEndpoint, in.visibility)
+	c.assessDatabase(&a.st, in, DBEndpoint, in.db)
+	c.assessDatabase(&a.st, in, VisibilityEndpoint, in.visibility)
 	if in.adminID == "" {
-		a.st.add(juju.StatusBlocked, fmt.Sprintf("missing admin relation: juju integrate %s:admin temporal-admin-k8s:admin", c.event.App))
+		c.assessMissing(&a.st, in, AdminEndpoint)
 	} else if in.pebbleErr == nil {
 		schema := admin.Schema(in.adminApp, in.version)
-		if !schema.Ready {
+		switch {
+		case schema.Ready:
+		case schema.Mismatch:
 			a.st.add(juju.StatusWaiting, "waiting for the schema on the admin relation: "+schema.Reason)
-			a.schemaRefused = in.adminApp["schema_status"] != ""
+			a.schemaMismatch = true
+		case in.running():
+			// The schema this server started on has not gone away: a
+			// failed migration or an odd value is news, not a reason
+			// for an outage.
+			a.st.add(juju.StatusActive, "the admin relation reports: "+schema.Reason)
+		default:
+			a.st.add(juju.StatusWaiting, "waiting for the schema on the admin relation: "+schema.Reason)
 		}
 	}
 	if in.pebbleErr != nil {
@@ -89,14 +104,45 @@ func (c *Charm) assess(in *inputs) assessment {
 	return a
 }
 
-func (c *Charm) assessDatabase(st *statuses, endpoint string, db database) {
+// wantLocks is what the options would lock.
+func wantLocks(in *inputs) peer.Locks {
+	return peer.Locks{Shards: in.cfg.NumHistoryShards, DBName: in.cfg.DBName, VisibilityDBName: in.cfg.VisibilityDBName}
+}
+
+// assessMissing explains a required relation this unit cannot see. Juju
+// runs relation-created for the relations a new unit joins before start,
+// so one it knows about (goal-state) is only not here yet; a unit being
+// removed loses its relations one by one and is not blocked by that.
+func (c *Charm) assessMissing(st *statuses, in *inputs, endpoint string) {
+	switch {
+	case in.goal == nil:
+		// goal-state could not be read: say what is true either way.
+		st.add(juju.StatusWaiting, fmt.Sprintf("waiting for the %s relation", endpoint))
+	case in.goal.Units[c.event.Unit].Status == goalDying:
+		st.add(juju.StatusMaintenance, "the unit is being removed")
+	case len(in.goal.Relations[endpoint]) > 0:
+		st.add(juju.StatusWaiting, fmt.Sprintf("waiting for the %s relation to be set up on this unit", endpoint))
+	default:
+		remote := "postgresql-k8s:database"
+		if endpoint == AdminEndpoint {
+			remote = "temporal-admin-k8s:admin"
+		}
+		st.add(juju.StatusBlocked, fmt.Sprintf("missing %s relation: juju integrate %s:%s %s", endpoint, c.event.App, endpoint, remote))
+	}
+}
+
+// goalDying is goal-state's status of a unit that is being removed
+// (apiserver/facades/agent/uniter/uniter.go, goalStateUnits).
+const goalDying = "dying"
+
+func (c *Charm) assessDatabase(st *statuses, in *inputs, endpoint string, db database) {
 	switch {
 	case db.relID == "":
-		st.add(juju.StatusBlocked, fmt.Sprintf("missing %s relation: juju integrate %s:%s postgresql-k8s:database", endpoint, c.event.App, endpoint))
+		c.assessMissing(st, in, endpoint)
 	case errors.Is(db.err, postgresql.ErrNotReady):
 		st.add(juju.StatusWaiting, fmt.Sprintf("waiting for database credentials on the %s relation", endpoint))
 	case db.err != nil:
-		st.add(juju.StatusBlocked, fmt.Sprintf("cannot use the %s relation: %v", endpoint, db.err))
+		st.add(juju.StatusBlocked, fmt.Sprintf("cannot use the %s relation (%s): %v", endpoint, db.relID, db.err))
 	}
 }
 
@@ -108,7 +154,7 @@ func (c *Charm) reconcile(ctx context.Context) error {
 	}
 	a := c.assess(in)
 	if in.leader {
-		if err := c.publish(ctx, &ca, in); err != nil {
+		if err := c.publish(ctx, &ca, in, a.configOK); err != nil {
 			return err
 		}
 	}
@@ -123,10 +169,13 @@ func (c *Charm) reconcile(ctx context.Context) error {
 		}
 		c.applyWorkload(ctx, in, &a)
 	}
-	if in.leader && a.lockedShards == 0 && a.out != nil && a.st.ok() {
-		// The shard count is fixed forever once a server has used it.
-		if err := c.Juju.RelationSet(ctx, in.peerID, true, peer.LockShards(in.cfg.NumHistoryShards)); err != nil {
-			return fmt.Errorf("cannot lock num-history-shards: %w", err)
+	if in.leader && a.out != nil && a.st.ok() {
+		// The shard count and the databases are fixed forever once a
+		// server has used them.
+		if data := a.locks.Missing(wantLocks(in)); len(data) > 0 {
+			if err := c.Juju.RelationSet(ctx, in.peerID, true, data); err != nil {
+				return fmt.Errorf("cannot lock num-history-shards and the database names: %w", err)
+			}
 		}
 	}
 	status := a.st.result()
@@ -146,7 +195,12 @@ func (c *Charm) reconcile(ctx context.Context) error {
 
 // publish writes the leader's app data: the database requests and the
 // connections the admin charm needs to set up the schema.
-func (c *Charm) publish(ctx context.Context, ca *cache, in *inputs) error {
+func (c *Charm) publish(ctx context.Context, ca *cache, in *inputs, configOK bool) error {
+	if !configOK {
+		// An invalid option, or one its lock refuses, is never
+		// published: what the relations hold was valid when written.
+		return nil
+	}
 	for _, db := range []struct {
 		relID, name string
 	}{{in.db.relID, in.cfg.DBName}, {in.visibility.relID, in.cfg.VisibilityDBName}} {
@@ -160,17 +214,12 @@ func (c *Charm) publish(ctx context.Context, ca *cache, in *inputs) error {
 	if in.adminID == "" {
 		return nil
 	}
-	var dbConn, visConn *postgresql.Connection
-	if in.db.relID != "" && in.db.err == nil {
-		dbConn = &in.db.conn
-	}
-	if in.visibility.relID != "" && in.visibility.err == nil {
-		visConn = &in.visibility.conn
-	}
-	if dbConn == nil && visConn == nil {
+	// Only both stores at once, as the Python charm publishes them: the
+	// track-1.23 admin fails its hook on a null one.
+	if in.db.relID == "" || in.db.err != nil || in.visibility.relID == "" || in.visibility.err != nil {
 		return nil
 	}
-	return c.ensureAppData(ctx, ca, in.adminID, map[string]string{admin.ConnectionsKey: admin.Connections(dbConn, visConn)})
+	return c.ensureAppData(ctx, ca, in.adminID, map[string]string{admin.ConnectionsKey: admin.Connections(&in.db.conn, &in.visibility.conn)})
 }
 
 // ensureAppData writes data to this app's databag unless it is known to be
@@ -244,10 +293,11 @@ func (c *Charm) applyVersion(ctx context.Context, ca *cache, in *inputs) error {
 // workload's own status. Pebble failures become statuses, not hook
 // errors: the next event will try again.
 func (c *Charm) applyWorkload(ctx context.Context, in *inputs, a *assessment) {
-	running := in.service != nil && in.service.Current != "inactive"
 	if a.out == nil {
-		if a.schemaRefused && running {
-			c.logf(ctx, juju.LogWarning, "Stopping %s: the admin relation says the schema does not fit server %s", temporal.ServiceName, in.version)
+		if a.schemaMismatch && in.running() {
+			reason := fmt.Sprintf("the admin relation says the schema does not fit server %s", in.version)
+			c.logf(ctx, juju.LogWarning, "Stopping %s: %s", temporal.ServiceName, reason)
+			c.maintenance(ctx, "stopping temporal-server: "+reason)
 			if err := c.Container.Stop(ctx, temporal.ServiceName); err != nil {
 				a.st.add(juju.StatusMaintenance, fmt.Sprintf("cannot stop %s: %v", temporal.ServiceName, err))
 			}
@@ -277,11 +327,15 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, out *temporal.Output
 		}
 	}
 	svc := in.plan.Services[temporal.ServiceName]
+	reason := "starting temporal-server"
 	if svc.Environment[temporal.HashEnv] == out.Hash {
-		if in.service != nil && (in.service.Current == "active" || in.service.Current == "backoff") {
+		if in.running() {
 			return false, nil
 		}
 	} else {
+		if in.running() {
+			reason = "restarting temporal-server with a new configuration"
+		}
 		for _, f := range out.Files {
 			if err := c.Container.Push(ctx, f); err != nil {
 				return false, err
@@ -291,7 +345,18 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, out *temporal.Output
 			return false, err
 		}
 	}
+	// Say so before the port closes: a restart takes the server away
+	// for its drain and start, and status must not claim active then.
+	c.maintenance(ctx, reason)
 	return true, c.Container.Replan(ctx)
+}
+
+// maintenance sets the unit's status before an operation that takes the
+// server away. Failing to say so must not stop the operation.
+func (c *Charm) maintenance(ctx context.Context, msg string) {
+	if err := c.Juju.StatusSet(ctx, juju.Status{Name: juju.StatusMaintenance, Message: msg}, false); err != nil {
+		c.logf(ctx, juju.LogWarning, "Cannot set maintenance status: %v", err)
+	}
 }
 
 // workloadStatus decides whether the server is really serving. After a

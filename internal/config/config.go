@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Service names the charm can run, in the order Temporal documents them.
@@ -53,7 +55,24 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	return fmt.Sprintf("invalid %s %q: %s", p.Option, p.Value, p.Reason)
+	return fmt.Sprintf("invalid %s %q: %s", p.Option, Truncate(p.Value), p.Reason)
+}
+
+// MaxValueLen bounds how much of a value a status message quotes: a status
+// names the bad value, it does not echo kilobytes of it.
+const MaxValueLen = 64
+
+// Truncate shortens s for a message, saying how long it really was.
+func Truncate(s string) string {
+	if len(s) <= MaxValueLen {
+		return s
+	}
+	cut := MaxValueLen
+	// Never split a UTF-8 sequence.
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
 }
 
 // Defaults match config.yaml; they apply when an option is absent.
@@ -80,11 +99,30 @@ var logLevels = map[string]string{
 	"error": "error", "critical": "fatal",
 }
 
+// Bounds of the durations, as the server parses them (time.ParseDuration).
+const (
+	// A connection lifetime under a second churns connections; over a week
+	// it no longer protects against server-side idle limits.
+	MinConnLifetime = time.Second
+	MaxConnLifetime = 7 * 24 * time.Hour
+	// Matching holds a poll this long before answering "no task". The
+	// SDKs give a poll 70 s (their long-poll RPC timeout), so a longer
+	// expiry makes every idle poll fail client-side; under a second the
+	// pollers spin.
+	MinLongPollInterval = time.Second
+	MaxLongPollInterval = time.Minute
+)
+
+// ExtraUserRoles are the role names postgresql-k8s accepts in
+// extra-user-roles (14 and 16), besides PostgreSQL's predefined pg_* roles:
+// anything else blocks the provider, not us. 16 refuses admin, which
+// cannot be known before it answers: README says to use charmed_admin.
+var ExtraUserRoles = []string{"admin", "charmed_admin", "superuser", "createdb", "createrole"}
+
 var (
-	connTimeRE = regexp.MustCompile(`^[1-9][0-9]*[smh]$`)
-	dbNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$-]{0,62}$`)
-	rolesRE    = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*(,[A-Za-z_][A-Za-z0-9_]*)*)?$`)
-	nsRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	dbNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$-]{0,62}$`)
+	pgRoleRE = regexp.MustCompile(`^pg_[a-z_]+$`)
+	nsRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
 
 type parser struct {
@@ -172,10 +210,7 @@ func Parse(raw map[string]any) (Config, []Problem) {
 		c.GlobalRPSLimit = n
 	}
 	c.NamespaceRPS = p.namespaceRPS()
-	poll := p.str("long-poll-interval")
-	if d, err := time.ParseDuration(poll); err != nil || d <= 0 {
-		p.fail("long-poll-interval", poll, "must be a positive duration such as 50s or 1m")
-	} else {
+	if _, d, ok := p.duration("long-poll-interval", MinLongPollInterval, MaxLongPollInterval); ok {
 		c.LongPollInterval = d
 	}
 	c.DBName = p.dbName("db-name")
@@ -183,12 +218,40 @@ func Parse(raw map[string]any) (Config, []Problem) {
 	if c.DBName != "" && c.DBName == c.VisibilityDBName {
 		p.fail("visibility-db-name", c.VisibilityDBName, "must differ from db-name")
 	}
-	roles := strings.ReplaceAll(p.str("db-extra-user-roles"), " ", "")
-	if !rolesRE.MatchString(roles) {
-		p.fail("db-extra-user-roles", roles, "must be a comma-separated list of role names")
-	}
-	c.DBExtraUserRoles = roles
+	c.DBExtraUserRoles = p.roles()
 	return c, p.problems
+}
+
+// duration parses a duration as the server does and keeps it in bounds;
+// a value Go cannot hold (99999999999h) fails ParseDuration here rather
+// than in the server.
+func (p *parser) duration(option string, min, max time.Duration) (string, time.Duration, bool) {
+	raw := p.str(option)
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < min || d > max {
+		p.fail(option, raw, "must be a duration from %s to %s, such as %s", min, max, defaults[option])
+		return "", 0, false
+	}
+	return raw, d, true
+}
+
+// roles accepts what postgresql-k8s accepts: the charm's role names and
+// PostgreSQL's predefined pg_* roles, comma-separated.
+func (p *parser) roles() string {
+	raw := p.str("db-extra-user-roles")
+	var out []string
+	for _, r := range strings.Split(raw, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		if !slices.Contains(ExtraUserRoles, strings.ToLower(r)) && !pgRoleRE.MatchString(r) {
+			p.fail("db-extra-user-roles", raw, "unknown role %q: postgresql-k8s accepts %s or a predefined pg_* role", Truncate(r), strings.Join(ExtraUserRoles, ", "))
+			return ""
+		}
+		out = append(out, r)
+	}
+	return strings.Join(out, ",")
 }
 
 func (p *parser) services() []string {
@@ -230,11 +293,11 @@ func (p *parser) pool(prefix string) Pool {
 	if n, ok := p.integer(prefix+"-max-idle-conns", 1); ok {
 		pool.MaxIdleConns = n
 	}
-	t := p.str(prefix + "-max-conn-time")
-	if !connTimeRE.MatchString(t) {
-		p.fail(prefix+"-max-conn-time", t, "must be a whole number of seconds, minutes or hours, e.g. 1h")
+	// Kept as written: the server parses it the same way, and the
+	// rendered file (so the restart hash) stays what earlier revisions wrote.
+	if raw, _, ok := p.duration(prefix+"-max-conn-time", MinConnLifetime, MaxConnLifetime); ok {
+		pool.MaxConnLifetime = raw
 	}
-	pool.MaxConnLifetime = t
 	return pool
 }
 
@@ -248,7 +311,7 @@ func (p *parser) namespaceRPS() []NamespaceRPS {
 		ns, val, ok := strings.Cut(strings.TrimSpace(pair), ":")
 		ns = strings.TrimSpace(ns)
 		n, err := strconv.Atoi(strings.TrimSpace(val))
-		if !ok || !nsRE.MatchString(ns) || err != nil || n < 0 {
+		if !ok || !nsRE.MatchString(ns) || err != nil || n < 0 || n > math.MaxInt32 {
 			p.fail("namespace-rps-limit", raw, "%q is not <namespace>:<non-negative integer>; separate pairs with |", pair)
 			return nil
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -61,6 +62,26 @@ func TestParseValid(t *testing.T) {
 			require.Equal(t, "warn", c.LogLevel)
 		},
 	}, {
+		name: "durations as the server parses them, kept as written",
+		raw:  map[string]any{"persistence-max-conn-time": "1h30m", "visibility-max-conn-time": "90s", "long-poll-interval": "1m"},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, "1h30m", c.Persistence.MaxConnLifetime)
+			require.Equal(t, "90s", c.Visibility.MaxConnLifetime)
+			require.Equal(t, time.Minute, c.LongPollInterval)
+		},
+	}, {
+		name: "roles postgresql-k8s accepts",
+		raw:  map[string]any{"db-extra-user-roles": " createdb, pg_read_all_data ,CREATEROLE"},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, "createdb,pg_read_all_data,CREATEROLE", c.DBExtraUserRoles)
+		},
+	}, {
+		name: "no extra roles",
+		raw:  map[string]any{"db-extra-user-roles": ""},
+		check: func(t *testing.T, c config.Config) {
+			require.Empty(t, c.DBExtraUserRoles)
+		},
+	}, {
 		name: "PostgreSQL 16 role and no roles",
 		raw:  map[string]any{"db-extra-user-roles": "charmed_admin"},
 		check: func(t *testing.T, c config.Config) {
@@ -106,6 +127,16 @@ func TestParseInvalid(t *testing.T) {
 		{"visibility-db-name", "temporal-k8s_db", `invalid visibility-db-name "temporal-k8s_db": must differ from db-name`},
 		{"db-extra-user-roles", "admin;evil", `invalid db-extra-user-roles "admin;evil"`},
 		{"services", json.Number("3"), `invalid services "3": must be a string`},
+		// Values the server cannot parse or should not run with.
+		{"persistence-max-conn-time", "99999999999h", `invalid persistence-max-conn-time "99999999999h": must be a duration from 1s to 168h0m0s`},
+		{"visibility-max-conn-time", "500ms", `invalid visibility-max-conn-time "500ms"`},
+		{"long-poll-interval", "1ns", `invalid long-poll-interval "1ns": must be a duration from 1s to 1m0s`},
+		{"long-poll-interval", "2m", `invalid long-poll-interval "2m"`},
+		{"namespace-rps-limit", "a:99999999999", `invalid namespace-rps-limit "a:99999999999"`},
+		// Roles as postgresql-k8s checks them: an unknown one would block
+		// the provider instead of this unit.
+		{"db-extra-user-roles", "nosuchrole", `invalid db-extra-user-roles "nosuchrole": unknown role "nosuchrole": postgresql-k8s accepts admin, charmed_admin`},
+		{"db-extra-user-roles", "admin,pg_Evil", `unknown role "pg_Evil"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.option+"="+strings.ReplaceAll(tt.want, "/", "_"), func(t *testing.T) {
@@ -116,6 +147,18 @@ func TestParseInvalid(t *testing.T) {
 			require.Contains(t, problems[0].String(), tt.want)
 		})
 	}
+}
+
+func TestProblemTruncatesLongValues(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", 5000) // 10 kB, two bytes a rune
+	_, problems := config.Parse(map[string]any{"log-level": long})
+	require.Len(t, problems, 1)
+	msg := problems[0].String()
+	require.Less(t, len(msg), 200, msg)
+	require.Contains(t, msg, "(10000 bytes)")
+	require.True(t, utf8.ValidString(msg))
+	require.Equal(t, "short", config.Truncate("short"))
 }
 
 func TestParseReportsEveryProblem(t *testing.T) {
@@ -149,7 +192,12 @@ func FuzzParse(f *testing.F) {
 			require.NotEmpty(t, c.Services)
 			require.Positive(t, c.NumHistoryShards)
 			require.Zero(t, c.NumHistoryShards&(c.NumHistoryShards-1))
-			require.Positive(t, c.LongPollInterval)
+			require.GreaterOrEqual(t, c.LongPollInterval, config.MinLongPollInterval)
+			require.LessOrEqual(t, c.LongPollInterval, config.MaxLongPollInterval)
+			d, err := time.ParseDuration(c.Persistence.MaxConnLifetime)
+			require.NoError(t, err)
+			require.GreaterOrEqual(t, d, config.MinConnLifetime)
+			require.LessOrEqual(t, d, config.MaxConnLifetime)
 		}
 	})
 }

@@ -200,6 +200,27 @@ func (c *Client) BindAddress(ctx context.Context, binding string) (string, error
 	return addr, err
 }
 
+// GoalStatus is one entry of goal-state.
+type GoalStatus struct {
+	Status string `json:"status"`
+}
+
+// GoalState is what Juju means the unit's world to become: the app's
+// units (a dying one has status "dying") and, per endpoint, the remote
+// applications and units of every relation the model has, including
+// those whose relation-created hook has not reached this unit yet.
+type GoalState struct {
+	Units     map[string]GoalStatus            `json:"units"`
+	Relations map[string]map[string]GoalStatus `json:"relations"`
+}
+
+// GoalState reads goal-state.
+func (c *Client) GoalState(ctx context.Context) (GoalState, error) {
+	var gs GoalState
+	err := c.runJSON(ctx, &gs, "goal-state")
+	return gs, err
+}
+
 // Port is one opened port, e.g. 7233/tcp.
 type Port struct {
 	Number   int

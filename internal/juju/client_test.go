@@ -19,11 +19,11 @@ func newModel(leader bool) *jujutest.Model {
 		Config: map[string]any{"services": "frontend", "num-history-shards": 512},
 		Relations: []*jujutest.Relation{{
 			ID: "db:3", RemoteApp: "postgresql-k8s", RemoteUnits: []string{"postgresql-k8s/0"},
-			RemoteAppData: map[string]string{"endpoints": "10.0.0.9:5432", "secret-user": "secret://m/user"},
+			RemoteAppData: map[string]string{"endpoints": "10.0.0.9:5432", "secret-user": "secret:d0ufq1ivn8stmtsv1ku0"},
 		}},
 		Secrets: []*jujutest.Secret{
-			{URI: "secret://m/user", Granted: true, Revisions: []map[string]string{{"password": "a"}, {"password": "b"}}},
-			{URI: "secret://m/other", Revisions: []map[string]string{{"x": "y"}}},
+			{URI: "secret:d0ufq1ivn8stmtsv1ku0", Granted: true, Revisions: []map[string]string{{"password": "a"}, {"password": "b"}}},
+			{URI: "secret:d0ufq1ivn8stmtsv1ko0", Revisions: []map[string]string{{"x": "y"}}},
 		},
 		BindAddress: map[string]string{"peer": "10.1.0.5"},
 	})
@@ -63,17 +63,17 @@ func TestClientSecretRevisions(t *testing.T) {
 	c := juju.NewClient(m)
 	m.Update(func(s *jujutest.State) { s.Secrets[0].Tracked = 1 })
 
-	got, err := c.SecretGet(ctx, "secret://m/user", false)
+	got, err := c.SecretGet(ctx, "secret:d0ufq1ivn8stmtsv1ku0", false)
 	require.NoError(t, err)
 	require.Equal(t, "a", got["password"], "without --refresh the tracked revision is returned")
 
-	got, err = c.SecretGet(ctx, "secret://m/user", true)
+	got, err = c.SecretGet(ctx, "secret:d0ufq1ivn8stmtsv1ku0", true)
 	require.NoError(t, err)
 	require.Equal(t, "b", got["password"])
 
-	_, err = c.SecretGet(ctx, "secret://m/other", true)
+	_, err = c.SecretGet(ctx, "secret:d0ufq1ivn8stmtsv1ko0", true)
 	require.ErrorIs(t, err, juju.ErrPermissionDenied)
-	_, err = c.SecretGet(ctx, "secret://m/missing", true)
+	_, err = c.SecretGet(ctx, "secret:d0ufq1ivn8stmtsv1km0", true)
 	require.ErrorIs(t, err, juju.ErrNotFound)
 }
 
@@ -149,7 +149,7 @@ func (garbageRunner) Run(context.Context, []byte, string, ...string) ([]byte, er
 
 func TestDecodeErrorsKeepOutputOutOfTheMessage(t *testing.T) {
 	t.Parallel()
-	_, err := juju.NewClient(garbageRunner{}).SecretGet(context.Background(), "secret://m/x", true)
+	_, err := juju.NewClient(garbageRunner{}).SecretGet(context.Background(), "secret:d0ufq1ivn8stmtsv1kx0", true)
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "hunter2")
 	require.Contains(t, err.Error(), "secret-get")

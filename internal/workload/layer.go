@@ -55,6 +55,14 @@ type File struct {
 	Group       string
 }
 
+// Pebble's service states (ServiceInfo.Current).
+const (
+	ServiceActive   = "active"
+	ServiceInactive = "inactive"
+	ServiceBackoff  = "backoff"
+	ServiceError    = "error"
+)
+
 // ServiceInfo is the state of one service.
 type ServiceInfo struct {
 	Name    string

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -65,6 +66,12 @@ type State struct {
 	AppStatus    juju.Status
 	Version      string
 	ActionParams map[string]any
+	// Dying is set while the unit is being removed: goal-state says so.
+	Dying bool
+	// PendingRelations are relations the model has (endpoint: remote
+	// app) whose relation-created hook has not run on this unit yet:
+	// goal-state lists them, relation-ids does not.
+	PendingRelations map[string]string
 }
 
 // Model runs hook tools against a State. It is safe for concurrent use.
@@ -297,6 +304,8 @@ func (m *Model) Run(_ context.Context, stdin []byte, name string, argv ...string
 		return m.relationSet(argv, stdin)
 	case "secret-get":
 		return m.secretGet(argv)
+	case "goal-state":
+		return m.goalState(argv)
 	case "network-get":
 		a, err := parse(name, argv, []string{"format", "r"}, []string{"bind-address"})
 		if err != nil {
@@ -554,6 +563,49 @@ func xid(uri string) string {
 	return uri[strings.LastIndexAny(uri, ":/")+1:]
 }
 
+func (m *Model) goalState(argv []string) ([]byte, error) {
+	a, err := parse("goal-state", argv, []string{"format"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	unit := juju.GoalStatus{Status: string(m.state.UnitStatus.Name)}
+	if m.state.Dying {
+		unit.Status = "dying"
+	}
+	gs := juju.GoalState{
+		Units:     map[string]juju.GoalStatus{m.state.Unit: unit},
+		Relations: map[string]map[string]juju.GoalStatus{},
+	}
+	add := func(endpoint, app string, units []string) {
+		if gs.Relations[endpoint] == nil {
+			gs.Relations[endpoint] = map[string]juju.GoalStatus{}
+		}
+		gs.Relations[endpoint][app] = juju.GoalStatus{Status: "joined"}
+		for _, u := range units {
+			gs.Relations[endpoint][u] = juju.GoalStatus{Status: "active"}
+		}
+	}
+	for _, r := range m.state.Relations {
+		// Juju leaves peer relations out of goal-state.
+		if r.RemoteApp != m.appName() {
+			add(r.Endpoint(), r.RemoteApp, r.RemoteUnits)
+		}
+	}
+	for endpoint, app := range m.state.PendingRelations {
+		add(endpoint, app, nil)
+	}
+	return output(a.flags["format"], gs)
+}
+
+func (m *Model) appName() string {
+	app, _, _ := strings.Cut(m.state.Unit, "/")
+	return app
+}
+
+// secretURIRE is what Juju's secrets.ParseURI accepts: secret:<xid>,
+// secret://<model-uuid>/<xid> or a bare xid; secret-get exits 2 otherwise.
+var secretURIRE = regexp.MustCompile(`^(secret:(//[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?)?[0-9a-v]{20}$`)
+
 func (m *Model) secretGet(argv []string) ([]byte, error) {
 	const name = "secret-get"
 	a, err := parse(name, argv, []string{"format", "label"}, []string{"refresh", "peek"})
@@ -565,6 +617,9 @@ func (m *Model) secretGet(argv []string) ([]byte, error) {
 	}
 	if len(a.pos) == 0 {
 		return nil, usage(name, "require either a secret URI or label")
+	}
+	if !secretURIRE.MatchString(a.pos[0]) {
+		return nil, usage(name, "secret URI %q not valid", a.pos[0])
 	}
 	var sec *Secret
 	for _, s := range m.state.Secrets {

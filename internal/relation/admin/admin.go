@@ -6,9 +6,11 @@ package admin
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 )
 
@@ -51,34 +53,46 @@ func Connections(db, visibility *postgresql.Connection) string {
 
 // SchemaState is the admin charm's answer.
 type SchemaState struct {
-	Ready  bool
-	Reason string
+	Ready bool
+	// Mismatch is set only when the admin names a schema version whose
+	// major.minor differs from the server's: the one answer that says a
+	// running server must stop. Any other answer that is not "ready"
+	// (migrating, failed, garbage) keeps a running server running.
+	Mismatch bool
+	Reason   string
 }
+
+// versionRE is a version the admin may publish: 1.31, 1.31.2, v1.31.2.
+var versionRE = regexp.MustCompile(`^v?[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 
 // Schema reads the admin app data. Admin 1.23 publishes only
 // schema_status; later ones add the version they migrated to
 // (migrated_workload_version, or schema_version on 1.24-1.26), whose
 // major.minor must equal the server's.
 func Schema(app map[string]string, serverVersion string) SchemaState {
+	version := app["migrated_workload_version"]
+	if version == "" {
+		version = app["schema_version"]
+	}
+	version = strings.TrimSpace(version)
+	if versionRE.MatchString(version) && serverVersion != "" && MajorMinor(version) != MajorMinor(serverVersion) {
+		return SchemaState{Mismatch: true, Reason: fmt.Sprintf("schema migrated for %s, server is %s", version, serverVersion)}
+	}
 	status := app["schema_status"]
 	if status != "ready" {
 		if status == "" {
 			status = "not published yet"
 		}
-		return SchemaState{Reason: fmt.Sprintf("schema is %s", status)}
-	}
-	version := app["migrated_workload_version"]
-	if version == "" {
-		version = app["schema_version"]
+		return SchemaState{Reason: fmt.Sprintf("schema is %s", config.Truncate(status))}
 	}
 	if version == "" {
 		return SchemaState{Ready: true}
 	}
+	if !versionRE.MatchString(version) {
+		return SchemaState{Reason: fmt.Sprintf("cannot parse the schema version %q", config.Truncate(version))}
+	}
 	if serverVersion == "" {
 		return SchemaState{Reason: "server version unknown"}
-	}
-	if MajorMinor(version) != MajorMinor(serverVersion) {
-		return SchemaState{Reason: fmt.Sprintf("schema migrated for %s, server is %s", version, serverVersion)}
 	}
 	return SchemaState{Ready: true}
 }

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -39,9 +40,16 @@ func TestSchema(t *testing.T) {
 		{"1.27+ protocol, same minor", map[string]string{"schema_status": "ready", "migrated_workload_version": "1.31.0"}, "1.31.2", admin.SchemaState{Ready: true}},
 		{"1.24 protocol", map[string]string{"schema_status": "ready", "schema_version": "1.31.2"}, "1.31.2", admin.SchemaState{Ready: true}},
 		{"migrated version wins over schema_version", map[string]string{"schema_status": "ready", "schema_version": "1.31.2", "migrated_workload_version": "1.30.6"}, "1.31.2",
-			admin.SchemaState{Reason: "schema migrated for 1.30.6, server is 1.31.2"}},
+			admin.SchemaState{Mismatch: true, Reason: "schema migrated for 1.30.6, server is 1.31.2"}},
 		{"admin behind the server", map[string]string{"schema_status": "ready", "migrated_workload_version": "1.23.1"}, "1.31.2",
-			admin.SchemaState{Reason: "schema migrated for 1.23.1, server is 1.31.2"}},
+			admin.SchemaState{Mismatch: true, Reason: "schema migrated for 1.23.1, server is 1.31.2"}},
+		{"migrating from an older version", map[string]string{"schema_status": "migrating", "migrated_workload_version": "1.30.6"}, "1.31.2",
+			admin.SchemaState{Mismatch: true, Reason: "schema migrated for 1.30.6, server is 1.31.2"}},
+		{"garbage status", map[string]string{"schema_status": "éé\x00bogus"}, "1.31.2", admin.SchemaState{Reason: "schema is éé\x00bogus"}},
+		{"garbage version is no mismatch", map[string]string{"schema_status": "ready", "migrated_workload_version": "latest"}, "1.31.2",
+			admin.SchemaState{Reason: `cannot parse the schema version "latest"`}},
+		{"long status is truncated", map[string]string{"schema_status": strings.Repeat("x", 10_000)}, "1.31.2",
+			admin.SchemaState{Reason: "schema is " + strings.Repeat("x", 64) + "… (10000 bytes)"}},
 		{"server version unknown", map[string]string{"schema_status": "ready", "migrated_workload_version": "1.31.2"}, "",
 			admin.SchemaState{Reason: "server version unknown"}},
 		{"failed", map[string]string{"schema_status": "failed", "migrated_workload_version": "1.31.2"}, "1.31.2", admin.SchemaState{Reason: "schema is failed"}},

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 )
 
@@ -41,6 +43,82 @@ type Connection struct {
 // ErrNotReady means the provider has not answered yet.
 var ErrNotReady = errors.New("database not ready")
 
+// DataError is provider data the charm cannot use: the unit blocks with
+// it, naming the key, and a running server keeps its configuration.
+type DataError struct {
+	Key    string
+	Value  string
+	Reason string
+}
+
+func (e *DataError) Error() string {
+	return fmt.Sprintf("invalid %s %q: %s", e.Key, config.Truncate(e.Value), e.Reason)
+}
+
+// hostLabelRE is one label of a DNS name, as Kubernetes Service and
+// pod names are (RFC 1123, underscores tolerated).
+var hostLabelRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$`)
+
+// ParseEndpoint reads the first of a comma-separated endpoints value:
+// host:port, [ipv6]:port, or a host alone on the default port.
+func ParseEndpoint(endpoints string) (string, int, error) {
+	first, _, _ := strings.Cut(endpoints, ",")
+	first = strings.TrimSpace(first)
+	fail := func(reason string) (string, int, error) {
+		return "", 0, &DataError{Key: "endpoints", Value: endpoints, Reason: reason}
+	}
+	host, portStr := first, "5432"
+	switch {
+	case strings.HasPrefix(first, "[") && strings.HasSuffix(first, "]"):
+		host = first[1 : len(first)-1]
+	case strings.Count(first, ":") == 1 || strings.HasPrefix(first, "["):
+		var err error
+		if host, portStr, err = net.SplitHostPort(first); err != nil {
+			return fail("not host:port")
+		}
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 1 || port > 65535 {
+		return fail("the port must be 1-65535")
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		if ip.To4() == nil && !strings.HasPrefix(first, "[") {
+			return fail("an IPv6 address needs brackets")
+		}
+		return host, port, nil
+	}
+	if host == "" || len(host) > 253 {
+		return fail("the host must be 1-253 characters")
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		if !hostLabelRE.MatchString(label) {
+			return fail("the host is neither an IP address nor a DNS name")
+		}
+	}
+	return host, port, nil
+}
+
+// secretXIDRE is Juju's secret id: 20 characters of base32hex, lower case.
+var (
+	secretXIDRE = regexp.MustCompile(`^[0-9a-v]{20}$`)
+	modelUUIDRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+)
+
+// ValidSecretURI accepts the forms Juju's secrets.ParseURI does:
+// secret:<id>, secret://<model-uuid>/<id> and a bare id. secret-get
+// exits 2 on anything else, which would fail every hook.
+func ValidSecretURI(uri string) bool {
+	rest := strings.TrimPrefix(uri, "secret:")
+	if after, ok := strings.CutPrefix(rest, "//"); ok {
+		model, id, found := strings.Cut(after, "/")
+		if !found || !modelUUIDRE.MatchString(model) {
+			return false
+		}
+		rest = id
+	}
+	return secretXIDRE.MatchString(rest)
+}
+
 // Parse builds a Connection from the provider's app data and the contents
 // of its user and TLS secrets (nil when the provider sent plain fields).
 func Parse(database string, app, user, tls map[string]string) (Connection, error) {
@@ -55,15 +133,9 @@ func Parse(database string, app, user, tls map[string]string) (Connection, error
 	if endpoints == "" || username == "" || password == "" {
 		return Connection{}, ErrNotReady
 	}
-	first, _, _ := strings.Cut(endpoints, ",")
-	host, portStr, err := net.SplitHostPort(strings.TrimSpace(first))
+	host, port, err := ParseEndpoint(endpoints)
 	if err != nil {
-		// The provider may leave out the port.
-		host, portStr = strings.TrimSpace(first), "5432"
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil || port < 1 || port > 65535 || host == "" {
-		return Connection{}, fmt.Errorf("cannot parse endpoints %q", endpoints)
+		return Connection{}, err
 	}
 	return Connection{
 		Database: database,
@@ -84,16 +156,35 @@ func Read(ctx context.Context, c *juju.Client, relID, remoteApp, database string
 	if err != nil {
 		return Connection{}, fmt.Errorf("cannot read %s data of %s: %w", relID, remoteApp, err)
 	}
-	var user, tls map[string]string
-	if uri := app["secret-user"]; uri != "" {
-		if user, err = c.SecretGet(ctx, uri, true); err != nil {
-			return Connection{}, fmt.Errorf("cannot read user secret of %s: %w", relID, err)
-		}
+	user, err := readSecret(ctx, c, app, "secret-user")
+	if err != nil {
+		return Connection{}, err
 	}
-	if uri := app["secret-tls"]; uri != "" {
-		if tls, err = c.SecretGet(ctx, uri, true); err != nil {
-			return Connection{}, fmt.Errorf("cannot read TLS secret of %s: %w", relID, err)
-		}
+	tls, err := readSecret(ctx, c, app, "secret-tls")
+	if err != nil {
+		return Connection{}, err
 	}
 	return Parse(database, app, user, tls)
+}
+
+// readSecret reads the secret a provider key names; nil when the key is
+// absent. A URI Juju would refuse is the provider's fault, not a reason to
+// fail the hook on every retry.
+func readSecret(ctx context.Context, c *juju.Client, app map[string]string, key string) (map[string]string, error) {
+	uri := app[key]
+	if uri == "" {
+		return nil, nil
+	}
+	if !ValidSecretURI(uri) {
+		return nil, &DataError{Key: key, Value: uri, Reason: "not a Juju secret URI"}
+	}
+	content, err := c.SecretGet(ctx, uri, true)
+	var toolErr *juju.ToolError
+	if errors.As(err, &toolErr) && toolErr.Code == 2 {
+		return nil, &DataError{Key: key, Value: uri, Reason: toolErr.Message()}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the %s secret: %w", key, err)
+	}
+	return content, nil
 }

@@ -1,10 +1,12 @@
 package postgresql_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 )
 
@@ -44,7 +46,11 @@ func TestParse(t *testing.T) {
 	}, {
 		name:    "bad port",
 		app:     map[string]string{"endpoints": "h:99999", "username": "u", "password": "p"},
-		wantErr: `cannot parse endpoints "h:99999"`,
+		wantErr: `invalid endpoints "h:99999": the port must be 1-65535`,
+	}, {
+		name:    "unclosed IPv6 bracket",
+		app:     map[string]string{"endpoints": "[::1", "username": "u", "password": "p"},
+		wantErr: `invalid endpoints "[::1": not host:port`,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +63,67 @@ func TestParse(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tt.want, got)
 		})
+	}
+}
+
+func TestParseEndpoint(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 10_000)
+	tests := []struct {
+		in      string
+		host    string
+		port    int
+		wantErr string
+	}{
+		{in: "pg-primary.dev.svc.cluster.local:5432", host: "pg-primary.dev.svc.cluster.local", port: 5432},
+		{in: "10.1.0.2:5433, 10.1.0.3:5433", host: "10.1.0.2", port: 5433},
+		{in: "postgresql-k8s", host: "postgresql-k8s", port: 5432},
+		{in: "[::1]:6432", host: "::1", port: 6432},
+		{in: "[fd00::5]", host: "fd00::5", port: 5432},
+		{in: "[::1", wantErr: "not host:port"},
+		{in: "::1", wantErr: "an IPv6 address needs brackets"},
+		{in: "host:99999", wantErr: "the port must be 1-65535"},
+		{in: "host:0", wantErr: "the port must be 1-65535"},
+		{in: "host:", wantErr: "the port must be 1-65535"},
+		{in: ":5432", wantErr: "the host must be 1-253 characters"},
+		{in: "a b:5432", wantErr: "neither an IP address nor a DNS name"},
+		{in: "pg/../x:5432", wantErr: "neither an IP address nor a DNS name"},
+		{in: long, wantErr: "the host must be 1-253 characters"},
+		{in: "", wantErr: "the host must be 1-253 characters"},
+	}
+	for _, tt := range tests {
+		t.Run(config.Truncate(tt.in), func(t *testing.T) {
+			t.Parallel()
+			host, port, err := postgresql.ParseEndpoint(tt.in)
+			if tt.wantErr != "" {
+				var dataErr *postgresql.DataError
+				require.ErrorAs(t, err, &dataErr)
+				require.Equal(t, "endpoints", dataErr.Key)
+				require.Contains(t, err.Error(), tt.wantErr)
+				require.Less(t, len(err.Error()), 200, "the message quotes a truncated value")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.host, host)
+			require.Equal(t, tt.port, port)
+		})
+	}
+}
+
+func TestValidSecretURI(t *testing.T) {
+	t.Parallel()
+	for uri, valid := range map[string]bool{
+		"secret:d0ufq1ivn8stmtsv1kc0":                                        true,
+		"secret://3d1e4bb8-4b8e-4b61-8a3b-3e8d7a5c1f00/d0ufq1ivn8stmtsv1kc0": true,
+		"d0ufq1ivn8stmtsv1kc0":                                               true,
+		"secret:bogus":                                                       false,
+		"secret:D0UFQ1IVN8STMTSV1KC0":                                        false,
+		"secret:d0ufq1ivn8stmtsv1kcz":                                        false,
+		"secret://model/d0ufq1ivn8stmtsv1kc0":                                false,
+		"secret://d0ufq1ivn8stmtsv1kc0":                                      false,
+		"":                                                                   false,
+	} {
+		require.Equal(t, valid, postgresql.ValidSecretURI(uri), uri)
 	}
 }
 
