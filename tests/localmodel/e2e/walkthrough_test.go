@@ -117,6 +117,10 @@ func TestWalkthrough(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 4, walkthrough.MemberCount(d))
 
+	// Bad input on the running deployment, under a workflow load: the
+	// servers keep serving, no hook fails, statuses tell the truth.
+	step(t, s, "bad input under load", func() error { return s.BadInput(ctx) })
+
 	// 7: one application running every service, on a fresh model.
 	step(t, s, "7. fresh model", func() error {
 		if err := s.Destroy(ctx); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/canonical/pebble/client"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/inject"
 	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/workload"
 )
 
@@ -70,10 +71,13 @@ func Dispatch(ctx context.Context, getenv func(string) string) error {
 	}
 	switch ev.Kind {
 	case juju.Action:
-		if ev.Name != "rotate-password" {
-			return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", ev.Name))
+		switch ev.Name {
+		case "rotate-password":
+			return c.rotatePassword(ctx)
+		case inject.Action:
+			return inject.Run(ctx, c.juju, Endpoint, c.reconcile)
 		}
-		return c.rotatePassword(ctx)
+		return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", ev.Name))
 	case juju.Stop:
 		return c.stop(ctx)
 	case juju.Remove:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/inject"
 	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/workload"
 )
 
@@ -319,6 +320,8 @@ func (c *Charm) action(ctx context.Context) error {
 			return c.juju.ActionFail(ctx, err.Error())
 		}
 		return c.juju.ActionSet(ctx, map[string]string{"result": "schema set up"})
+	case inject.Action:
+		return inject.Run(ctx, c.juju, Endpoint, func(ctx context.Context) error { return c.reconcile(ctx, false) })
 	}
 	return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", c.event.Name))
 }

@@ -1,0 +1,127 @@
+package walkthrough
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+)
+
+// Load starts Greet workflows at a steady rate through one frontend, with
+// a worker in this process, and keeps count: a start the server refused
+// is a client-visible outage; a started workflow that never completes is
+// lost work.
+type Load struct {
+	client client.Client
+	worker worker.Worker
+	queue  string
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu      sync.Mutex
+	runs    []client.WorkflowRun
+	refused []string
+}
+
+// LoadResult is what a load saw between StartLoad and Stop.
+type LoadResult struct {
+	Started, Refused, Completed int
+	// Failed names the started workflows that did not complete, and why.
+	Failed []string
+	// Refusals are the first few start errors.
+	Refusals []string
+}
+
+func (r LoadResult) String() string {
+	return fmt.Sprintf("%d started, %d refused, %d completed, %d not completed", r.Started, r.Refused, r.Completed, len(r.Failed))
+}
+
+// StartLoad connects to hostPort and starts rate workflows a second until
+// Stop.
+func StartLoad(ctx context.Context, hostPort string, rate float64, name string) (*Load, error) {
+	if err := EnsureNamespace(ctx, hostPort, Namespace); err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, client.Options{HostPort: hostPort, Namespace: Namespace, Logger: quietLogger()})
+	if err != nil {
+		return nil, fmt.Errorf("cannot connect to %s: %w", hostPort, err)
+	}
+	l := &Load{client: c, queue: "load-" + name, done: make(chan struct{})}
+	l.worker = worker.New(c, l.queue, worker.Options{})
+	l.worker.RegisterWorkflow(Greet)
+	l.worker.RegisterActivity(Hello)
+	if err := l.worker.Start(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("cannot start a worker: %w", err)
+	}
+	loadCtx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	go l.run(loadCtx, time.Duration(float64(time.Second)/rate), name)
+	return l, nil
+}
+
+func (l *Load) run(ctx context.Context, every time.Duration, name string) {
+	defer close(l.done)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		// A start gets the SDK's own retries for 10 s: what a client
+		// with a deadline would see.
+		startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		run, err := l.client.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{
+			ID:        fmt.Sprintf("load-%s-%d-%d", name, time.Now().UnixNano(), i),
+			TaskQueue: l.queue,
+		}, Greet, "load")
+		cancel()
+		l.mu.Lock()
+		if err != nil {
+			if ctx.Err() == nil {
+				l.refused = append(l.refused, err.Error())
+			}
+		} else {
+			l.runs = append(l.runs, run)
+		}
+		l.mu.Unlock()
+	}
+}
+
+// Stop stops starting workflows, waits up to wait for every started one to
+// complete, and closes the client.
+func (l *Load) Stop(wait time.Duration) LoadResult {
+	l.cancel()
+	<-l.done
+	defer l.client.Close()
+	defer l.worker.Stop()
+	l.mu.Lock()
+	runs, refused := l.runs, l.refused
+	l.mu.Unlock()
+	res := LoadResult{Started: len(runs), Refused: len(refused)}
+	res.Refusals = refused[:min(len(refused), 5)]
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	for _, run := range runs {
+		var out string
+		err := run.Get(ctx, &out)
+		if err == nil && out != "hello load" {
+			err = fmt.Errorf("returned %q", out)
+		}
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				err = fmt.Errorf("not completed within %s", wait)
+			}
+			res.Failed = append(res.Failed, fmt.Sprintf("%s: %v", run.GetID(), err))
+			continue
+		}
+		res.Completed++
+	}
+	return res
+}
