@@ -2,6 +2,7 @@ package charm_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/admin"
@@ -298,4 +300,88 @@ func FuzzRelationData(f *testing.F) {
 			require.Equal(t, before, fx.configFile(t), "bad endpoints never reach the server")
 		}
 	})
+}
+
+// fakeCluster answers DescribeCluster from a description it can change.
+type fakeCluster struct {
+	mu    sync.Mutex
+	d     cluster.Description
+	err   error
+	addrs []string
+}
+
+func (c *fakeCluster) describe(_ context.Context, addr string) (cluster.Description, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.addrs = append(c.addrs, addr)
+	return c.d, c.err
+}
+
+func (c *fakeCluster) set(d cluster.Description, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.d, c.err = d, err
+}
+
+func (c *fakeCluster) calls() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.addrs...)
+}
+
+var fullRings = map[string]int{"frontend": 1, "history": 1, "matching": 1, "worker": 1, "internal-frontend": 1}
+
+// A frontend app whose shard count differs from the one its cluster's
+// database was set up with: the servers use the database's, the unit
+// says so, and the lock follows the database so the option can be fixed.
+func TestShardCountThatDiffersFromTheCluster(t *testing.T) {
+	t.Parallel()
+	cl := &fakeCluster{d: cluster.Description{HistoryShardCount: 512, Rings: fullRings}}
+	f := newFixture(t, ready(true, map[string]any{"services": "frontend", "num-history-shards": 1024}))
+	f.describe = cl.describe
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, juju.Status{Name: juju.StatusBlocked, Message: `num-history-shards is 1024 but the cluster in database "temporal-k8s_db" has 512 shards, which every server uses: set num-history-shards to 512`}, f.status())
+	require.Equal(t, []string{"127.0.0.1:7233"}, cl.calls())
+	require.Equal(t, workload.ServiceActive, f.serverState(t), "the server runs on, with the database's count")
+	require.Equal(t, "512", f.model.State().Relations[0].LocalAppData["num_history_shards"])
+
+	f.model.Update(func(s *jujutest.State) { s.Config["num-history-shards"] = 512 })
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, active, f.status())
+	require.Contains(t, f.configFile(t), "numHistoryShards: 512")
+}
+
+func TestClusterChecksOnlyWhereAFrontendRuns(t *testing.T) {
+	t.Parallel()
+	cl := &fakeCluster{d: cluster.Description{HistoryShardCount: 4}}
+	f := newFixture(t, ready(true, map[string]any{"services": "history"}))
+	f.describe = cl.describe
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, active, f.status())
+	require.Empty(t, cl.calls())
+}
+
+func TestEmptyRingsAreReportedFromUpdateStatusToUpdateStatus(t *testing.T) {
+	t.Parallel()
+	cl := &fakeCluster{d: cluster.Description{HistoryShardCount: 512, Rings: map[string]int{"frontend": 1, "matching": 1}}}
+	f := newFixture(t, ready(true, map[string]any{"services": "frontend"}))
+	f.describe = cl.describe
+	// Right after a start, rings are still filling: nothing said.
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, active, f.status())
+
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	want := juju.Status{Name: juju.StatusActive, Message: `the cluster in database "temporal-k8s_db" has no history, worker members: are all apps related to the same database (db-name)?`}
+	require.Equal(t, want, f.status())
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, want, f.status(), "kept until update-status looks again")
+
+	cl.set(cluster.Description{HistoryShardCount: 512, Rings: fullRings}, nil)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, active, f.status())
+
+	// A frontend that cannot answer changes nothing.
+	cl.set(cluster.Description{}, errors.New("connection refused"))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, active, f.status())
 }

@@ -24,6 +24,9 @@ type cache struct {
 	// Published the hash of what it last wrote to each app databag.
 	Leader    bool              `json:"leader,omitempty"`
 	Published map[string]string `json:"published,omitempty"`
+	// EmptyRings are the service rings the cluster lacked at the last
+	// update-status: reported until the next one looks again.
+	EmptyRings []string `json:"empty-rings,omitempty"`
 }
 
 func loadCache(path string) cache {

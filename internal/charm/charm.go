@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
@@ -63,6 +64,9 @@ type Deps struct {
 	Container workload.Container
 	Clock     Clock
 	Dial      Dialer
+	// Describe asks the local frontend how the cluster sees itself; nil
+	// skips the cluster checks.
+	Describe cluster.Describer
 	// Cache is a file in the charm directory for facts that are cheap to
 	// lose: losing it only costs a few extra hook-tool calls.
 	Cache string

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/charm"
+	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
@@ -50,6 +51,8 @@ type fixture struct {
 	cache string
 	// container, when set, stands between the charm and box.
 	container workload.Container
+	// describe, when set, answers DescribeCluster.
+	describe cluster.Describer
 	// dialFailures is how many probes fail before the port answers.
 	mu           sync.Mutex
 	dialFailures int
@@ -99,6 +102,7 @@ func (f *fixture) run(t testing.TB, ev juju.Event) error {
 		Container: box,
 		Clock:     f.clock,
 		Dial:      f.dial,
+		Describe:  f.describe,
 		Cache:     f.cache,
 	}, ev)
 	err := c.Run(context.Background())

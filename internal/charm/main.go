@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
@@ -31,6 +32,7 @@ func Main(ctx context.Context, getenv func(string) string) error {
 		Container: container,
 		Clock:     RealClock{},
 		Dial:      TCPDial,
+		Describe:  cluster.Describe,
 	}
 	if event.CharmDir != "" {
 		deps.Cache = filepath.Join(event.CharmDir, cacheFile)

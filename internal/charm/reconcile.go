@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/admin"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
@@ -34,6 +35,9 @@ type assessment struct {
 	schemaMismatch bool
 	// configOK is set when the options are valid and agree with the locks.
 	configOK bool
+	// clusterShards is the shard count the cluster's database holds, as
+	// the local frontend reports it; 0 when not known.
+	clusterShards int
 }
 
 // running reports whether Pebble runs (or keeps restarting) the server.
@@ -54,8 +58,11 @@ func (c *Charm) assess(in *inputs) assessment {
 	switch {
 	case err != nil:
 		a.st.add(juju.StatusBlocked, err.Error())
-	case len(in.problems) == 0:
+	default:
 		a.locks = locks
+		if len(in.problems) > 0 {
+			break
+		}
 		if conflicts := locks.Conflicts(wantLocks(in)); len(conflicts) > 0 {
 			a.st.add(juju.StatusBlocked, strings.Join(conflicts, "; "))
 		}
@@ -102,6 +109,69 @@ func (c *Charm) assess(in *inputs) assessment {
 	}
 	a.out = &out
 	return a
+}
+
+// checkCluster compares what the apps were told with what the cluster in
+// their database is, through the frontend this unit runs: a cluster's
+// shard count is fixed when its database is set up and every server uses
+// it, whatever its option says; and an app related to another database
+// forms a cluster of its own, whose rings are missing from this one.
+// Rings fill over seconds after a start, so they are looked at on
+// update-status only, and the finding is kept until the next one.
+func (c *Charm) checkCluster(ctx context.Context, ca *cache, in *inputs, a *assessment) {
+	// Running before this hook, or started and serving in it.
+	serving := in.running() || (a.out != nil && a.st.ok())
+	if c.Describe == nil || !in.cfg.Has(config.Frontend) || !serving {
+		ca.EmptyRings = nil
+		return
+	}
+	d, err := c.Describe(ctx, "127.0.0.1:"+strconv.Itoa(temporal.Ports[config.Frontend].GRPC))
+	if err != nil {
+		// Not serving yet, or restarting: the status already says so.
+		return
+	}
+	if d.HistoryShardCount > 0 {
+		a.clusterShards = d.HistoryShardCount
+		if len(in.problems) == 0 && d.HistoryShardCount != in.cfg.NumHistoryShards {
+			a.st.add(juju.StatusBlocked, fmt.Sprintf(
+				"num-history-shards is %d but the cluster in database %q has %d shards, which every server uses: set num-history-shards to %d",
+				in.cfg.NumHistoryShards, in.cfg.DBName, d.HistoryShardCount, d.HistoryShardCount))
+		}
+	}
+	if c.event.Kind == juju.UpdateStatus {
+		ca.EmptyRings = nil
+		for _, role := range config.AllServices {
+			if d.Rings[role] == 0 {
+				ca.EmptyRings = append(ca.EmptyRings, role)
+			}
+		}
+	}
+	if len(ca.EmptyRings) > 0 {
+		a.st.add(juju.StatusActive, fmt.Sprintf(
+			"the cluster in database %q has no %s members: are all apps related to the same database (db-name)?",
+			in.cfg.DBName, strings.Join(ca.EmptyRings, ", ")))
+	}
+}
+
+// lock writes the peer locks: the shard count and the databases are fixed
+// forever once a server has used them, and the shard lock follows what the
+// cluster's database holds when the frontend reports it, so that the
+// option can be set to the value the servers really use.
+func (c *Charm) lock(ctx context.Context, in *inputs, a *assessment) error {
+	data := map[string]string{}
+	if a.out != nil && a.st.ok() {
+		data = a.locks.Missing(wantLocks(in))
+	}
+	if a.clusterShards != 0 && a.locks.Shards != a.clusterShards {
+		data[peer.ShardsKey] = strconv.Itoa(a.clusterShards)
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	if err := c.Juju.RelationSet(ctx, in.peerID, true, data); err != nil {
+		return fmt.Errorf("cannot lock num-history-shards and the database names: %w", err)
+	}
+	return nil
 }
 
 // wantLocks is what the options would lock.
@@ -168,14 +238,11 @@ func (c *Charm) reconcile(ctx context.Context) error {
 			return err
 		}
 		c.applyWorkload(ctx, in, &a)
+		c.checkCluster(ctx, &ca, in, &a)
 	}
-	if in.leader && a.out != nil && a.st.ok() {
-		// The shard count and the databases are fixed forever once a
-		// server has used them.
-		if data := a.locks.Missing(wantLocks(in)); len(data) > 0 {
-			if err := c.Juju.RelationSet(ctx, in.peerID, true, data); err != nil {
-				return fmt.Errorf("cannot lock num-history-shards and the database names: %w", err)
-			}
+	if in.leader {
+		if err := c.lock(ctx, in, &a); err != nil {
+			return err
 		}
 	}
 	status := a.st.result()

@@ -17,7 +17,15 @@ import (
 )
 
 // Service names the charm can run, in the order Temporal documents them.
-var AllServices = []string{"frontend", "history", "matching", "worker"}
+const (
+	Frontend = "frontend"
+	History  = "history"
+	Matching = "matching"
+	Worker   = "worker"
+)
+
+// AllServices are the services, in the order Temporal documents them.
+var AllServices = []string{Frontend, History, Matching, Worker}
 
 // Config holds every option, validated.
 type Config struct {

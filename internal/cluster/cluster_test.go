@@ -1,0 +1,121 @@
+package cluster_test
+
+import (
+	"context"
+	"encoding/binary"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
+)
+
+// The encoder below writes protobuf by hand, as Temporal's generated code
+// would for the fields Decode reads; tests/localmodel checks Decode
+// against the real generated messages.
+func key(num, wire int) []byte { return binary.AppendUvarint(nil, uint64(num<<3|wire)) }
+
+func field(num int, b []byte) []byte {
+	out := append(key(num, 2), binary.AppendUvarint(nil, uint64(len(b)))...)
+	return append(out, b...)
+}
+
+func varint(num int, v uint64) []byte { return append(key(num, 0), binary.AppendUvarint(nil, v)...) }
+
+func ring(role string, count int) []byte {
+	return append(field(1, []byte(role)), append(varint(2, uint64(count)), field(3, []byte("host"))...)...)
+}
+
+func response() []byte {
+	membership := append(field(1, []byte("current-host")), field(2, []byte("10.0.0.1:6933"))...)
+	membership = append(membership, field(3, ring("frontend", 2))...)
+	membership = append(membership, field(3, ring("history", 1))...)
+	membership = append(membership, field(3, ring("matching", 0))...)
+	var msg []byte
+	msg = append(msg, field(1, field(1, []byte("temporal-cli")))...)
+	msg = append(msg, field(2, []byte("1.31.2"))...)
+	msg = append(msg, field(3, membership)...)
+	msg = append(msg, field(4, []byte("c1d2"))...)
+	msg = append(msg, varint(6, 512)...)
+	msg = append(msg, key(10, 1)...)
+	msg = append(msg, make([]byte, 8)...)
+	msg = append(msg, key(15, 5)...)
+	msg = append(msg, make([]byte, 4)...)
+	return msg
+}
+
+func TestDecode(t *testing.T) {
+	t.Parallel()
+	d, err := cluster.Decode(response())
+	require.NoError(t, err)
+	require.Equal(t, cluster.Description{
+		ClusterID: "c1d2", HistoryShardCount: 512,
+		Rings: map[string]int{"frontend": 2, "history": 1, "matching": 0},
+	}, d)
+}
+
+func TestDecodeRejectsMalformed(t *testing.T) {
+	t.Parallel()
+	good := response()
+	for name, msg := range map[string][]byte{
+		"truncated":       good[:len(good)-3],
+		"bad key":         {0x80},
+		"length too long": append(key(4, 2), 0x7f),
+		"group wire type": key(4, 3),
+	} {
+		_, err := cluster.Decode(msg)
+		require.Error(t, err, name)
+	}
+}
+
+// serve answers gRPC calls over HTTP/2 without TLS, as the frontend does.
+func serve(t *testing.T, handler http.HandlerFunc) string {
+	t.Helper()
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{Handler: handler, Protocols: &protocols}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return ln.Addr().String()
+}
+
+func TestDescribeOverGRPC(t *testing.T) {
+	t.Parallel()
+	addr := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/temporal.server.api.adminservice.v1.AdminService/DescribeCluster" ||
+			r.Header.Get("Content-Type") != "application/grpc" || r.ProtoMajor != 2 {
+			w.Header().Set("Grpc-Status", "12")
+			return
+		}
+		w.Header().Set("Content-Type", "application/grpc")
+		w.Header().Set("Trailer", "Grpc-Status")
+		msg := response()
+		frame := append([]byte{0}, binary.BigEndian.AppendUint32(nil, uint32(len(msg)))...)
+		_, _ = w.Write(append(frame, msg...))
+		w.Header().Set("Grpc-Status", "0")
+	})
+	d, err := cluster.Describe(context.Background(), addr)
+	require.NoError(t, err)
+	require.Equal(t, 512, d.HistoryShardCount)
+	require.Equal(t, 1, d.Rings["history"])
+}
+
+func TestDescribeReportsGRPCErrors(t *testing.T) {
+	t.Parallel()
+	addr := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/grpc")
+		w.Header().Set("Grpc-Status", "14")
+		w.Header().Set("Grpc-Message", "unavailable")
+	})
+	_, err := cluster.Describe(context.Background(), addr)
+	require.ErrorContains(t, err, `grpc-status "14"`)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = cluster.Describe(ctx, addr)
+	require.Error(t, err, "a cancelled context stops the call")
+}
