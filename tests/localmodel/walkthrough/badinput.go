@@ -91,11 +91,17 @@ func (s *Scenario) BadInput(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", sc.name, err)
 		}
 		s.record("bad input: "+sc.name+" → every unit says so", time.Since(start))
-		// Hold the bad input while the load runs and update-status fires.
+		// Hold the bad input while the load runs and update-status
+		// fires. A stand-in's own hooks may write its real values back
+		// meanwhile, as the real charms would: inject again, and the
+		// units must say so again.
 		if err := sleep(ctx, 15*time.Second); err != nil {
 			return err
 		}
-		if err := s.waitUnits(ctx, sc.apps, sc.want, 10*time.Second); err != nil {
+		if err := sc.inject(); err != nil {
+			return fmt.Errorf("%s, again: %w", sc.name, err)
+		}
+		if err := s.waitUnits(ctx, sc.apps, sc.want, 30*time.Second); err != nil {
 			return fmt.Errorf("%s, after 15 s: %w", sc.name, err)
 		}
 		reset := time.Now()

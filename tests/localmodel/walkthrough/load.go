@@ -65,7 +65,11 @@ func StartLoad(ctx context.Context, hostPort string, rate float64, name string) 
 }
 
 func (l *Load) run(ctx context.Context, every time.Duration, name string) {
+	// Each start runs on its own, so a slow server does not slow the
+	// rate down: what a fleet of clients would do.
+	var starts sync.WaitGroup
 	defer close(l.done)
+	defer starts.Wait()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for i := 0; ; i++ {
@@ -74,23 +78,27 @@ func (l *Load) run(ctx context.Context, every time.Duration, name string) {
 			return
 		case <-tick.C:
 		}
-		// A start gets the SDK's own retries for 10 s: what a client
-		// with a deadline would see.
-		startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		run, err := l.client.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{
-			ID:        fmt.Sprintf("load-%s-%d-%d", name, time.Now().UnixNano(), i),
-			TaskQueue: l.queue,
-		}, Greet, "load")
-		cancel()
-		l.mu.Lock()
-		if err != nil {
-			if ctx.Err() == nil {
-				l.refused = append(l.refused, err.Error())
-			}
-		} else {
-			l.runs = append(l.runs, run)
-		}
-		l.mu.Unlock()
+		starts.Add(1)
+		go func(id string) {
+			defer starts.Done()
+			l.start(ctx, id)
+		}(fmt.Sprintf("load-%s-%d-%d", name, time.Now().UnixNano(), i))
+	}
+}
+
+func (l *Load) start(ctx context.Context, id string) {
+	// A start gets the SDK's own retries for 10 s: what a client with a
+	// deadline would see.
+	startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	run, err := l.client.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: id, TaskQueue: l.queue}, Greet, "load")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case err == nil:
+		l.runs = append(l.runs, run)
+	case ctx.Err() == nil:
+		l.refused = append(l.refused, err.Error())
 	}
 }
 
