@@ -203,7 +203,7 @@ func TestFullyRelatedUnitGoesActiveInOneHook(t *testing.T) {
 			require.Contains(t, cfg, "password: db-pass")
 			require.Contains(t, cfg, "pluginName: postgres12")
 			require.Equal(t, "1.31.2", f.model.State().Version)
-			require.Equal(t, []string{"7233/tcp", "7243/tcp"}, f.model.State().OpenedPorts)
+			require.Equal(t, []string{"7233/tcp", "7236/tcp", "7243/tcp"}, f.model.State().OpenedPorts)
 			if leader {
 				require.Equal(t, active, f.model.State().AppStatus)
 			} else {
@@ -510,8 +510,9 @@ func TestHookToolCallCounts(t *testing.T) {
 		kind   juju.Kind
 		want   int
 	}{
-		{true, juju.ConfigChanged, 17},
-		{true, juju.UpdateStatus, 17},
+		// A frontend leader also lists its temporal-host-info relations.
+		{true, juju.ConfigChanged, 18},
+		{true, juju.UpdateStatus, 18},
 		{false, juju.ConfigChanged, 16},
 		{false, juju.UpdateStatus, 16},
 	}
@@ -561,7 +562,7 @@ func TestPortsFollowServices(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, ready(false, map[string]any{"services": "frontend"}))
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
-	require.Equal(t, []string{"7233/tcp", "7243/tcp"}, f.model.State().OpenedPorts)
+	require.Equal(t, []string{"7233/tcp", "7236/tcp", "7243/tcp"}, f.model.State().OpenedPorts)
 
 	f.model.Update(func(s *jujutest.State) { s.Config["services"] = "history" })
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
@@ -733,5 +734,35 @@ func BenchmarkSteadyStateReconcile(b *testing.B) {
 	for b.Loop() {
 		f.mustRun(b, juju.Event{Kind: juju.UpdateStatus})
 		f.model.Calls()
+	}
+}
+
+func TestHostInfoPointsClientsAtTheService(t *testing.T) {
+	t.Parallel()
+	hostInfo := func() *jujutest.Relation {
+		return &jujutest.Relation{ID: "temporal-host-info:9", RemoteApp: "temporal-ui-k8s", RemoteUnits: []string{"temporal-ui-k8s/0"}, RemoteAppData: map[string]string{}}
+	}
+	tests := []struct {
+		name     string
+		leader   bool
+		services string
+		want     map[string]string
+	}{
+		{"frontend leader", true, "frontend", map[string]string{"host": "temporal-k8s.dev.svc.cluster.local", "port": "7233", "tls": "false"}},
+		{"all services", true, "frontend,history,matching,worker", map[string]string{"host": "temporal-k8s.dev.svc.cluster.local", "port": "7233", "tls": "false"}},
+		{"frontend non-leader", false, "frontend", nil},
+		{"history leader", true, "history", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := ready(tt.leader, map[string]any{"services": tt.services})
+			s.Relations = append(s.Relations, hostInfo())
+			f := newFixture(t, s)
+			ev := juju.Event{Kind: juju.RelationChanged, Name: "temporal-host-info-relation-changed", Relation: "temporal-host-info", RelationID: "temporal-host-info:9", RemoteApp: "temporal-ui-k8s", Model: "dev"}
+			f.mustRun(t, ev)
+			require.Equal(t, tt.want, f.model.State().Relations[4].LocalAppData)
+			require.Equal(t, active, f.status())
+		})
 	}
 }

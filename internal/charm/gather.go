@@ -8,6 +8,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/hostinfo"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
@@ -36,6 +37,10 @@ type inputs struct {
 
 	adminID  string
 	adminApp map[string]string
+
+	// hostInfoIDs are the temporal-host-info relations, read only by the
+	// leader of a frontend app: nobody else writes them.
+	hostInfoIDs []string
 
 	// goal is goal-state, read only when a required relation is missing;
 	// nil if it was not needed or could not be read.
@@ -94,6 +99,11 @@ func (c *Charm) gather(ctx context.Context, ca *cache) (*inputs, error) {
 		}
 		if in.adminApp, err = c.Juju.RelationGet(ctx, in.adminID, app, true); err != nil {
 			return nil, fmt.Errorf("cannot read admin data: %w", err)
+		}
+	}
+	if in.leader && in.cfg.Has(config.Frontend) {
+		if in.hostInfoIDs, err = c.Juju.RelationIDs(ctx, hostinfo.Endpoint); err != nil {
+			return nil, fmt.Errorf("cannot list %s relations: %w", hostinfo.Endpoint, err)
 		}
 	}
 	if ca.BindAddress == "" {

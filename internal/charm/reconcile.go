@@ -16,6 +16,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/admin"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/hostinfo"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
@@ -275,6 +276,12 @@ func (c *Charm) publish(ctx context.Context, ca *cache, in *inputs, configOK boo
 			continue
 		}
 		if err := c.ensureAppData(ctx, ca, db.relID, postgresql.Request(db.name, in.cfg.DBExtraUserRoles)); err != nil {
+			return err
+		}
+	}
+	// Clients find the server through the Service, whatever its pods do.
+	for _, id := range in.hostInfoIDs {
+		if err := c.ensureAppData(ctx, ca, id, hostinfo.Data(c.event.App, c.event.Model, false)); err != nil {
 			return err
 		}
 	}

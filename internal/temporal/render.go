@@ -128,14 +128,17 @@ func Render(in Inputs) (Output, error) {
 	return out, nil
 }
 
-// OpenPorts are the ports clients outside the pod use: the frontend's gRPC
-// and HTTP APIs. Membership and internal ports stay pod-to-pod.
+// OpenPorts are the ports clients reach through the application's
+// Kubernetes Service, which forwards only opened ports: the frontend's
+// gRPC and HTTP APIs, and internal-frontend, where the admin charm's CLI
+// goes when it finds the server by name (server-name, port 7236).
+// Membership and the other services' ports stay pod-to-pod.
 func OpenPorts(c config.Config) []juju.Port {
 	if !c.Has("frontend") {
 		return nil
 	}
-	fe := Ports["frontend"]
-	return []juju.Port{{Number: fe.GRPC, Protocol: "tcp"}, {Number: fe.HTTP, Protocol: "tcp"}}
+	fe, ife := Ports["frontend"], Ports["internal-frontend"]
+	return []juju.Port{{Number: fe.GRPC, Protocol: "tcp"}, {Number: ife.GRPC, Protocol: "tcp"}, {Number: fe.HTTP, Protocol: "tcp"}}
 }
 
 // Layer is the Pebble layer for the selected services, without its hash.
@@ -169,8 +172,10 @@ func Layer(selected []string) workload.Layer {
 				BackoffDelay:   "1s",
 				BackoffLimit:   "30s",
 				// Longer than the drain in the dynamic config, so SIGKILL
-				// never cuts a graceful shutdown short.
-				KillDelay: "40s",
+				// never cuts a graceful shutdown short, and shorter than
+				// Kubernetes' 30 s termination grace period, after which
+				// the kubelet kills the container anyway.
+				KillDelay: KillDelay.String(),
 			},
 		},
 		Checks: map[string]workload.Check{

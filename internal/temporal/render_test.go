@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
@@ -103,8 +104,8 @@ func TestRenderProperties(t *testing.T) {
 			require.Equal(t, "ubuntu", f.User, f.Path)
 		}
 	})
-	t.Run("frontend opens its gRPC and HTTP ports", func(t *testing.T) {
-		require.Equal(t, []juju.Port{{Number: 7233, Protocol: "tcp"}, {Number: 7243, Protocol: "tcp"}}, out.Ports)
+	t.Run("frontend opens its gRPC, internal-frontend and HTTP ports", func(t *testing.T) {
+		require.Equal(t, []juju.Port{{Number: 7233, Protocol: "tcp"}, {Number: 7236, Protocol: "tcp"}, {Number: 7243, Protocol: "tcp"}}, out.Ports)
 	})
 	t.Run("dynamic-only changes keep the hash", func(t *testing.T) {
 		in := inputs(t, map[string]any{"services": "frontend", "global-rps-limit": 5, "namespace-rps-limit": "a:1", "long-poll-interval": "10s"})
@@ -137,5 +138,38 @@ func BenchmarkRender(b *testing.B) {
 		if _, err := temporal.Render(in); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The drain must finish before Pebble's SIGKILL, and Pebble's SIGKILL
+// before the kubelet's, or a pod going away cuts requests off.
+func TestShutdownFitsTheGracePeriod(t *testing.T) {
+	t.Parallel()
+	longestDrain := max(temporal.FrontendFailHealthCheck+temporal.FrontendDrain, temporal.HistoryDrain)
+	require.Greater(t, temporal.KillDelay, longestDrain)
+	// The stop hook and Pebble's own stop need a few seconds of the grace
+	// period too.
+	require.LessOrEqual(t, temporal.KillDelay+5*time.Second, temporal.TerminationGracePeriod)
+	out, err := temporal.Render(inputs(t, nil))
+	require.NoError(t, err)
+	require.Equal(t, temporal.KillDelay.String(), out.Layer.Services[temporal.ServiceName].KillDelay)
+}
+
+func TestFrontendOpensWhatTheServiceForwards(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		services []string
+		want     []string
+	}{
+		{[]string{"frontend"}, []string{"7233/tcp", "7236/tcp", "7243/tcp"}},
+		{config.AllServices, []string{"7233/tcp", "7236/tcp", "7243/tcp"}},
+		{[]string{"history"}, nil},
+		{[]string{"matching", "worker"}, nil},
+	} {
+		var got []string
+		for _, p := range temporal.OpenPorts(config.Config{Services: tt.services}) {
+			got = append(got, p.String())
+		}
+		require.Equal(t, tt.want, got, tt.services)
 	}
 }

@@ -3,6 +3,7 @@ package temporal
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
@@ -190,19 +191,24 @@ type dynamicValue struct {
 }
 
 // Drain settings give in-flight requests time to finish when a unit stops
-// (scale-down, refresh); the layer's kill-delay is longer than their sum.
+// (scale-down, refresh); the layer's kill-delay is longer than the longest
+// drain and shorter than the pod's termination grace period.
 const (
-	frontendFailHealthCheck = "5s"
-	frontendDrain           = "10s"
-	historyDrain            = "10s"
+	FrontendFailHealthCheck = 5 * time.Second
+	FrontendDrain           = 10 * time.Second
+	HistoryDrain            = 10 * time.Second
+	KillDelay               = 20 * time.Second
+	// TerminationGracePeriod is Kubernetes' default, which Juju keeps
+	// for the pods it creates.
+	TerminationGracePeriod = 30 * time.Second
 )
 
 func dynamicConfig(c config.Config) map[string][]dynamicValue {
 	dc := map[string][]dynamicValue{
 		"matching.longPollExpirationInterval":      {{Value: c.LongPollInterval.String()}},
-		"frontend.shutdownFailHealthCheckDuration": {{Value: frontendFailHealthCheck}},
-		"frontend.shutdownDrainDuration":           {{Value: frontendDrain}},
-		"history.shutdownDrainDuration":            {{Value: historyDrain}},
+		"frontend.shutdownFailHealthCheckDuration": {{Value: FrontendFailHealthCheck.String()}},
+		"frontend.shutdownDrainDuration":           {{Value: FrontendDrain.String()}},
+		"history.shutdownDrainDuration":            {{Value: HistoryDrain.String()}},
 	}
 	var rps []dynamicValue
 	for _, ns := range c.NamespaceRPS {

@@ -58,13 +58,20 @@ func AllApps() []string {
 }
 
 // Relations returns the endpoint pairs relating one server application to
-// the database (twice: store and visibility) and to the admin charm.
+// the database (twice: store and visibility) and to the admin charm; the
+// frontend application also tells the admin charm where the server is
+// (temporal-host-info), which current admin revisions require for their
+// cli action. Their requirer takes one such relation only.
 func Relations(app string) [][2]string {
-	return [][2]string{
+	rels := [][2]string{
 		{app + ":db", PostgreSQL + ":database"},
 		{app + ":visibility", PostgreSQL + ":database"},
 		{app + ":admin", Admin + ":admin"},
 	}
+	if app == Frontend {
+		rels = append(rels, [2]string{app + ":temporal-host-info", Admin + ":temporal-host-info"})
+	}
+	return rels
 }
 
 // Deploy deploys the six applications with one unit each: the local charm

@@ -94,11 +94,16 @@ func TestRelateRequests(t *testing.T) {
 			t.Parallel()
 			rec, m := jujuapitest.NewModel(t, map[string][]any{"Application.AddRelation": {params.AddRelationResults{}}})
 			require.NoError(t, Relate(m, app))
-			jujuapitest.RequireCalls(t, rec.Calls(),
-				jujuapitest.Want{Facade: "Application", Version: 22, Method: "AddRelation", Args: `{"endpoints":["` + app + `:db","postgresql-k8s:database"]}`},
-				jujuapitest.Want{Facade: "Application", Version: 22, Method: "AddRelation", Args: `{"endpoints":["` + app + `:visibility","postgresql-k8s:database"]}`},
-				jujuapitest.Want{Facade: "Application", Version: 22, Method: "AddRelation", Args: `{"endpoints":["` + app + `:admin","temporal-admin-k8s:admin"]}`},
-			)
+			want := []jujuapitest.Want{
+				{Facade: "Application", Version: 22, Method: "AddRelation", Args: `{"endpoints":["` + app + `:db","postgresql-k8s:database"]}`},
+				{Facade: "Application", Version: 22, Method: "AddRelation", Args: `{"endpoints":["` + app + `:visibility","postgresql-k8s:database"]}`},
+				{Facade: "Application", Version: 22, Method: "AddRelation", Args: `{"endpoints":["` + app + `:admin","temporal-admin-k8s:admin"]}`},
+			}
+			if app == "temporal-k8s" {
+				want = append(want, jujuapitest.Want{Facade: "Application", Version: 22, Method: "AddRelation",
+					Args: `{"endpoints":["temporal-k8s:temporal-host-info","temporal-admin-k8s:temporal-host-info"]}`})
+			}
+			jujuapitest.RequireCalls(t, rec.Calls(), want...)
 		})
 	}
 }
