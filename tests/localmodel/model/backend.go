@@ -12,6 +12,18 @@ type Backend interface {
 	// SetHosts replaces the model's hosts file, which stands in for the
 	// Kubernetes service names every pod resolves.
 	SetHosts(entries []HostEntry) error
+	// Service creates an application's Kubernetes Service at a stable
+	// address of its own.
+	Service(app string) (Service, error)
+}
+
+// Service is an application's Kubernetes Service (see package service).
+type Service interface {
+	Address() string
+	// Update sets the forwarded TCP ports and the ready pod addresses.
+	Update(ports []int, endpoints []string) error
+	// Close removes the Service.
+	Close()
 }
 
 // HostEntry maps an address to names.

@@ -55,7 +55,7 @@ func TestHookEnvironment(t *testing.T) {
 		hook: "install",
 		want: map[string]string{
 			"JUJU_HOOK_NAME": "install", "JUJU_DISPATCH_PATH": "hooks/install", "JUJU_UNIT_NAME": "demo/0",
-			"JUJU_VERSION": "3.6.8", "JUJU_MODEL_NAME": "localmodel", "JUJU_MACHINE_ID": "",
+			"JUJU_VERSION": "3.6.25", "JUJU_MODEL_NAME": "localmodel", "JUJU_MACHINE_ID": "",
 			"JUJU_PRINCIPAL_UNIT": "", "JUJU_AVAILABILITY_ZONE": "", "JUJU_AGENT_SOCKET_NETWORK": "unix",
 			"LANG": "C.UTF-8", "TERM": "tmux-256color", "DEBIAN_FRONTEND": "noninteractive",
 		},
@@ -373,8 +373,12 @@ func TestHostsAndUpdateStatus(t *testing.T) {
 	st := e.m.Status()
 	ip0 := st.Applications["demo"].Units["demo/0"].Address
 	ip1 := st.Applications["demo"].Units["demo/1"].Address
+	svc := st.Applications["demo"].Address
+	require.NotEmpty(t, svc)
+	require.NotContains(t, []string{ip0, ip1}, svc, "the app name is the Service, not a pod")
 	hosts := readFile(t, e.dir+"/pods/hosts")
-	require.Contains(t, hosts, ip0+"\tdemo demo.localmodel.svc.cluster.local demo-0 ")
+	require.Contains(t, hosts, svc+"\tdemo demo.localmodel.svc.cluster.local\n")
+	require.Contains(t, hosts, ip0+"\tdemo-0 ")
 	require.Contains(t, hosts, ip1+"\tdemo-1 ")
 	e.waitFor("update-status on both units", func() bool {
 		return strings.Contains(strings.Join(e.events("demo/0"), ","), "update-status") &&
@@ -383,7 +387,8 @@ func TestHostsAndUpdateStatus(t *testing.T) {
 	require.NoError(t, e.m.RemoveUnitForTest("demo/0"))
 	e.settle()
 	hosts = readFile(t, e.dir+"/pods/hosts")
-	require.Contains(t, hosts, ip1+"\tdemo demo.localmodel.svc.cluster.local demo-1 ")
+	require.Contains(t, hosts, svc+"\tdemo demo.localmodel.svc.cluster.local\n", "a Service outlives its pods")
+	require.Equal(t, svc, e.m.Status().Applications["demo"].Address)
 	require.NotContains(t, hosts, ip0)
 }
 

@@ -40,11 +40,19 @@ func (u *unit) watchPebble(ctx context.Context) {
 		go u.watchNotices(ctx, c, ncl)
 	}
 	for {
+		// Readiness, as Juju's probe asks each workload Pebble for
+		// /v1/health?level=ready every 5 s, one failure enough
+		// (internal/provider/kubernetes/application/application.go).
+		ready := len(clients) == len(containers)
 		for c, cl := range clients {
 			// The client retries a missing socket for seconds without
 			// honouring a context, so look before asking.
 			if _, err := os.Stat(pod.PebbleSocket(c)); err != nil {
+				ready = false
 				continue
+			}
+			if healthy, err := cl.Health(&client.HealthOptions{Level: client.ReadyLevel}); err != nil || !healthy {
+				ready = false
 			}
 			info, err := cl.SysInfo()
 			if err != nil || info.BootID == "" {
@@ -57,6 +65,12 @@ func (u *unit) watchPebble(ctx context.Context) {
 			}
 			m.mu.Unlock()
 		}
+		m.mu.Lock()
+		if u.ready != ready {
+			u.ready = ready
+			m.syncServicesLocked()
+		}
+		m.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return

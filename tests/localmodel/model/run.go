@@ -83,6 +83,8 @@ func (u *unit) runOp(ctx context.Context, o *op) {
 			m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter", "cannot commit %q hook: %v", o.hook, cerr)
 			err = cerr
 		}
+		// Opened ports reach the Service (Juju's sidecar firewaller).
+		m.syncServicesLocked()
 	}
 	if err != nil || code != 0 {
 		if err == nil {

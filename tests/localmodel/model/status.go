@@ -115,8 +115,10 @@ func (m *Model) statusLocked() Status {
 		if a.life == dying {
 			as.Life = "dying"
 		}
+		if a.service != nil {
+			as.Address = a.service.Address()
+		}
 		var derived *StatusInfo
-		lowest := -1
 		for un, u := range a.units {
 			if u.life == alive {
 				as.Scale++
@@ -138,10 +140,6 @@ func (m *Model) statusLocked() Status {
 			ws := us.WorkloadStatus
 			if derived == nil || severity[ws.Current] > severity[derived.Current] {
 				derived = &ws
-			}
-			if u.address != "" && u.life == alive && (lowest < 0 || u.ordinal < lowest) {
-				lowest = u.ordinal
-				as.Address = u.address
 			}
 		}
 		switch {

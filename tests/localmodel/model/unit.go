@@ -48,6 +48,9 @@ type unit struct {
 	rels           map[int]*unitRel
 	bootSeen       map[string]string
 	bootNow        map[string]string
+	// ready is the pod's readiness: every workload Pebble healthy at
+	// level=ready, as Juju's readiness probes ask.
+	ready          bool
 	workloadQ      []*op
 	secretsPending map[string]bool
 	actions        []*actionRun

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/model"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/service"
 )
 
 // Runner runs a command and returns its combined output; injected so the
@@ -173,6 +174,10 @@ func (m *Manager) registryPath() string { return filepath.Join(m.cfg.StateDir, "
 func (m *Manager) save() error {
 	reg := registry{Prefix: m.cfg.Prefix, Bridge: m.bridge, Pods: map[string]podEntry{}}
 	for n, name := range m.used {
+		if strings.HasPrefix(name, "service:") {
+			// A Service's address goes with the bridge.
+			continue
+		}
 		reg.Pods[name] = podEntry{NetNS: m.netns(name), Veth: m.veth(n), IP: m.ip(n).String()}
 	}
 	data, err := json.MarshalIndent(reg, "", "  ")
@@ -217,6 +222,52 @@ func (m *Manager) SetHosts(entries []model.HostEntry) error {
 		return fmt.Errorf("cannot write hosts file: %w", err)
 	}
 	return f.Close()
+}
+
+// svcService is a Service on the bridge: its address is a /32 the host
+// owns, so pods reach it through the bridge as they reach the gateway.
+type svcService struct {
+	*service.Proxy
+	m *Manager
+	n int
+}
+
+// Service allocates a Service address from the top of the subnet (pods
+// take theirs from the bottom) and starts its proxy.
+func (m *Manager) Service(app string) (model.Service, error) {
+	m.mu.Lock()
+	n := 0
+	for i := 254; i >= 10; i-- {
+		if _, ok := m.used[i]; !ok {
+			n = i
+			break
+		}
+	}
+	if n == 0 {
+		m.mu.Unlock()
+		return nil, fmt.Errorf("cannot create the %s service: no free address", app)
+	}
+	m.used[n] = "service:" + app
+	m.mu.Unlock()
+	ip := m.ip(n).String()
+	if _, err := m.cfg.Runner(context.Background(), "ip", "addr", "add", ip+"/32", "dev", m.bridge); err != nil {
+		m.free(n)
+		return nil, fmt.Errorf("cannot create the %s service: %w", app, err)
+	}
+	return &svcService{Proxy: service.New(ip), m: m, n: n}, nil
+}
+
+// Close removes the Service and its address.
+func (s *svcService) Close() {
+	s.Proxy.Close()
+	_, _ = s.m.cfg.Runner(context.Background(), "ip", "addr", "del", s.Address()+"/32", "dev", s.m.bridge)
+	s.m.free(s.n)
+}
+
+func (m *Manager) free(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.used, n)
 }
 
 // CreatePod creates a pod's network namespace and directories.

@@ -2,6 +2,7 @@ package pod
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/model"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/service"
 )
 
 // Plain is a backend without isolation: pods are directories, charm
@@ -22,14 +24,22 @@ type Plain struct {
 	tool   string
 	pebble string
 
-	mu   sync.Mutex
-	next int
+	// svcNet is this backend's own 127.<a>.<b>.0/24 for Services, so
+	// that backends in parallel tests do not share listening addresses.
+	svcNet [2]byte
+
+	mu          sync.Mutex
+	next        int
+	nextService int
 }
 
 // NewPlain returns a plain backend keeping pods under dir. tool is the
 // hook-tool executable; pebble may be empty.
 func NewPlain(dir, tool, pebble string) *Plain {
-	return &Plain{dir: dir, tool: tool, pebble: pebble, next: 1}
+	b := &Plain{dir: dir, tool: tool, pebble: pebble, next: 1}
+	_, _ = rand.Read(b.svcNet[:])
+	b.svcNet[0] = 2 + b.svcNet[0]%250
+	return b
 }
 
 // SetHosts writes the hosts file (which nothing reads in a plain pod).
@@ -39,6 +49,18 @@ func (b *Plain) SetHosts(entries []model.HostEntry) error {
 		fmt.Fprintf(&s, "%s\t%s\n", e.Address, strings.Join(e.Names, " "))
 	}
 	return os.WriteFile(filepath.Join(b.dir, "hosts"), []byte(s.String()), 0o644)
+}
+
+// Service starts a Service on a loopback address of its own.
+func (b *Plain) Service(app string) (model.Service, error) {
+	b.mu.Lock()
+	b.nextService++
+	n := b.nextService
+	b.mu.Unlock()
+	if n > 250 {
+		return nil, fmt.Errorf("cannot create the %s service: no free address", app)
+	}
+	return service.New(fmt.Sprintf("127.%d.%d.%d", b.svcNet[0], b.svcNet[1], n)), nil
 }
 
 // CreatePod creates the pod's directories.

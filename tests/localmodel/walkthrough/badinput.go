@@ -23,11 +23,12 @@ func (s *Scenario) BadInput(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	frontend := status.Addresses(AppFrontend)
-	if len(frontend) == 0 {
-		return fmt.Errorf("no %s units", AppFrontend)
+	// Clients reach the frontend through its Service.
+	frontend := status.Applications[AppFrontend].Address
+	if frontend == "" {
+		return fmt.Errorf("%s has no service address", AppFrontend)
 	}
-	hostPort := net.JoinHostPort(frontend[0], "7233")
+	hostPort := net.JoinHostPort(frontend, "7233")
 	temporalApps := []string{AppFrontend, AppHistory, AppMatching, AppWorker}
 
 	scenarios := []struct {

@@ -17,7 +17,9 @@ type Status struct {
 
 // Application is one application's status.
 type Application struct {
-	Scale             int             `json:"scale"`
+	Scale int `json:"scale"`
+	// Address is the application's Kubernetes Service.
+	Address           string          `json:"address"`
 	Version           string          `json:"version"`
 	ApplicationStatus StatusInfo      `json:"application-status"`
 	Units             map[string]Unit `json:"units"`

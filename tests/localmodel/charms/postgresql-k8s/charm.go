@@ -304,6 +304,11 @@ func (c *Charm) reconcile(ctx context.Context) error {
 	if err := c.ensureServer(ctx); err != nil {
 		return err
 	}
+	// Clients connect through the <app>-primary Service, which the model
+	// makes forward what the app opened.
+	if err := c.juju.OpenPort(ctx, juju.Port{Number: Port, Protocol: "tcp"}); err != nil {
+		return err
+	}
 	version, err := c.version(ctx)
 	if err != nil {
 		return err
@@ -386,10 +391,9 @@ func (c *Charm) serveRelations(ctx context.Context, version string) error {
 	if err != nil {
 		return err
 	}
-	address, err := c.juju.BindAddress(ctx, Endpoint)
-	if err != nil {
-		return err
-	}
+	// As the real charm publishes it: the primary's Service, which holds
+	// across pod churn and failover.
+	address := fmt.Sprintf("%s-primary.%s.svc.cluster.local", c.event.App, c.event.Model)
 	var blocked []string
 	for _, rel := range rels {
 		if err := c.serve(ctx, rel, address, version); err != nil {
