@@ -3,7 +3,10 @@ package charm
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 )
@@ -12,6 +15,8 @@ func (c *Charm) runAction(ctx context.Context) error {
 	switch c.event.Name {
 	case "restart":
 		return c.restart(ctx)
+	case "describe-cluster":
+		return c.describeCluster(ctx)
 	default:
 		return c.Juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", c.event.Name))
 	}
@@ -45,4 +50,30 @@ func (c *Charm) restart(ctx context.Context) error {
 		return c.Juju.ActionFail(ctx, "temporal-server restarted but is not serving: "+status.Message)
 	}
 	return c.Juju.ActionSet(ctx, map[string]string{"result": "temporal-server restarted and serving"})
+}
+
+// describeCluster reports the cluster's rings as the local frontend sees
+// them: the membership view the README's walkthrough checks.
+func (c *Charm) describeCluster(ctx context.Context) error {
+	raw, err := c.Juju.ConfigGet(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot read config: %w", err)
+	}
+	cfg, _ := config.Parse(raw)
+	if !cfg.Has(config.Frontend) || c.Describe == nil {
+		return c.Juju.ActionFail(ctx, "describe-cluster runs on units of an application with the frontend service (services option)")
+	}
+	d, err := c.Describe(ctx, "127.0.0.1:"+strconv.Itoa(temporal.Ports[config.Frontend].GRPC))
+	if err != nil {
+		return c.Juju.ActionFail(ctx, err.Error())
+	}
+	results := map[string]string{
+		"cluster-id":          d.ClusterID,
+		"history-shard-count": strconv.Itoa(d.HistoryShardCount),
+	}
+	for role, n := range d.Rings {
+		results["rings."+role+".count"] = strconv.Itoa(n)
+		results["rings."+role+".members"] = strings.Join(d.Members[role], ",")
+	}
+	return c.Juju.ActionSet(ctx, results)
 }

@@ -385,3 +385,48 @@ func TestEmptyRingsAreReportedFromUpdateStatusToUpdateStatus(t *testing.T) {
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
 	require.Equal(t, active, f.status())
 }
+
+func TestDescribeClusterAction(t *testing.T) {
+	t.Parallel()
+	t.Run("a frontend unit reports every ring", func(t *testing.T) {
+		t.Parallel()
+		cl := &fakeCluster{d: cluster.Description{ClusterID: "c-1", HistoryShardCount: 512,
+			Rings:   map[string]int{"frontend": 1, "history": 2},
+			Members: map[string][]string{"frontend": {"10.1.0.7:7233"}, "history": {"10.1.0.8:7234", "10.1.0.9:7234"}}}}
+		s := ready(false, map[string]any{"services": "frontend"})
+		s.ActionParams = map[string]any{}
+		f := newFixture(t, s)
+		f.describe = cl.describe
+		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "describe-cluster"})
+		results, failed := f.model.ActionResults()
+		require.Nil(t, failed)
+		require.Equal(t, map[string]string{
+			"cluster-id": "c-1", "history-shard-count": "512",
+			"rings.frontend.count": "1", "rings.frontend.members": "10.1.0.7:7233",
+			"rings.history.count": "2", "rings.history.members": "10.1.0.8:7234,10.1.0.9:7234",
+		}, results)
+		require.Equal(t, []string{"127.0.0.1:7233"}, cl.calls())
+	})
+	t.Run("elsewhere it says where to run it", func(t *testing.T) {
+		t.Parallel()
+		s := ready(false, map[string]any{"services": "history"})
+		s.ActionParams = map[string]any{}
+		f := newFixture(t, s)
+		f.describe = (&fakeCluster{}).describe
+		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "describe-cluster"})
+		_, failed := f.model.ActionResults()
+		require.NotNil(t, failed)
+		require.Contains(t, *failed, "runs on units of an application with the frontend service")
+	})
+	t.Run("a frontend that does not answer fails the action", func(t *testing.T) {
+		t.Parallel()
+		s := ready(false, map[string]any{"services": "frontend"})
+		s.ActionParams = map[string]any{}
+		f := newFixture(t, s)
+		f.describe = (&fakeCluster{err: errors.New("connection refused")}).describe
+		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "describe-cluster"})
+		_, failed := f.model.ActionResults()
+		require.NotNil(t, failed)
+		require.Contains(t, *failed, "connection refused")
+	})
+}

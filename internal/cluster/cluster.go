@@ -27,6 +27,8 @@ type Description struct {
 	// Rings maps a service role (frontend, history, matching, worker,
 	// internal-frontend) to its member count.
 	Rings map[string]int
+	// Members maps a role to its members' identities (host:port).
+	Members map[string][]string
 }
 
 // Describer describes the cluster through the frontend at addr.
@@ -80,7 +82,7 @@ func Describe(ctx context.Context, addr string) (Description, error) {
 
 // Decode reads a DescribeClusterResponse.
 func Decode(msg []byte) (Description, error) {
-	d := Description{Rings: map[string]int{}}
+	d := Description{Rings: map[string]int{}, Members: map[string][]string{}}
 	err := walk(msg, func(num int, v value) error {
 		switch num {
 		case 3: // membership_info
@@ -90,16 +92,27 @@ func Decode(msg []byte) (Description, error) {
 				}
 				var role string
 				var count int
+				var members []string
 				err := walk(v.bytes, func(num int, v value) error {
 					switch num {
 					case 1:
 						role = string(v.bytes)
 					case 2:
 						count = int(int32(v.varint))
+					case 3: // members: HostInfo, identity = 1
+						return walk(v.bytes, func(num int, v value) error {
+							if num == 1 {
+								members = append(members, string(v.bytes))
+							}
+							return nil
+						})
 					}
 					return nil
 				})
 				d.Rings[role] = count
+				if len(members) > 0 {
+					d.Members[role] = members
+				}
 				return err
 			})
 		case 4:

@@ -25,7 +25,11 @@ func field(num int, b []byte) []byte {
 func varint(num int, v uint64) []byte { return append(key(num, 0), binary.AppendUvarint(nil, v)...) }
 
 func ring(role string, count int) []byte {
-	return append(field(1, []byte(role)), append(varint(2, uint64(count)), field(3, []byte("host"))...)...)
+	out := append(field(1, []byte(role)), varint(2, uint64(count))...)
+	for i := 0; i < count; i++ {
+		out = append(out, field(3, field(1, []byte(role+"-"+string(rune('a'+i)))))...)
+	}
+	return out
 }
 
 func response() []byte {
@@ -52,7 +56,8 @@ func TestDecode(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, cluster.Description{
 		ClusterID: "c1d2", HistoryShardCount: 512,
-		Rings: map[string]int{"frontend": 2, "history": 1, "matching": 0},
+		Rings:   map[string]int{"frontend": 2, "history": 1, "matching": 0},
+		Members: map[string][]string{"frontend": {"frontend-a", "frontend-b"}, "history": {"history-a"}},
 	}, d)
 }
 

@@ -25,6 +25,9 @@ const (
 	ServerImageResource = "temporal-server-image"
 	// AdminUnit runs the cluster-describe action, as in the walkthrough.
 	AdminUnit = Admin + "/0"
+	// FrontendUnit runs the charm's own describe-cluster action where the
+	// admin charm has no membership view (its cli runs the temporal CLI).
+	FrontendUnit = Frontend + "/0"
 )
 
 // ServerApp is one of the four applications of the temporal-k8s charm.
@@ -204,11 +207,46 @@ func (m Membership) Expect(n int) error {
 	return nil
 }
 
-// ReadMembership runs the admin charm's describe action and parses it.
+// MembershipFromResults reads the results of the charm's describe-cluster
+// action, whose dotted keys (rings.<role>.members) Juju returns nested.
+func MembershipFromResults(out map[string]interface{}) (Membership, error) {
+	rings, ok := out["rings"].(map[string]interface{})
+	if !ok {
+		return nil, fmt.Errorf("cannot find rings in the describe-cluster results %v", out)
+	}
+	m := Membership{}
+	for role, v := range rings {
+		ring, ok := v.(map[string]interface{})
+		if !ok {
+			return nil, fmt.Errorf("cannot read ring %q in %v", role, out)
+		}
+		members, _ := ring["members"].(string)
+		var ids []string
+		if members != "" {
+			ids = strings.Split(members, ",")
+		}
+		if count, _ := ring["count"].(string); count != fmt.Sprint(len(ids)) {
+			return nil, fmt.Errorf("cannot trust ring %q: count %q but %d members listed", role, count, len(ids))
+		}
+		m[role] = ids
+	}
+	return m, nil
+}
+
+// ReadMembership runs the admin charm's tctl describe action, as the
+// walkthrough does, or, on admin revisions without tctl, the charm's own
+// describe-cluster, and parses it.
 func ReadMembership(ctx context.Context, m *jujuapi.Model) (Membership, error) {
 	actions, err := m.ActionNames(Admin)
 	if err != nil {
 		return nil, err
+	}
+	if !slices.Contains(actions, "tctl") {
+		res, err := m.RunAction(ctx, FrontendUnit, "describe-cluster", nil)
+		if err != nil {
+			return nil, err
+		}
+		return MembershipFromResults(res.Output)
 	}
 	name, args, err := DescribeAction(actions)
 	if err != nil {

@@ -293,3 +293,24 @@ func TestReadMembership(t *testing.T) {
 		jujuapitest.Want{Facade: "Action", Version: 7, Method: "Actions", Args: `{"entities":[{"tag":"action-6"}]}`},
 	)
 }
+
+func TestMembershipFromResults(t *testing.T) {
+	t.Parallel()
+	got, err := MembershipFromResults(map[string]interface{}{
+		"cluster-id": "c", "history-shard-count": "512",
+		"rings": map[string]interface{}{
+			"frontend": map[string]interface{}{"count": "1", "members": "10.1.0.7:7233"},
+			"history":  map[string]interface{}{"count": "2", "members": "10.1.0.8:7234,10.1.0.9:7234"},
+			"worker":   map[string]interface{}{"count": "0", "members": ""},
+		},
+	})
+	require.NoError(t, err)
+	require.Equal(t, Membership{"frontend": {"10.1.0.7:7233"}, "history": {"10.1.0.8:7234", "10.1.0.9:7234"}, "worker": nil}, got)
+
+	_, err = MembershipFromResults(map[string]interface{}{"rings": map[string]interface{}{
+		"history": map[string]interface{}{"count": "3", "members": "a"},
+	}})
+	require.ErrorContains(t, err, `cannot trust ring "history"`)
+	_, err = MembershipFromResults(map[string]interface{}{})
+	require.ErrorContains(t, err, "cannot find rings")
+}

@@ -45,5 +45,6 @@ func TestCharmDecodesTheRealDescribeClusterResponse(t *testing.T) {
 		ClusterID:         "6c1c4a40-0d5e-4b57-9d1e-2f2b7c0f1a11",
 		HistoryShardCount: 1024,
 		Rings:             map[string]int{"frontend": 2, "history": 1, "matching": 0},
+		Members:           map[string][]string{"frontend": {"a", "b"}, "history": {"c"}},
 	}, d)
 }

@@ -154,3 +154,39 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// flatten turns nested action results back into the dotted keys the
+// action set.
+func flatten(prefix string, in map[string]any, out map[string]string) {
+	for k, v := range in {
+		if nested, ok := v.(map[string]any); ok {
+			flatten(prefix+k+".", nested, out)
+			continue
+		}
+		out[prefix+k] = fmt.Sprint(v)
+	}
+}
+
+// DescribedRings reads the charm's describe-cluster results: each ring's
+// members, sorted, checked against the count.
+func DescribedRings(results map[string]any) (map[string][]string, error) {
+	flat := map[string]string{}
+	flatten("", results, flat)
+	rings := map[string][]string{}
+	for k, v := range flat {
+		role, ok := strings.CutSuffix(strings.TrimPrefix(k, "rings."), ".members")
+		if !ok || !strings.HasPrefix(k, "rings.") {
+			continue
+		}
+		var members []string
+		if v != "" {
+			members = strings.Split(v, ",")
+		}
+		if count := flat["rings."+role+".count"]; count != strconv.Itoa(len(members)) {
+			return nil, fmt.Errorf("ring %s: count %q but %d members", role, count, len(members))
+		}
+		sort.Strings(members)
+		rings[role] = members
+	}
+	return rings, nil
+}

@@ -142,3 +142,19 @@ func TestRingsAt(t *testing.T) {
 	d.MembershipInfo.Rings = d.MembershipInfo.Rings[:4]
 	require.False(t, ringsAt(d, SplitServices, 2))
 }
+
+func TestDescribedRings(t *testing.T) {
+	rings, err := DescribedRings(map[string]any{
+		"cluster-id": "c",
+		"rings": map[string]any{
+			"history":  map[string]any{"count": "2", "members": "10.0.0.9:7234,10.0.0.8:7234"},
+			"matching": map[string]any{"count": "0", "members": ""},
+		},
+	})
+	require.NoError(t, err)
+	require.Equal(t, map[string][]string{"history": {"10.0.0.8:7234", "10.0.0.9:7234"}, "matching": nil}, rings)
+	_, err = DescribedRings(map[string]any{"rings": map[string]any{"history": map[string]any{"count": "1", "members": "a,b"}}})
+	require.ErrorContains(t, err, "ring history")
+	require.Error(t, sameRings(map[string][]string{"history": {"a"}}, map[string][]string{"history": {"a", "b"}}))
+	require.NoError(t, sameRings(map[string][]string{"history": {"a", "b"}, "x": nil}, map[string][]string{"history": {"a", "b"}}))
+}

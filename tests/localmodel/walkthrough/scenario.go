@@ -353,7 +353,51 @@ func (s *Scenario) Check(ctx context.Context, n int, step string) error {
 	status.Print(s.Out)
 	s.PrintDescription(out)
 	s.printf("membership: %d members over %d service rings, %d reachable\n", MemberCount(d), len(s.Services), len(d.MembershipInfo.ReachableMembers))
-	return s.Workflows(ctx, status, step)
+	if err := s.Workflows(ctx, status, step); err != nil {
+		return err
+	}
+	return s.CheckDescribeCluster(ctx, status)
+}
+
+// CheckDescribeCluster runs the charm's describe-cluster action on a
+// frontend unit, the membership view for admin revisions whose cli has
+// none, and checks each service ring against status.
+func (s *Scenario) CheckDescribeCluster(ctx context.Context, status *Status) error {
+	want := Expected(status, s.Services, false)
+	frontend := ""
+	for _, svc := range s.Services {
+		if svc.Role == "frontend" {
+			frontend = status.Applications[svc.App].UnitNames()[0]
+		}
+	}
+	var last error
+	for attempt := 0; attempt < 15; attempt++ {
+		res, err := s.CLI.RunAction(ctx, frontend, "describe-cluster")
+		if err == nil {
+			var rings map[string][]string
+			if rings, err = DescribedRings(res.Results); err == nil {
+				err = sameRings(rings, want.Rings)
+			}
+		}
+		if err == nil {
+			s.printf("describe-cluster on %s: every service ring as in status\n", frontend)
+			return nil
+		}
+		last = err
+		if err := sleep(ctx, 2*time.Second); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("describe-cluster on %s: %w", frontend, last)
+}
+
+func sameRings(got, want map[string][]string) error {
+	for role, members := range want {
+		if strings.Join(got[role], ",") != strings.Join(members, ",") {
+			return fmt.Errorf("ring %s has %v, want %v", role, got[role], members)
+		}
+	}
+	return nil
 }
 
 // ringWatch polls the cluster description in the background and notes
