@@ -430,3 +430,29 @@ func TestDescribeClusterAction(t *testing.T) {
 		require.Contains(t, *failed, "connection refused")
 	})
 }
+
+// Juju flushes relation data after the charm exits; when that fails the
+// hook fails and is retried. The retry must write again, whatever the
+// charm remembers of the first try.
+func TestPublishSurvivesAFailedCommit(t *testing.T) {
+	t.Parallel()
+	s := ready(true, nil)
+	f := newFixture(t, s)
+	f.runCommitFails(t, juju.Event{Kind: juju.ConfigChanged})
+	st := f.model.State()
+	require.Empty(t, st.Relations[3].LocalAppData["database_connections"], "nothing was flushed")
+
+	// The retry, and then steady state.
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	st = f.model.State()
+	require.NotEmpty(t, st.Relations[3].LocalAppData["database_connections"])
+	require.Equal(t, "temporal-k8s_db", st.Relations[1].LocalAppData["database"])
+
+	// A hook that finds the data there stops reading it back.
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	f.model.Calls()
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	for _, c := range f.model.Calls() {
+		require.False(t, c.Name == "relation-get" && len(c.Args) > 3 && c.Args[3] == "temporal-k8s", "own data re-read in steady state: %v", c)
+	}
+}

@@ -21,7 +21,8 @@ type cache struct {
 	// RemoteApps maps a relation id to its remote application.
 	RemoteApps map[string]string `json:"remote-apps,omitempty"`
 	// Leader is whether this unit led when it last wrote the cache, and
-	// Published the hash of what it last wrote to each app databag.
+	// Published the hash of what each app databag is known to hold: read
+	// back, or written in an earlier hook and read back since.
 	Leader    bool              `json:"leader,omitempty"`
 	Published map[string]string `json:"published,omitempty"`
 	// EmptyRings are the service rings the cluster lacked at the last

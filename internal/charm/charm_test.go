@@ -114,6 +114,21 @@ func (f *fixture) run(t testing.TB, ev juju.Event) error {
 	return err
 }
 
+// runCommitFails handles an event whose charm process succeeds but whose
+// commit Juju then fails to flush (uniter: the hook errors, nothing the
+// hook wrote to relations is kept, and the hook is retried).
+func (f *fixture) runCommitFails(t testing.TB, ev juju.Event) {
+	t.Helper()
+	ev.Unit = f.model.State().Unit
+	ev.App, _, _ = strings.Cut(ev.Unit, "/")
+	if ev.Name == "" {
+		ev.Name = string(ev.Kind)
+	}
+	c := charm.New(charm.Deps{Juju: juju.NewClient(f.model), Container: f.box, Clock: f.clock, Dial: f.dial, Cache: f.cache}, ev)
+	require.NoError(t, c.Run(context.Background()))
+	f.model.Rollback()
+}
+
 func (f *fixture) mustRun(t testing.TB, ev juju.Event) {
 	t.Helper()
 	require.NoError(t, f.run(t, ev))
@@ -521,6 +536,9 @@ func TestHookToolCallCounts(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, ready(tt.leader, nil))
 			f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+			// The hook after a write reads it back: steady state starts
+			// with the one after that.
+			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
 			f.model.Calls()
 			f.mustRun(t, juju.Event{Kind: tt.kind})
 			calls := f.model.Calls()

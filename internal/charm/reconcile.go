@@ -312,6 +312,8 @@ func (c *Charm) ensureAppData(ctx context.Context, ca *cache, relID string, data
 	if ca.Published[relID] == sum {
 		return nil
 	}
+	// Not known to be there, or written by a hook whose commit may have
+	// failed: read it back.
 	current, err := c.Juju.RelationGet(ctx, relID, c.event.App, true)
 	if err != nil {
 		return fmt.Errorf("cannot read own data on %s: %w", relID, err)
@@ -320,12 +322,17 @@ func (c *Charm) ensureAppData(ctx context.Context, ca *cache, relID string, data
 	for k, v := range data {
 		changed = changed || current[k] != v
 	}
-	if changed {
-		if err := c.Juju.RelationSet(ctx, relID, true, data); err != nil {
-			return fmt.Errorf("cannot publish data on %s: %w", relID, err)
-		}
+	if !changed {
+		ca.Published[relID] = sum
+		return nil
 	}
-	ca.Published[relID] = sum
+	if err := c.Juju.RelationSet(ctx, relID, true, data); err != nil {
+		return fmt.Errorf("cannot publish data on %s: %w", relID, err)
+	}
+	// Juju flushes relation data after the charm exits, and a failed
+	// flush fails the hook: what this hook wrote counts as published
+	// only once a later hook has read it back.
+	delete(ca.Published, relID)
 	return nil
 }
 
