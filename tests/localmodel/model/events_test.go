@@ -408,3 +408,31 @@ func TestRefreshRestartsWorkload(t *testing.T) {
 	evs := without(e.events("demo/0"), "update-status")
 	require.Equal(t, []string{"hooks/stop", "hooks/upgrade-charm", "hooks/config-changed", "hooks/start"}, without(evs, "pebble-ready"))
 }
+
+// A hook whose process exits 0 can still fail: Juju flushes what it
+// staged afterwards, and a failed flush keeps nothing, fails the hook and
+// retries it.
+func TestFailedCommitKeepsNothingAndRetries(t *testing.T) {
+	t.Parallel()
+	// A retry late enough to see the error first.
+	e := newEnv(t, func(c *model.Config) { c.RetryMin, c.RetryMax = 3*time.Second, 3*time.Second })
+	ch := e.charm("demo", fakeCharm{
+		script: map[string]string{"hooks/config-changed": "open-port $(config-get x)"},
+		config: "options:\n  x: {type: string, default: \"8080\"}\n",
+	})
+	e.deploy(ch, "demo", 1, nil)
+	e.settle()
+	require.Equal(t, []string{"8080/tcp"}, e.m.Status().Applications["demo"].Units["demo/0"].OpenPorts)
+	e.clearEvents()
+
+	require.NoError(t, e.m.FailCommits("demo/0", 1))
+	require.NoError(t, e.m.SetConfig("demo", map[string]string{"x": "9090"}, nil))
+	e.waitFor("the failed commit", func() bool {
+		return e.m.Status().Applications["demo"].Units["demo/0"].WorkloadStatus.Message == `hook failed: "config-changed"`
+	})
+	require.Equal(t, []string{"8080/tcp"}, e.m.Status().Applications["demo"].Units["demo/0"].OpenPorts, "nothing of the failed hook was kept")
+	e.settle()
+	require.Equal(t, []string{"8080/tcp", "9090/tcp"}, e.m.Status().Applications["demo"].Units["demo/0"].OpenPorts, "the retry committed")
+	require.Equal(t, []string{"hooks/config-changed", "hooks/config-changed"}, without(e.events("demo/0"), "update-status"))
+	require.Error(t, e.m.FailCommits("demo/9", 1))
+}

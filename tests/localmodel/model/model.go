@@ -797,6 +797,19 @@ func (m *Model) Refresh(app, path string) error {
 	return nil
 }
 
+// FailCommits makes the next n hooks of a unit that exit 0 fail to
+// commit, as when Juju cannot flush what they staged.
+func (m *Model) FailCommits(unitName string, n int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.unitLocked(unitName)
+	if u == nil || u.life == dead {
+		return fmt.Errorf("unit %q not found", unitName)
+	}
+	u.failCommits = n
+	return nil
+}
+
 // Resolved clears a unit's hook error: the failed hook is retried at once,
 // or skipped with noRetry.
 func (m *Model) Resolved(unitName string, noRetry bool) error {

@@ -78,7 +78,15 @@ func (u *unit) runOp(ctx context.Context, o *op) {
 		m.wakeAll()
 		return
 	}
-	if err == nil && code == 0 {
+	if err == nil && code == 0 && o.action == nil && u.failCommits > 0 {
+		// Juju flushes what the hook staged after the charm exits; when
+		// that fails, nothing is kept, the hook fails and is retried
+		// (internal/worker/uniter/runner/context: Flush after the
+		// process; internal/worker/uniter/operation/runhook.go).
+		u.failCommits--
+		err = fmt.Errorf("cannot commit %q hook: injected fault", o.hook)
+		m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter", "%v", err)
+	} else if err == nil && code == 0 {
 		if cerr := hc.commitLocked(); cerr != nil {
 			m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter", "cannot commit %q hook: %v", o.hook, cerr)
 			err = cerr

@@ -50,7 +50,10 @@ type unit struct {
 	bootNow        map[string]string
 	// ready is the pod's readiness: every workload Pebble healthy at
 	// level=ready, as Juju's readiness probes ask.
-	ready          bool
+	ready bool
+	// failCommits is how many of the next hooks that exit 0 fail to
+	// commit (a fault a test injects).
+	failCommits    int
 	workloadQ      []*op
 	secretsPending map[string]bool
 	actions        []*actionRun

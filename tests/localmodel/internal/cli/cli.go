@@ -67,6 +67,7 @@ func init() {
 		"destroy":            destroy,
 		"destroy-model":      destroy,
 		"wait-for-idle":      waitIdle,
+		"fail-commit":        failCommit,
 	}
 }
 
@@ -78,6 +79,7 @@ Commands:
   bootstrap [--foreground] [--charms DIR] [--pebble BIN] [--update-status-interval D]
   up [--detach] ...                (bootstrap in the foreground; Ctrl-C destroys the model)
   deploy CHARM [APP] [--config k=v]... [--resource name=DIR|host]... [-n N]
+  fail-commit UNIT [N]             (fault: the next N hooks that exit 0 fail to commit; default 1)
   relate|integrate A[:endpoint] B[:endpoint]
   remove-relation A[:endpoint] B[:endpoint]
   config APP [key | key=value ...] [--reset key[,key]]

@@ -247,6 +247,16 @@ func (s *server) routes() http.Handler {
 		}
 		return nil, s.m.Resolved(req.Unit, req.NoRetry)
 	})
+	handle("/v1/fail-commit", func(r *http.Request) (any, error) {
+		var req struct {
+			Unit string
+			N    int
+		}
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		return nil, s.m.FailCommits(req.Unit, req.N)
+	})
 	handle("/v1/run", s.run)
 	handle("/v1/destroy", func(r *http.Request) (any, error) {
 		select {
