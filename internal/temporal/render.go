@@ -179,12 +179,18 @@ func Layer(selected []string) workload.Layer {
 			},
 		},
 		Checks: map[string]workload.Check{
+			// Level ready is what Juju's readiness probe asks Pebble
+			// (/v1/health?level=ready), so the application's Service
+			// sends clients only to units whose server answers. Pebble
+			// counts a new check as up until it fails: one failure of a
+			// short period keeps a starting or hung server out of the
+			// Service within seconds, not half a minute.
 			CheckName: {
 				Override:  "replace",
 				Level:     "ready",
-				Period:    "10s",
-				Timeout:   "3s",
-				Threshold: 3,
+				Period:    "3s",
+				Timeout:   "1s",
+				Threshold: 1,
 				TCP:       &workload.TCPCheck{Host: "127.0.0.1", Port: probe},
 			},
 		},
