@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
 )
 
 // Peer app data keys. num_history_shards is the Python charm's; the
@@ -34,7 +36,7 @@ func ReadLocks(app map[string]string) (Locks, error) {
 	if raw != "" && raw != "null" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 {
-			return Locks{}, fmt.Errorf("cannot parse peer %s %q", ShardsKey, raw)
+			return Locks{}, fmt.Errorf("cannot parse peer %s %q", ShardsKey, config.Truncate(raw))
 		}
 		l.Shards = n
 	}
@@ -44,7 +46,7 @@ func ReadLocks(app map[string]string) (Locks, error) {
 			continue
 		}
 		if err := json.Unmarshal([]byte(raw), dst); err != nil || *dst == "" {
-			return Locks{}, fmt.Errorf("cannot parse peer %s %q", key, raw)
+			return Locks{}, fmt.Errorf("cannot parse peer %s %q", key, config.Truncate(raw))
 		}
 	}
 	return l, nil

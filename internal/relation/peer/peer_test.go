@@ -1,6 +1,7 @@
 package peer_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -24,6 +25,7 @@ func TestReadLocks(t *testing.T) {
 		{name: "garbage shards", app: map[string]string{"num_history_shards": `"four"`}, wantErr: `cannot parse peer num_history_shards "\"four\""`},
 		{name: "unquoted name", app: map[string]string{"db_name": "a"}, wantErr: `cannot parse peer db_name "a"`},
 		{name: "empty name", app: map[string]string{"visibility_db_name": `""`}, wantErr: `cannot parse peer visibility_db_name`},
+		{name: "10 kB of garbage is quoted short", app: map[string]string{"db_name": strings.Repeat("x", 10_000)}, wantErr: `"` + strings.Repeat("x", 64) + `… (10000 bytes)"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
