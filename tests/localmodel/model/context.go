@@ -145,7 +145,15 @@ func (hc *hookContext) RelationIDs(endpoint string) []int {
 	var ids []int
 	for id, lr := range hc.u.rels {
 		r := hc.m.relations[id]
-		if r == nil || !lr.created || hc.isBrokenHook(id) {
+		if r == nil || !lr.created {
+			continue
+		}
+		// Juju leaves a relation out only when it is broken: not a peer
+		// relation, no longer alive, and without members
+		// (internal/worker/uniter/runner/context/contextfactory.go,
+		// getContextRelations). A unit that is going away still sees
+		// the relations it leaves, even in their relation-broken hooks.
+		if !r.peer() && r.life != alive && len(lr.members) == 0 {
 			continue
 		}
 		if ep, _ := r.endpointOf(hc.u.app.name); ep.name == endpoint {

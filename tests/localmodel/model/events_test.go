@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -435,4 +436,31 @@ func TestFailedCommitKeepsNothingAndRetries(t *testing.T) {
 	require.Equal(t, []string{"8080/tcp", "9090/tcp"}, e.m.Status().Applications["demo"].Units["demo/0"].OpenPorts, "the retry committed")
 	require.Equal(t, []string{"hooks/config-changed", "hooks/config-changed"}, without(e.events("demo/0"), "update-status"))
 	require.Error(t, e.m.FailCommits("demo/9", 1))
+}
+
+// Juju leaves a relation out of relation-ids only when it is broken: not
+// alive and without members (contextfactory.go, getContextRelations). A
+// removed relation is gone from its own broken hook; a unit that is going
+// away still sees the relations it leaves.
+func TestRelationIDsInBrokenHooks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ch := e.charm("demo", fakeCharm{script: map[string]string{
+		"hooks/api-relation-broken": `echo "ids $JUJU_UNIT_NAME [$(relation-ids api)]" >> ` + e.log,
+	}})
+	e.deploy(ch, "demo", 2, nil)
+	e.deploy(e.charm("other", fakeCharm{}), "other", 1, nil)
+	id, err := e.m.Relate("demo:api", "other:backend")
+	require.NoError(t, err)
+	e.settle()
+
+	e.clearEvents()
+	require.NoError(t, e.m.Scale("demo", 1))
+	e.settle()
+	require.Contains(t, e.events(""), fmt.Sprintf("ids demo/1 [api:%d]", id), "a departing unit still sees the relation")
+
+	e.clearEvents()
+	require.NoError(t, e.m.RemoveRelation("demo:api", "other:backend"))
+	e.settle()
+	require.Contains(t, e.events(""), "ids demo/0 []", "a removed relation is broken")
 }

@@ -194,7 +194,9 @@ func TestToolsRelations(t *testing.T) {
 		{ctx: "rel", unit: "a/0", args: "relation-get port", out: "5432\n"},
 		{ctx: "broken", unit: "a/0", hook: "backend-relation-broken", rel: relAB, args: "relation-get endpoints", out: "pg:5432\n"},
 		{ctx: "broken", unit: "a/0", args: "relation-list --format=json", out: "[]\n"},
-		{ctx: "broken", unit: "a/0", args: "relation-ids backend --format=json", out: "[]\n"},
+		// The relation is alive: a unit's broken hook still lists it
+		// (see TestRelationIDsInBrokenHooks for Juju's whole rule).
+		{ctx: "broken", unit: "a/0", args: "relation-ids backend --format=json", out: `["backend:2"]` + "\n"},
 		{ctx: "after", unit: "a/0", args: "relation-get -r 2", code: 2, err: "ERROR no unit or application specified\n"},
 		{ctx: "after", unit: "a/0", args: "relation-get -r 2 - b", code: 2, err: "ERROR expected unit name, got application name \"b\"\n"},
 		{ctx: "after", unit: "a/0", args: "relation-get -r 2 - B/x", code: 2, err: "ERROR invalid unit name \"B/x\"\n"},
