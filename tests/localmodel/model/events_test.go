@@ -464,3 +464,26 @@ func TestRelationIDsInBrokenHooks(t *testing.T) {
 	e.settle()
 	require.Contains(t, e.events(""), "ids demo/0 []", "a removed relation is broken")
 }
+
+// When the leader's unit goes away its lease still runs: the application
+// has no leader until it expires, then another unit is elected (Juju's
+// container agent claims twice its 30 s LeadershipGuarantee).
+func TestLeaderlessGapAfterTheLeaderGoes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *model.Config) { c.LeaseDuration = 2 * time.Second })
+	e.deploy(e.charm("demo", fakeCharm{}), "demo", 2, nil)
+	e.settle()
+	e.clearEvents()
+	start := time.Now()
+	require.NoError(t, e.m.RemoveUnitForTest("demo/0"))
+	e.waitFor("demo/0 gone", func() bool {
+		_, ok := e.m.Status().Applications["demo"].Units["demo/0"]
+		return !ok
+	})
+	require.False(t, e.m.Status().Applications["demo"].Units["demo/1"].Leader, "no leader while the lease runs")
+	require.False(t, e.m.Idle(), "a leaderless gap is not settled")
+	e.settle()
+	require.GreaterOrEqual(t, time.Since(start), 2*time.Second)
+	require.True(t, e.m.Status().Applications["demo"].Units["demo/1"].Leader)
+	require.Contains(t, e.events("demo/1"), "hooks/leader-elected")
+}

@@ -43,6 +43,11 @@ type Config struct {
 	// RetryMin and RetryMax bound the failed-hook retry back-off.
 	RetryMin, RetryMax time.Duration
 	JujuVersion        string
+	// LeaseDuration is how long a leader that went away still holds
+	// leadership: the container agent's tracker claims twice its
+	// LeadershipGuarantee of 30 s (cmd/containeragent/unit/agent.go), so
+	// the application has no leader for up to a minute (default 60 s).
+	LeaseDuration time.Duration
 	// Log receives the debug log.
 	Log io.Writer
 }
@@ -90,6 +95,8 @@ type application struct {
 
 	leaderSettings map[string]string
 	leaderVersion  int
+	// electing is set during the leaderless gap after a leader left.
+	electing bool
 
 	// service is the application's Kubernetes Service, created with the
 	// application and gone with it.
@@ -178,6 +185,10 @@ func New(cfg Config) (*Model, error) {
 	if cfg.JujuVersion == "" {
 		cfg.JujuVersion = "3.6.25"
 	}
+	if cfg.LeaseDuration == 0 {
+		cfg.LeaseDuration = time.Minute
+	}
+
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
@@ -689,27 +700,54 @@ func (m *Model) scaleLocked(a *application, n int) {
 	}
 }
 
-// electLeaderLocked makes the lowest-numbered live unit the leader.
+// electLeaderLocked gives leadership to the lowest-numbered live unit. In
+// Juju whichever agent's claim lands first wins, which may be any unit: a
+// difference README lists.
 func (m *Model) electLeaderLocked(a *application) {
-	var best *unit
+	var live []*unit
 	for _, u := range a.units {
-		if u.life != alive {
-			continue
-		}
-		if best == nil || u.ordinal < best.ordinal {
-			best = u
+		if u.life == alive {
+			live = append(live, u)
 		}
 	}
+	sort.Slice(live, func(i, j int) bool { return live[i].ordinal < live[j].ordinal })
 	a.leader = ""
-	if best != nil {
+	a.electing = false
+	if len(live) > 0 {
+		best := live[0]
 		a.leader = best.name
 		best.leaderNotified = false
 	}
 	a.leaderVersion++
 }
 
-// destroyUnitLocked starts a unit's teardown: it leaves every relation's
-// scope at once, so remote units run departed while it runs its own.
+// leaderGoneLocked starts the leaderless gap after the leader's unit went
+// away: its lease runs out before another unit's claim can succeed.
+func (m *Model) leaderGoneLocked(a *application) {
+	a.leader = ""
+	if a.electing {
+		return
+	}
+	a.electing = true
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		select {
+		case <-m.ctx.Done():
+			return
+		case <-m.cfg.Clock.After(m.cfg.LeaseDuration):
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.closed || m.apps[a.name] != a || !a.electing {
+			return
+		}
+		m.electLeaderLocked(a)
+		m.logf("model", "INFO", "juju.worker.leadership", "%s elected leader of %s", a.leader, a.name)
+		m.wakeAll()
+	}()
+}
+
 func (m *Model) destroyUnitLocked(u *unit) {
 	if u.life != alive {
 		return

@@ -204,6 +204,10 @@ func (m *Model) Idle() bool {
 	defer m.mu.Unlock()
 	now := m.cfg.Clock.Now()
 	for _, a := range m.apps {
+		if a.electing {
+			// A leaderless gap is not a settled model.
+			return false
+		}
 		for _, u := range a.units {
 			if u.pod == nil || u.address == "" || u.agentStatus == "executing" || u.life != alive {
 				return false

@@ -294,7 +294,7 @@ func (u *unit) cleanup(ctx context.Context) {
 		delete(s.consumers, u.name)
 	}
 	if u.app.leader == u.name {
-		m.electLeaderLocked(u.app)
+		m.leaderGoneLocked(u.app)
 	}
 	for _, r := range m.relations {
 		m.maybeRemoveRelationLocked(r)
