@@ -57,6 +57,7 @@ var commands = map[string]command{
 	"relation-get":            relationGet,
 	"relation-ids":            relationIDs,
 	"relation-list":           relationList,
+	"relation-model-get":      relationModelGet,
 	"relation-set":            relationSet,
 	"secret-add":              secretAdd,
 	"secret-get":              secretGet,

@@ -58,6 +58,9 @@ type Context interface {
 	LeaderSet(map[string]string) error
 
 	GoalState() GoalState
+	// ModelUUID is the UUID of the model a relation's remote side is in:
+	// this model, since the local model has no cross-model relations.
+	ModelUUID() string
 
 	SecretAdd(SecretArgs) (string, error)
 	SecretGet(id, label string, peek, refresh bool) (map[string]string, error)

@@ -444,6 +444,8 @@ func (hc *hookContext) LeaderSet(kv map[string]string) error {
 	return nil
 }
 
+func (hc *hookContext) ModelUUID() string { return hc.m.cfg.UUID }
+
 func (hc *hookContext) GoalState() hooktools.GoalState {
 	defer hc.lock()()
 	gs := hooktools.GoalState{Units: map[string]hooktools.GoalStatus{}, Relations: map[string]map[string]hooktools.GoalStatus{}}

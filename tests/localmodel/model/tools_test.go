@@ -176,6 +176,11 @@ func TestToolsRelations(t *testing.T) {
 		{unit: "a/0", args: "relation-list -r 0 --format=json", out: `["a/1"]` + "\n"},
 		{unit: "a/0", args: "relation-list -r 0 --app", out: "a\n"},
 		{unit: "a/0", args: "relation-list -r 9", code: 2, err: "ERROR invalid value \"9\" for option -r: relation not found\n"},
+		// ops asks every relation's model: there are no cross-model
+		// relations here.
+		{unit: "a/0", args: "relation-model-get -r 2 --format=json", out: `{"uuid":"{uuid}"}` + "\n"},
+		{ctx: "rel", unit: "a/0", args: "relation-model-get", out: "uuid: {uuid}\n"},
+		{unit: "a/0", args: "relation-model-get", code: 2, err: "ERROR no relation id specified\n"},
 		{unit: "a/0", args: "relation-list", code: 2, err: "ERROR no relation id specified\n"},
 		// b/0 publishes unit and app data.
 		{ctx: "b", unit: "b/0", args: "relation-set -r 2 host=pg port=5432"},
