@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -115,17 +116,12 @@ func (u *unit) runOp(ctx context.Context, o *op) {
 	m.wakeAll()
 }
 
-// fail puts the unit in error and schedules the retry: 5 s doubling up to
-// 5 min, as Juju's retry strategy does.
+// fail puts the unit in error and schedules the retry, as Juju's retry
+// strategy does (apiserver/facades/agent/retrystrategy: 5 s doubling up to
+// 5 min, with jitter).
 func (u *unit) fail(o *op) {
 	m := u.m
-	backoff := m.cfg.RetryMin
-	for i := 0; i < u.retries && backoff < m.cfg.RetryMax; i++ {
-		backoff *= 2
-	}
-	if backoff > m.cfg.RetryMax {
-		backoff = m.cfg.RetryMax
-	}
+	backoff := RetryBackoff(u.retries, m.cfg.RetryMin, m.cfg.RetryMax, rand.Float64)
 	u.retries++
 	u.failed = o
 	u.retryAt = m.cfg.Clock.Now().Add(backoff)
@@ -482,4 +478,15 @@ func (h actionHandle) Log(msg string) {
 	a.logs = append(a.logs, fmt.Sprintf("%s %s", h.hc.m.cfg.Clock.Now().Format(time.RFC3339), msg))
 	h.hc.m.mu.Unlock()
 	h.hc.m.logf(unitTag(h.hc.u.name), "INFO", "unit."+h.hc.u.name+".action-log", "%s", msg)
+}
+
+// RetryBackoff is the wait before retry number retries+1 of a failed hook:
+// first, then each step doubled with ±3 % jitter, capped at limit (juju/utils
+// BackoffTimer.increaseDuration). random returns a number in [0, 1).
+func RetryBackoff(retries int, first, limit time.Duration, random func() float64) time.Duration {
+	backoff := first
+	for i := 0; i < retries && backoff < limit; i++ {
+		backoff = time.Duration(float64(2*backoff) * (1 + (random()*2-1)*0.03))
+	}
+	return min(backoff, limit)
 }
