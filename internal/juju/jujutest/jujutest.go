@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -602,10 +601,6 @@ func (m *Model) appName() string {
 	return app
 }
 
-// secretURIRE is what Juju's secrets.ParseURI accepts: secret:<xid>,
-// secret://<model-uuid>/<xid> or a bare xid; secret-get exits 2 otherwise.
-var secretURIRE = regexp.MustCompile(`^(secret:(//[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?)?[0-9a-v]{20}$`)
-
 func (m *Model) secretGet(argv []string) ([]byte, error) {
 	const name = "secret-get"
 	a, err := parse(name, argv, []string{"format", "label"}, []string{"refresh", "peek"})
@@ -618,7 +613,8 @@ func (m *Model) secretGet(argv []string) ([]byte, error) {
 	if len(a.pos) == 0 {
 		return nil, usage(name, "require either a secret URI or label")
 	}
-	if !secretURIRE.MatchString(a.pos[0]) {
+	// Juju's secrets.ParseURI refuses anything else; secret-get exits 2.
+	if !juju.ValidSecretURI(a.pos[0]) {
 		return nil, usage(name, "secret URI %q not valid", a.pos[0])
 	}
 	var sec *Secret

@@ -98,27 +98,6 @@ func ParseEndpoint(endpoints string) (string, int, error) {
 	return host, port, nil
 }
 
-// secretXIDRE is Juju's secret id: 20 characters of base32hex, lower case.
-var (
-	secretXIDRE = regexp.MustCompile(`^[0-9a-v]{20}$`)
-	modelUUIDRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-)
-
-// ValidSecretURI accepts the forms Juju's secrets.ParseURI does:
-// secret:<id>, secret://<model-uuid>/<id> and a bare id. secret-get
-// exits 2 on anything else, which would fail every hook.
-func ValidSecretURI(uri string) bool {
-	rest := strings.TrimPrefix(uri, "secret:")
-	if after, ok := strings.CutPrefix(rest, "//"); ok {
-		model, id, found := strings.Cut(after, "/")
-		if !found || !modelUUIDRE.MatchString(model) {
-			return false
-		}
-		rest = id
-	}
-	return secretXIDRE.MatchString(rest)
-}
-
 // Parse builds a Connection from the provider's app data and the contents
 // of its user and TLS secrets (nil when the provider sent plain fields).
 func Parse(database string, app, user, tls map[string]string) (Connection, error) {
@@ -175,7 +154,7 @@ func readSecret(ctx context.Context, c *juju.Client, app map[string]string, key 
 	if uri == "" {
 		return nil, nil
 	}
-	if !ValidSecretURI(uri) {
+	if !juju.ValidSecretURI(uri) {
 		return nil, &DataError{Key: key, Value: uri, Reason: "not a Juju secret URI"}
 	}
 	content, err := c.SecretGet(ctx, uri, true)
