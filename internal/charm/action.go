@@ -63,7 +63,7 @@ func (c *Charm) describeCluster(ctx context.Context) error {
 	if !cfg.Has(config.Frontend) || c.Describe == nil {
 		return c.Juju.ActionFail(ctx, "describe-cluster runs on units of an application with the frontend service (services option)")
 	}
-	d, err := c.Describe(ctx, "127.0.0.1:"+strconv.Itoa(temporal.Ports[config.Frontend].GRPC))
+	d, err := c.Describe(ctx, localGRPC(config.Frontend))
 	if err != nil {
 		return c.Juju.ActionFail(ctx, err.Error())
 	}

@@ -43,7 +43,7 @@ type assessment struct {
 
 // running reports whether Pebble runs (or keeps restarting) the server.
 func (in *inputs) running() bool {
-	return in.service != nil && (in.service.Current == workload.ServiceActive || in.service.Current == workload.ServiceBackoff)
+	return in.service != nil && in.service.Running()
 }
 
 func (c *Charm) assess(in *inputs) assessment {
@@ -126,7 +126,7 @@ func (c *Charm) checkCluster(ctx context.Context, ca *cache, in *inputs, a *asse
 		ca.EmptyRings = nil
 		return
 	}
-	d, err := c.Describe(ctx, "127.0.0.1:"+strconv.Itoa(temporal.Ports[config.Frontend].GRPC))
+	d, err := c.Describe(ctx, localGRPC(config.Frontend))
 	if err != nil {
 		// Not serving yet, or restarting: the status already says so.
 		return
@@ -432,6 +432,12 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, out *temporal.Output
 	return true, c.Container.Replan(ctx)
 }
 
+// localGRPC is a service's gRPC address in this pod: the charm container
+// shares the workload's network namespace.
+func localGRPC(service string) string {
+	return "127.0.0.1:" + strconv.Itoa(temporal.Ports[service].GRPC)
+}
+
 // maintenance sets the unit's status before an operation that takes the
 // server away. Failing to say so must not stop the operation.
 func (c *Charm) maintenance(ctx context.Context, msg string) {
@@ -444,8 +450,7 @@ func (c *Charm) maintenance(ctx context.Context, msg string) {
 // start it waits a bounded time for the port to answer, so that a healthy
 // unit goes active in the same hook.
 func (c *Charm) workloadStatus(ctx context.Context, in *inputs, a *assessment, started bool) {
-	port := temporal.Ports[in.cfg.Services[0]].GRPC
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+	addr := localGRPC(in.cfg.Services[0])
 	deadline := c.Clock.Now().Add(c.StartTimeout)
 	for {
 		serving, why := c.serving(ctx, in, addr, started)
@@ -471,7 +476,7 @@ func (c *Charm) serving(ctx context.Context, in *inputs, addr string, refresh bo
 			return false, "cannot read the temporal-server state: " + err.Error()
 		}
 	}
-	if service == nil || service.Current != "active" {
+	if service == nil || service.Current != workload.ServiceActive {
 		current := "missing"
 		if service != nil {
 			current = service.Current

@@ -5,7 +5,6 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
-	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
 // stop drains the server before the pod goes: Pebble honours the layer's
@@ -19,7 +18,7 @@ func (c *Charm) stop(ctx context.Context) error {
 		return nil
 	}
 	for _, s := range services {
-		if s.Current == workload.ServiceActive || s.Current == workload.ServiceBackoff {
+		if s.Running() {
 			c.maintenance(ctx, "stopping temporal-server: the unit is stopping")
 			if err := c.Container.Stop(ctx, temporal.ServiceName); err != nil {
 				c.logf(ctx, juju.LogWarning, "Cannot stop %s: %v", temporal.ServiceName, err)

@@ -71,6 +71,11 @@ type ServiceInfo struct {
 	Current string
 }
 
+// Running reports whether Pebble runs the service or keeps restarting it.
+func (s ServiceInfo) Running() bool {
+	return s.Current == ServiceActive || s.Current == ServiceBackoff
+}
+
 // CheckInfo is the state of one check.
 type CheckInfo struct {
 	Name      string
