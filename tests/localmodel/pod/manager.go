@@ -235,20 +235,10 @@ type svcService struct {
 // Service allocates a Service address from the top of the subnet (pods
 // take theirs from the bottom) and starts its proxy.
 func (m *Manager) Service(app string) (model.Service, error) {
-	m.mu.Lock()
-	n := 0
-	for i := 254; i >= 10; i-- {
-		if _, ok := m.used[i]; !ok {
-			n = i
-			break
-		}
+	n, err := m.claim("service:"+app, true)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the %s service: %w", app, err)
 	}
-	if n == 0 {
-		m.mu.Unlock()
-		return nil, fmt.Errorf("cannot create the %s service: no free address", app)
-	}
-	m.used[n] = "service:" + app
-	m.mu.Unlock()
 	ip := m.ip(n).String()
 	if _, err := m.cfg.Runner(context.Background(), "ip", "addr", "add", ip+"/32", "dev", m.bridge); err != nil {
 		m.free(n)
@@ -264,6 +254,24 @@ func (s *svcService) Close() {
 	s.m.free(s.n)
 }
 
+// claim takes a free host number of the subnet for owner: pods from the
+// bottom (.10 up), Services from the top, so neither runs out first.
+func (m *Manager) claim(owner string, fromTop bool) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := 10; i < 255; i++ {
+		n := i
+		if fromTop {
+			n = 264 - i
+		}
+		if _, ok := m.used[n]; !ok {
+			m.used[n] = owner
+			return n, m.save()
+		}
+	}
+	return 0, errors.New("no free address")
+}
+
 func (m *Manager) free(n int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -277,23 +285,9 @@ func (m *Manager) CreatePod(ctx context.Context, spec model.PodSpec) (model.Pod,
 			return nil, err
 		}
 	}
-	m.mu.Lock()
-	n := 0
-	for i := 10; i < 255; i++ {
-		if _, ok := m.used[i]; !ok {
-			n = i
-			break
-		}
-	}
-	if n == 0 {
-		m.mu.Unlock()
-		return nil, fmt.Errorf("cannot create pod %s: no free address", spec.Name)
-	}
-	m.used[n] = spec.Name
-	err := m.save()
-	m.mu.Unlock()
+	n, err := m.claim(spec.Name, false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot create pod %s: %w", spec.Name, err)
 	}
 	p := &Pod{
 		m: m, spec: spec, n: n, dir: filepath.Join(m.cfg.StateDir, "pods", spec.Name),
