@@ -72,8 +72,8 @@ func Run(ctx context.Context, c *juju.Client, endpoint string, restore func(cont
 		return err
 	}
 	orig := load()
+	app, _, _ := strings.Cut(os.Getenv("JUJU_UNIT_NAME"), "/")
 	for _, id := range ids {
-		app, _, _ := strings.Cut(os.Getenv("JUJU_UNIT_NAME"), "/")
 		own, err := c.RelationGet(ctx, id, app, true)
 		if err != nil {
 			return err
