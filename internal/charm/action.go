@@ -25,8 +25,8 @@ func (c *Charm) runAction(ctx context.Context) error {
 // restart restarts the server only when the unit could run it, and
 // reports whether it came back.
 func (c *Charm) restart(ctx context.Context) error {
-	ca := loadCache(c.Cache)
-	in, err := c.gather(ctx, &ca)
+	ca := c.beginHook(ctx)
+	in, err := c.gather(ctx, ca)
 	if err != nil {
 		return err
 	}
@@ -43,9 +43,11 @@ func (c *Charm) restart(ctx context.Context) error {
 	}
 	c.workloadStatus(ctx, in, &a, true)
 	status := a.st.result()
-	if err := c.Juju.StatusSet(ctx, status, false); err != nil {
-		return fmt.Errorf("cannot set unit status: %w", err)
+	if err := c.setStatus(ctx, status, false); err != nil {
+		return err
 	}
+	// The cache stays as beginHook left it: the next hook reconciles in
+	// full and sets its status.
 	if status.Name != juju.StatusActive {
 		return c.Juju.ActionFail(ctx, "temporal-server restarted but is not serving: "+status.Message)
 	}

@@ -1,15 +1,90 @@
 package charm
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"sort"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 )
 
-// cache holds facts that stay true for the life of the pod or of a
-// relation, so steady-state hooks need not ask for them again. Nothing
-// secret goes here. A missing or unreadable cache is simply empty.
+// cacheFormat changes whenever the cache's meaning does: a cache of
+// another format is dropped.
+const cacheFormat = 2
+
+// cache holds what the charm learnt in earlier hooks, so that a hook reads
+// again only what its event says has changed.
+//
+// The rule. Juju announces every change a unit can observe by an event:
+// config by config-changed, remote and peer app data by relation-changed
+// on that relation, relations coming and going by relation-created and
+// relation-broken, secret revisions by secret-changed, gaining leadership
+// by leader-elected. So a hook whose event is update-status, config-changed,
+// relation-joined/-changed/-departed or leader-settings-changed reads only
+// its own input again (the config, the relation's app data) and, on a
+// leader, is-leader (leadership is lost without an event), and compares it
+// with what the last full reconcile applied. Equal, and the workload still
+// runs what that reconcile rendered: the hook only observes the workload
+// and sets a status that changed. Anything else runs the full reconcile,
+// which reads everything, secrets included.
+//
+// The cache must never make a hook wrong, only cheaper:
+//   - lost (a recreated pod has an empty charm directory), unreadable, of
+//     another format or written by another build of the charm: empty, so
+//     the hook runs in full;
+//   - stale because a hook did not finish: every hook first saves a copy
+//     marked unsettled and with no known status, and saves the real one
+//     only when it returns without error, so a hook that failed or was
+//     killed leaves a cache that makes the next one run in full and set
+//     its status;
+//   - stale because Juju failed to commit what a hook wrote: relation data
+//     and opened ports are flushed by Juju after the charm exits and a
+//     failed flush drops them, so a hook that wrote either leaves the
+//     cache unsettled and the next hook runs in full, reading them back.
+//     Status and the workload version are set at once by their hook tools
+//     (internal/worker/uniter/runner/context/context.go: SetUnitStatus,
+//     SetApplicationStatus, SetUnitWorkloadVersion call the API), so what
+//     the cache says of them is what Juju holds;
+//   - Juju's own status changes: the unit agent sets the unit's status
+//     around stop and remove (internal/worker/uniter/operation/runhook.go,
+//     beforeHook/afterHook), and the stop handler forgets the status it
+//     cached.
+//
+// Secret content never goes here, nor the hash of data holding a password.
 type cache struct {
+	Format int `json:"format"`
+	// Build identifies the charm binary that wrote the cache.
+	Build string `json:"build,omitempty"`
+
+	// Settled is set when the last hook finished, wrote nothing Juju
+	// commits after the charm exits, and applied a configuration that
+	// lets the server run: the facts below are then what the model and
+	// the workload hold.
+	Settled bool `json:"settled,omitempty"`
+	// Config is the raw config the last full reconcile read.
+	Config map[string]any `json:"config,omitempty"`
+	// Seen maps each relation the last full reconcile knew to the hash of
+	// the app data it read there ("" when the charm reads none, as on
+	// temporal-host-info).
+	Seen map[string]string `json:"seen,omitempty"`
+	// PeerID and PeerApp are the peer relation and its app data: the
+	// locks, which an observing hook still needs.
+	PeerID  string            `json:"peer-id,omitempty"`
+	PeerApp map[string]string `json:"peer-app,omitempty"`
+	// Assessed is the status the inputs gave before the workload's own
+	// (empty when they gave none), and Rendered the hash of the
+	// configuration applied with them.
+	Assessed juju.Status `json:"assessed"`
+	Rendered string      `json:"rendered,omitempty"`
+	// UnitStatus and AppStatus are what this unit last set.
+	UnitStatus juju.Status `json:"unit-status"`
+	AppStatus  juju.Status `json:"app-status"`
+
 	// BootID is the workload Pebble's boot the version was read in.
 	BootID  string `json:"boot-id,omitempty"`
 	Version string `json:"version,omitempty"`
@@ -30,14 +105,22 @@ type cache struct {
 	EmptyRings []string `json:"empty-rings,omitempty"`
 }
 
-func loadCache(path string) cache {
+// loadCache reads the cache a hook of this build wrote; anything else is
+// an empty cache.
+func loadCache(path, build string) cache {
 	var ca cache
-	if path == "" {
-		return ca
+	if path != "" {
+		if data, err := os.ReadFile(path); err == nil {
+			// Numbers stay json.Number, as config-get gives them.
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.UseNumber()
+			if dec.Decode(&ca) != nil {
+				ca = cache{}
+			}
+		}
 	}
-	data, err := os.ReadFile(path)
-	if err == nil {
-		_ = json.Unmarshal(data, &ca)
+	if ca.Format != cacheFormat || ca.Build != build {
+		ca = cache{Format: cacheFormat, Build: build}
 	}
 	if ca.RemoteApps == nil {
 		ca.RemoteApps = map[string]string{}
@@ -45,7 +128,18 @@ func loadCache(path string) cache {
 	if ca.Published == nil {
 		ca.Published = map[string]string{}
 	}
+	if ca.Seen == nil {
+		ca.Seen = map[string]string{}
+	}
 	return ca
+}
+
+// begin saves the cache as a hook that may not finish would leave it:
+// unsettled, no status known.
+func (ca cache) begin(path string) error {
+	ca.Settled = false
+	ca.UnitStatus, ca.AppStatus = juju.Status{}, juju.Status{}
+	return ca.save(path)
 }
 
 func (ca cache) save(path string) error {
@@ -61,4 +155,28 @@ func (ca cache) save(path string) error {
 		return errors.Join(err, os.Remove(tmp))
 	}
 	return os.Rename(tmp, path)
+}
+
+// dataHash is a stable hash of relation data.
+func dataHash(data map[string]string) string {
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// seenHash is what the cache may keep of a relation's app data: nothing
+// when it holds a password (providers without Juju secrets send it
+// there), as a hash of it could be attacked offline.
+func seenHash(data map[string]string) (string, bool) {
+	if _, ok := data["password"]; ok {
+		return "", false
+	}
+	return dataHash(data), true
 }

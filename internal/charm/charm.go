@@ -70,6 +70,9 @@ type Deps struct {
 	// Cache is a file in the charm directory for facts that are cheap to
 	// lose: losing it only costs a few extra hook-tool calls.
 	Cache string
+	// Build identifies this build of the charm: a cache another build
+	// wrote is not trusted.
+	Build string
 	// StartTimeout bounds the wait for the server to answer after this
 	// hook started it.
 	StartTimeout time.Duration
@@ -79,6 +82,11 @@ type Deps struct {
 type Charm struct {
 	Deps
 	event juju.Event
+	// wrote is set once this hook has staged relation data or ports,
+	// which Juju commits only after the charm exits.
+	wrote bool
+	// statuses is what this unit last set, kept in the cache.
+	statuses *cache
 }
 
 // New returns a Charm for an event.

@@ -18,7 +18,9 @@ import (
 type database struct {
 	relID     string
 	remoteApp string
-	conn      postgresql.Connection
+	// app is the provider's app data.
+	app  map[string]string
+	conn postgresql.Connection
 	// err is why conn is unusable; postgresql.ErrNotReady while the
 	// provider has not answered.
 	err error
@@ -26,8 +28,10 @@ type database struct {
 
 // inputs is everything a hook reads, each fact read once.
 type inputs struct {
-	leader   bool
-	cfg      config.Config
+	leader bool
+	// rawConfig is config-get's answer, which the cache keeps.
+	rawConfig map[string]any
+	cfg       config.Config
 	problems []config.Problem
 
 	peerID  string
@@ -64,14 +68,17 @@ func (c *Charm) gather(ctx context.Context, ca *cache) (*inputs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read config: %w", err)
 	}
+	in.rawConfig = raw
 	in.cfg, in.problems = config.Parse(raw)
 	if in.leader, err = c.Juju.IsLeader(ctx); err != nil {
 		return nil, fmt.Errorf("cannot read leadership: %w", err)
 	}
 	// Published hashes describe what this unit wrote as leader; after a
 	// spell as non-leader another unit may have written since.
+	// So does the application status.
 	if !in.leader || !ca.Leader || c.event.Kind == juju.LeaderElected {
 		ca.Published = map[string]string{}
+		ca.AppStatus = juju.Status{}
 	}
 	ca.Leader = in.leader
 
@@ -160,7 +167,11 @@ func (c *Charm) readDatabase(ctx context.Context, ca *cache, endpoint, name stri
 	if db.remoteApp, err = c.remoteApp(ctx, ca, relID); err != nil {
 		return db, err
 	}
-	db.conn, err = postgresql.Read(ctx, c.Juju, relID, db.remoteApp, name)
+	if db.app, err = c.Juju.RelationGet(ctx, relID, db.remoteApp, true); err != nil {
+		err = fmt.Errorf("cannot read %s data of %s: %w", relID, db.remoteApp, err)
+	} else {
+		db.conn, err = postgresql.Connect(ctx, c.Juju, db.app, name)
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, juju.ErrPermissionDenied), errors.Is(err, juju.ErrNotFound):

@@ -3,12 +3,9 @@ package charm
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -169,6 +166,7 @@ func (c *Charm) lock(ctx context.Context, in *inputs, a *assessment) error {
 	if len(data) == 0 {
 		return nil
 	}
+	c.wrote = true
 	if err := c.Juju.RelationSet(ctx, in.peerID, true, data); err != nil {
 		return fmt.Errorf("cannot lock num-history-shards and the database names: %w", err)
 	}
@@ -218,14 +216,53 @@ func (c *Charm) assessDatabase(st *statuses, in *inputs, endpoint string, db dat
 }
 
 func (c *Charm) reconcile(ctx context.Context) error {
-	ca := loadCache(c.Cache)
-	in, err := c.gather(ctx, &ca)
+	ca := c.beginHook(ctx)
+	done, err := c.observe(ctx, ca)
+	if err != nil {
+		return err
+	}
+	if !done {
+		if err := c.reconcileAll(ctx, ca); err != nil {
+			return err
+		}
+	}
+	c.endHook(ctx, ca)
+	return nil
+}
+
+// beginHook loads the cache and leaves on disk what a hook that does not
+// finish must leave (see cache).
+func (c *Charm) beginHook(ctx context.Context) *cache {
+	ca := loadCache(c.Cache, c.Build)
+	if err := ca.begin(c.Cache); err != nil {
+		c.logf(ctx, juju.LogWarning, "Cannot save cache %s: %v", c.Cache, err)
+		// What it holds could outlive this hook's failure: trust none.
+		ca = loadCache("", c.Build)
+	}
+	c.statuses = &ca
+	return &ca
+}
+
+// endHook saves the cache of a hook that returns without error.
+func (c *Charm) endHook(ctx context.Context, ca *cache) {
+	if err := ca.save(c.Cache); err != nil {
+		c.logf(ctx, juju.LogWarning, "Cannot save cache %s: %v", c.Cache, err)
+	}
+}
+
+// reconcileAll reads every input, secrets included, and brings the
+// relations, ports and workload to what they call for.
+func (c *Charm) reconcileAll(ctx context.Context, ca *cache) error {
+	in, err := c.gather(ctx, ca)
 	if err != nil {
 		return err
 	}
 	a := c.assess(in)
+	// What the inputs said, before the workload had its say; empty
+	// when they found nothing to say.
+	assessed := a.st.best
 	if in.leader {
-		if err := c.publish(ctx, &ca, in, a.configOK); err != nil {
+		if err := c.publish(ctx, ca, in, a.configOK); err != nil {
 			return err
 		}
 	}
@@ -235,30 +272,55 @@ func (c *Charm) reconcile(ctx context.Context) error {
 		}
 	}
 	if in.pebbleErr == nil {
-		if err := c.applyVersion(ctx, &ca, in); err != nil {
+		if err := c.applyVersion(ctx, ca, in); err != nil {
 			return err
 		}
 		c.applyWorkload(ctx, in, &a)
-		c.checkCluster(ctx, &ca, in, &a)
+		c.checkCluster(ctx, ca, in, &a)
 	}
 	if in.leader {
 		if err := c.lock(ctx, in, &a); err != nil {
 			return err
 		}
 	}
-	status := a.st.result()
-	if err := c.Juju.StatusSet(ctx, status, false); err != nil {
-		return fmt.Errorf("cannot set unit status: %w", err)
+	if err := c.setStatus(ctx, a.st.result(), in.leader); err != nil {
+		return err
 	}
-	if in.leader {
-		if err := c.Juju.StatusSet(ctx, status, true); err != nil {
-			return fmt.Errorf("cannot set application status: %w", err)
-		}
-	}
-	if err := ca.save(c.Cache); err != nil {
-		c.logf(ctx, juju.LogWarning, "Cannot save cache %s: %v", c.Cache, err)
-	}
+	c.remember(ca, in, &a, assessed)
 	return nil
+}
+
+// remember keeps what an observing hook needs to know that nothing
+// changed since this one.
+func (c *Charm) remember(ca *cache, in *inputs, a *assessment, assessed juju.Status) {
+	ca.Config = in.rawConfig
+	ca.PeerID, ca.PeerApp = in.peerID, in.peerApp
+	ca.Seen = map[string]string{}
+	ok := true
+	see := func(relID string, data map[string]string) {
+		if relID == "" {
+			return
+		}
+		h, cacheable := seenHash(data)
+		if !cacheable {
+			ok = false
+			return
+		}
+		ca.Seen[relID] = h
+	}
+	see(in.peerID, in.peerApp)
+	see(in.db.relID, in.db.app)
+	see(in.visibility.relID, in.visibility.app)
+	see(in.adminID, in.adminApp)
+	for _, id := range in.hostInfoIDs {
+		ca.Seen[id] = ""
+	}
+	ca.Assessed = assessed
+	ca.Rendered = ""
+	if a.out != nil {
+		ca.Rendered = a.out.Hash
+	}
+	ca.Settled = ok && a.out != nil && !c.wrote
 }
 
 // publish writes the leader's app data: the database requests and the
@@ -299,16 +361,7 @@ func (c *Charm) publish(ctx context.Context, ca *cache, in *inputs, configOK boo
 // ensureAppData writes data to this app's databag unless it is known to be
 // there already.
 func (c *Charm) ensureAppData(ctx context.Context, ca *cache, relID string, data map[string]string) error {
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	h := sha256.New()
-	for _, k := range keys {
-		fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
+	sum := dataHash(data)
 	if ca.Published[relID] == sum {
 		return nil
 	}
@@ -326,6 +379,7 @@ func (c *Charm) ensureAppData(ctx context.Context, ca *cache, relID string, data
 		ca.Published[relID] = sum
 		return nil
 	}
+	c.wrote = true
 	if err := c.Juju.RelationSet(ctx, relID, true, data); err != nil {
 		return fmt.Errorf("cannot publish data on %s: %w", relID, err)
 	}
@@ -344,6 +398,7 @@ func (c *Charm) applyPorts(ctx context.Context, in *inputs) error {
 	}
 	for _, p := range opened {
 		if !slices.Contains(want, p) {
+			c.wrote = true
 			if err := c.Juju.ClosePort(ctx, p); err != nil {
 				return fmt.Errorf("cannot close port %s: %w", p, err)
 			}
@@ -351,6 +406,7 @@ func (c *Charm) applyPorts(ctx context.Context, in *inputs) error {
 	}
 	for _, p := range want {
 		if !slices.Contains(opened, p) {
+			c.wrote = true
 			if err := c.Juju.OpenPort(ctx, p); err != nil {
 				return fmt.Errorf("cannot open port %s: %w", p, err)
 			}
@@ -441,8 +497,13 @@ func localGRPC(service string) string {
 // maintenance sets the unit's status before an operation that takes the
 // server away. Failing to say so must not stop the operation.
 func (c *Charm) maintenance(ctx context.Context, msg string) {
-	if err := c.Juju.StatusSet(ctx, juju.Status{Name: juju.StatusMaintenance, Message: msg}, false); err != nil {
+	s := juju.Status{Name: juju.StatusMaintenance, Message: msg}
+	if err := c.Juju.StatusSet(ctx, s, false); err != nil {
 		c.logf(ctx, juju.LogWarning, "Cannot set maintenance status: %v", err)
+		return
+	}
+	if c.statuses != nil {
+		c.statuses.UnitStatus = s
 	}
 }
 

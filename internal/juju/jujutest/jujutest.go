@@ -121,6 +121,18 @@ func (m *Model) FailTool(tool string, err *juju.ToolError) {
 	m.errs[tool] = err
 }
 
+// FailToolWith makes every later call of tool with the argument arg fail
+// with err (nil: succeed again), e.g. status-set --application.
+func (m *Model) FailToolWith(tool, arg string, err *juju.ToolError) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err == nil {
+		delete(m.errs, tool+"\x00"+arg)
+		return
+	}
+	m.errs[tool+"\x00"+arg] = err
+}
+
 // Commit applies the hook's staged writes, as Juju does when it exits 0.
 func (m *Model) Commit() {
 	m.mu.Lock()
@@ -276,6 +288,11 @@ func (m *Model) Run(_ context.Context, stdin []byte, name string, argv ...string
 	m.calls = append(m.calls, Call{Name: name, Args: append([]string(nil), argv...), Stdin: string(stdin)})
 	if err, ok := m.errs[name]; ok {
 		return nil, err
+	}
+	for _, a := range argv {
+		if err, ok := m.errs[name+"\x00"+a]; ok {
+			return nil, err
+		}
 	}
 	switch name {
 	case "config-get":

@@ -135,6 +135,12 @@ func Read(ctx context.Context, c *juju.Client, relID, remoteApp, database string
 	if err != nil {
 		return Connection{}, fmt.Errorf("cannot read %s data of %s: %w", relID, remoteApp, err)
 	}
+	return Connect(ctx, c, app, database)
+}
+
+// Connect builds a Connection from the provider's app data, reading the
+// secrets it names.
+func Connect(ctx context.Context, c *juju.Client, app map[string]string, database string) (Connection, error) {
 	user, err := readSecret(ctx, c, app, "secret-user")
 	if err != nil {
 		return Connection{}, err
