@@ -32,7 +32,7 @@ type inputs struct {
 	// rawConfig is config-get's answer, which the cache keeps.
 	rawConfig map[string]any
 	cfg       config.Config
-	problems []config.Problem
+	problems  []config.Problem
 
 	peerID  string
 	peerApp map[string]string
