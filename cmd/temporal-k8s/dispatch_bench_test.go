@@ -73,9 +73,13 @@ func buildDispatch(b *testing.B) (dispatch, tools string) {
 	return dispatch, tools
 }
 
-// BenchmarkDispatchUpdateStatus runs the built charm as Juju does, one
-// process per event, and reports the median wall time.
-func BenchmarkDispatchUpdateStatus(b *testing.B) {
+// BenchmarkDispatchStubToolsNoPebble runs the built charm as Juju does,
+// one process per event, against stub hook tools and no workload Pebble,
+// and reports the median wall time: the cost of starting the binary and
+// of a hook that cannot settle (without Pebble every hook runs in full and
+// stops at "waiting for Pebble"). The real path, with a running model and
+// a real Pebble, is tests/localmodel/bench.
+func BenchmarkDispatchStubToolsNoPebble(b *testing.B) {
 	dispatch, tools := buildDispatch(b)
 	charmDir := filepath.Dir(dispatch)
 	env := []string{
