@@ -24,6 +24,9 @@ type hookContext struct {
 	op   *op
 	id   string
 	done bool
+	// tools are the hook tools the charm called, by command name, in the
+	// order they arrived.
+	tools []string
 
 	config map[string]any
 	// relUnit and relApp hold the full staged databags the hook wrote.

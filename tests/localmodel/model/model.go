@@ -48,6 +48,9 @@ type Config struct {
 	// LeadershipGuarantee of 30 s (cmd/containeragent/unit/agent.go), so
 	// the application has no leader for up to a minute (default 60 s).
 	LeaseDuration time.Duration
+	// HookHistoryLimit is how many hook records each unit keeps, the
+	// latest (default DefaultHookHistoryLimit).
+	HookHistoryLimit int
 	// Log receives the debug log.
 	Log io.Writer
 }
@@ -187,6 +190,9 @@ func New(cfg Config) (*Model, error) {
 	}
 	if cfg.LeaseDuration == 0 {
 		cfg.LeaseDuration = time.Minute
+	}
+	if cfg.HookHistoryLimit <= 0 {
+		cfg.HookHistoryLimit = DefaultHookHistoryLimit
 	}
 
 	if cfg.Log == nil {

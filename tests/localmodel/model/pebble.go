@@ -181,6 +181,10 @@ func (m *Model) handleTool(conn net.Conn, u *unit) {
 	}
 	m.mu.Lock()
 	hc := m.contexts[req.ContextID]
+	if hc != nil && hc.u == u {
+		// Counted as it arrives, so the record keeps the charm's order.
+		hc.tools = append(hc.tools, req.Command)
+	}
 	m.mu.Unlock()
 	var resp hooktools.Response
 	if hc == nil || hc.u != u {

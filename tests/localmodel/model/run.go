@@ -21,9 +21,17 @@ import (
 func (u *unit) runOp(ctx context.Context, o *op) {
 	m := u.m
 	if o.prepare != nil {
+		started := m.cfg.Clock.Now()
 		if err := o.prepare(ctx); err != nil {
 			m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter", "cannot prepare %s: %v", o, err)
 			m.mu.Lock()
+			if ctx.Err() == nil {
+				// The hook failed without its charm process running.
+				u.recordLocked(HookRecord{
+					Unit: u.name, Hook: o.hook, Started: started, ExitCode: -1, Tools: []string{},
+					Error: fmt.Sprintf("cannot prepare %s: %v", o, err),
+				}, nil)
+			}
 			u.fail(o)
 			m.mu.Unlock()
 			return
@@ -32,6 +40,7 @@ func (u *unit) runOp(ctx context.Context, o *op) {
 	}
 	m.mu.Lock()
 	hc := m.newHookContextLocked(u, o)
+	reqs := u.claimRequestsLocked(o)
 	if o.before != nil {
 		o.before()
 	}
@@ -57,20 +66,33 @@ func (u *unit) runOp(ctx context.Context, o *op) {
 	m.persistLocked()
 	m.mu.Unlock()
 
+	started := m.cfg.Clock.Now()
 	code, stdout, stderr, err := u.dispatch(ctx, pod, o, env)
+	elapsed := m.cfg.Clock.Now().Sub(started)
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.contexts, hc.id)
 	hc.done = true
 	if ctx.Err() != nil {
+		failRequests(reqs, fmt.Errorf("%s on unit %q was interrupted: model is shutting down", o.hook, u.name))
 		return
+	}
+	rec := HookRecord{
+		Unit: u.name, Hook: o.hook, Started: started, ExitCode: code,
+		DurationMS: float64(elapsed) / float64(time.Millisecond),
+		Tools:      append([]string{}, hc.tools...),
 	}
 	if err != nil {
 		m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter", "cannot run %s: %v", o, err)
 	}
 	if o.action != nil {
 		u.finishAction(hc, code, err, stdout, stderr)
+		rec.Hook, rec.Action = "", o.action.name
+		if o.action.status != "completed" {
+			rec.Error = o.action.message
+		}
+		u.recordLocked(rec, reqs)
 		if u.failed != nil {
 			u.agentStatus, u.agentMessage = prevAgent, prevMsg
 		} else {
@@ -98,7 +120,11 @@ func (u *unit) runOp(ctx context.Context, o *op) {
 	if err != nil || code != 0 {
 		if err == nil {
 			m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter.operation", "hook %q (via hook dispatching script: dispatch) failed: exit status %d", o.hook, code)
+			rec.Error = fmt.Sprintf("exit status %d", code)
+		} else {
+			rec.Error = err.Error()
 		}
+		u.recordLocked(rec, reqs)
 		u.fail(o)
 		m.wakeAll()
 		return
@@ -113,6 +139,7 @@ func (u *unit) runOp(ctx context.Context, o *op) {
 	if o.onSuccess != nil {
 		o.onSuccess()
 	}
+	u.recordLocked(rec, reqs)
 	m.wakeAll()
 }
 

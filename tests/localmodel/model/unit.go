@@ -64,6 +64,11 @@ type unit struct {
 	failed  *op
 	retryAt time.Time
 	retries int
+
+	// history is the latest hooks and actions run, oldest first.
+	history []HookRecord
+	// hookRequests are RunHook calls whose hook has not started yet.
+	hookRequests []*hookRequest
 }
 
 type unitRel struct {
@@ -286,6 +291,7 @@ func (u *unit) cleanup(ctx context.Context) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	u.failRequestsLocked(fmt.Errorf("unit %q was removed", u.name))
 	if m.closed {
 		return
 	}
@@ -353,7 +359,8 @@ func (u *unit) nextOp(now time.Time) (*op, time.Time) {
 	if o := u.upgradeOp(); o != nil {
 		return o, time.Time{}
 	}
-	if h := u.configHashLocked(); h != u.configHash {
+	// A RunHook for config-changed takes the path a config change does.
+	if h := u.configHashLocked(); h != u.configHash || u.requestedLocked("config-changed") {
 		return u.hookOp("config-changed", func() {
 			u.configHash = h
 			if !u.started {
@@ -377,7 +384,8 @@ func (u *unit) nextOp(now time.Time) (*op, time.Time) {
 	if u.nextUpdate.IsZero() {
 		u.scheduleUpdateStatus(now)
 	}
-	if !now.Before(u.nextUpdate) {
+	// A RunHook for update-status makes it due now.
+	if !now.Before(u.nextUpdate) || u.requestedLocked("update-status") {
 		o := u.hookOp("update-status", func() { u.scheduleUpdateStatus(u.m.cfg.Clock.Now()) })
 		o.quiet = true
 		return o, time.Time{}
@@ -533,6 +541,16 @@ func (u *unit) secretOp() *op {
 		o.secretLbl = label
 		return o
 	}
+	// A RunHook for secret-changed: as if the first secret the unit
+	// tracks had a new revision.
+	if u.requestedLocked("secret-changed") {
+		if s := u.trackedSecretLocked(); s != nil {
+			o := u.hookOp("secret-changed", nil)
+			o.secretID = s.uri(u.m.cfg.UUID)
+			o.secretLbl = s.consumers[u.name].label
+			return o
+		}
+	}
 	return nil
 }
 
@@ -644,6 +662,15 @@ func (u *unit) relationOp() *op {
 				o := u.relHook(r, "changed")
 				o.remoteUnit = name
 				o.onSuccess = func() { lr.members[name] = v }
+				return o
+			}
+		}
+		// A RunHook for this endpoint's relation-changed: as if its
+		// first member had changed data the charm may not read.
+		if ep, _ := r.endpointOf(u.app.name); u.requestedLocked(ep.name + "-relation-changed") {
+			if names := sortedKeys(lr.members); len(names) > 0 {
+				o := u.relHook(r, "changed")
+				o.remoteUnit = names[0]
 				return o
 			}
 		}

@@ -68,6 +68,8 @@ func init() {
 		"destroy-model":      destroy,
 		"wait-for-idle":      waitIdle,
 		"fail-commit":        failCommit,
+		"show-hooks":         showHooks,
+		"run-hook":           runHook,
 	}
 }
 
@@ -90,6 +92,10 @@ Commands:
   run UNIT ACTION [key=value ...] [--format yaml|json] [--wait DURATION]
   resolved UNIT [--no-retry]
   debug-log [--replay] [--include UNIT|APP] [--no-tail]
+  show-hooks UNIT [--hook NAME] [--last N] [--format tabular|json|yaml]
+                                   (the hooks and actions the unit ran: duration, exit code, hook tools called)
+  run-hook UNIT update-status|config-changed|secret-changed|ENDPOINT-relation-changed [--wait DURATION] [--format tabular|json|yaml]
+                                   (run the hook now, in turn with the unit's others, and show its record; default wait 60s)
   wait-for-idle [--timeout DURATION] [--status active]
   destroy
 
@@ -144,12 +150,26 @@ func (c *cmdCtx) client() *http.Client {
 
 // call posts a request to the daemon and decodes its result into out.
 func (c *cmdCtx) call(path string, req, out any) error {
+	return c.callContext(context.Background(), path, req, out)
+}
+
+// callContext is call, given up when ctx ends: the daemon then sees the
+// connection close and stops waiting on its side too.
+func (c *cmdCtx) callContext(ctx context.Context, path string, req, out any) error {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return err
 	}
-	resp, err := c.client().Post("http://localmodel/v1/"+path, "application/json", bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://localmodel/v1/"+path, bytes.NewReader(body))
 	if err != nil {
+		return err
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	resp, err := c.client().Do(hreq)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("cannot wait for the model's answer: %w", context.Cause(ctx))
+		}
 		return fmt.Errorf("cannot reach the model at %s (is it bootstrapped?): %w", c.home, err)
 	}
 	defer resp.Body.Close()

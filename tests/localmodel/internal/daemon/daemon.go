@@ -257,6 +257,14 @@ func (s *server) routes() http.Handler {
 		}
 		return nil, s.m.FailCommits(req.Unit, req.N)
 	})
+	handle("/v1/show-hooks", func(r *http.Request) (any, error) {
+		var req struct{ Unit string }
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		return s.m.HookHistory(req.Unit)
+	})
+	handle("/v1/run-hook", s.runHook)
 	handle("/v1/run", s.run)
 	handle("/v1/destroy", func(r *http.Request) (any, error) {
 		select {
@@ -378,4 +386,33 @@ func (s *server) run(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return res, err
+}
+
+// RunHookRequest is the run-hook call.
+type RunHookRequest struct {
+	Unit string
+	Hook string
+	// Wait bounds how long the call waits for the hook's record; zero
+	// waits until the caller goes away.
+	Wait time.Duration
+}
+
+func (s *server) runHook(r *http.Request) (any, error) {
+	var req RunHookRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	wait, err := s.m.RunHook(req.Unit, req.Hook)
+	if err != nil {
+		return nil, err
+	}
+	// The request's context ends when the caller hangs up, which withdraws
+	// a hook that has not started.
+	ctx := r.Context()
+	if req.Wait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, req.Wait)
+		defer cancel()
+	}
+	return wait(ctx)
 }
