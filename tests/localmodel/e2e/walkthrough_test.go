@@ -19,7 +19,7 @@ import (
 // testWriter sends the walkthrough's narrative to the test log as it
 // happens, one complete line per entry (tables arrive in fragments).
 type testWriter struct {
-	t   *testing.T
+	t   testing.TB
 	mu  sync.Mutex
 	buf []byte
 }
@@ -42,9 +42,12 @@ func (w *testWriter) Write(p []byte) (int, error) {
 // with room to spare.
 const minDuration = 45 * time.Minute
 
-func newScenario(t *testing.T) (*walkthrough.Scenario, context.Context) {
-	if d, ok := t.Deadline(); ok && time.Until(d) < minDuration {
-		t.Fatalf("the walkthrough needs up to %s: run go test with -timeout 90m", minDuration)
+func newScenario(t testing.TB) (*walkthrough.Scenario, context.Context) {
+	// A benchmark has no deadline to check.
+	if dt, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if d, ok := dt.Deadline(); ok && time.Until(d) < minDuration {
+			t.Fatalf("the walkthrough needs up to %s: run go test with -timeout 90m", minDuration)
+		}
 	}
 	cfg, err := walkthrough.ConfigFromEnv(os.Getenv)
 	require.NoError(t, err)
@@ -68,7 +71,7 @@ func newScenario(t *testing.T) (*walkthrough.Scenario, context.Context) {
 	return s, ctx
 }
 
-func step(t *testing.T, s *walkthrough.Scenario, name string, fn func() error) {
+func step(t testing.TB, s *walkthrough.Scenario, name string, fn func() error) {
 	t.Helper()
 	start := time.Now()
 	if err := fn(); err != nil {
