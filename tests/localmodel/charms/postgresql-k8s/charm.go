@@ -48,11 +48,17 @@ host  all all ::/0      scram-sha-256
 
 // Charm handles one event.
 type Charm struct {
-	juju      *juju.Client
+	juju *juju.Client
+	// tools runs the hook tools the client has no method for (state-get,
+	// state-set).
+	tools     juju.Runner
 	event     juju.Event
 	container *workload.Container
+	db        database
 	binDir    string
 	maxConns  int
+	// configRead is set once readConfig has run.
+	configRead bool
 }
 
 // Dispatch runs the event named by the environment.
@@ -65,34 +71,41 @@ func Dispatch(ctx context.Context, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	c := &Charm{juju: juju.NewClient(juju.ExecRunner{}), event: ev, container: container}
-	if err := c.readConfig(ctx); err != nil {
-		return err
-	}
-	switch ev.Kind {
+	runner := juju.ExecRunner{}
+	c := &Charm{juju: juju.NewClient(runner), tools: runner, event: ev, container: container}
+	c.db = workloadDB{c}
+	return c.run(ctx)
+}
+
+func (c *Charm) run(ctx context.Context) error {
+	switch c.event.Kind {
 	case juju.Action:
-		switch ev.Name {
+		if err := c.readConfig(ctx); err != nil {
+			return err
+		}
+		switch c.event.Name {
 		case "rotate-password":
 			return c.rotatePassword(ctx)
 		case inject.Action:
 			return inject.Run(ctx, c.juju, Endpoint, c.reconcile)
 		}
-		return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", ev.Name))
+		return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", c.event.Name))
 	case juju.Stop:
 		return c.stop(ctx)
 	case juju.Remove:
 		return nil
-	case juju.RelationBroken:
-		if err := c.dropUser(ctx); err != nil {
-			// The database server may already be going away with the
-			// model; a leftover user is harmless.
-			c.logf(ctx, "cannot remove the user of %s: %v", ev.RelationID, err)
+	case juju.RelationCreated, juju.RelationJoined, juju.RelationChanged, juju.RelationDeparted, juju.RelationBroken:
+		if c.event.Relation == Endpoint {
+			return c.relationHook(ctx)
 		}
 	}
 	return c.reconcile(ctx)
 }
 
 func (c *Charm) readConfig(ctx context.Context) error {
+	if c.configRead {
+		return nil
+	}
 	cfg, err := c.juju.ConfigGet(ctx)
 	if err != nil {
 		return err
@@ -104,6 +117,7 @@ func (c *Charm) readConfig(ctx context.Context) error {
 			c.maxConns = v
 		}
 	}
+	c.configRead = true
 	return nil
 }
 
@@ -198,11 +212,40 @@ func (c *Charm) exists(p string) (bool, error) {
 	return false, err
 }
 
-// ensureServer initialises the data directory once, and starts the server.
-func (c *Charm) ensureServer(ctx context.Context) error {
+// ensureServer initialises the data directory once and starts the
+// server, or applies a changed layer to the running one. It reports
+// whether the server was started or restarted: a running server with an
+// unchanged layer costs two Pebble calls and no command.
+func (c *Charm) ensureServer(ctx context.Context) (bool, error) {
 	if err := c.findBinDir(); err != nil {
-		return err
+		return false, err
 	}
+	if !c.running() {
+		if err := c.initialise(ctx); err != nil {
+			return false, err
+		}
+	}
+	layer := Layer(c.binDir, c.maxConns)
+	if err := c.container.Client.AddLayer(&client.AddLayerOptions{Combine: true, Label: ServiceName, LayerData: []byte(layer)}); err != nil {
+		return false, fmt.Errorf("cannot add the Pebble layer: %w", err)
+	}
+	changeID, err := c.container.Client.Replan(&client.ServiceOptions{})
+	if err != nil {
+		return false, fmt.Errorf("cannot start PostgreSQL: %w", err)
+	}
+	change, err := c.container.Client.Change(changeID)
+	if err != nil {
+		return false, fmt.Errorf("cannot start PostgreSQL: %w", err)
+	}
+	if len(change.Tasks) == 0 {
+		// Nothing to start or restart: Pebble marks such a change done.
+		return false, nil
+	}
+	return true, c.waitStarted(ctx, changeID, 2*time.Minute)
+}
+
+// initialise creates the data directory unless it holds a cluster.
+func (c *Charm) initialise(ctx context.Context) error {
 	initialised, err := c.exists(path.Join(DataDir, "PG_VERSION"))
 	if err != nil {
 		return fmt.Errorf("cannot inspect the data directory: %w", err)
@@ -214,34 +257,24 @@ func (c *Charm) ensureServer(ctx context.Context) error {
 			return fmt.Errorf("cannot create %s: %w", dir, err)
 		}
 	}
-	if !initialised {
-		c.logf(ctx, "initialising %s", DataDir)
-		_, err := c.container.Exec(ctx, workload.Cmd{
-			Args: []string{c.bin("initdb"), "-D", DataDir, "-U", OSUser, "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale"},
-			User: OSUser, WorkingDir: StorageDir, Timeout: 5 * time.Minute,
-		})
-		if err != nil {
-			return fmt.Errorf("cannot initialise the database: %w", err)
-		}
-		if err := c.container.Client.Push(&client.PushOptions{Source: strings.NewReader(pgHBA), Path: path.Join(DataDir, "pg_hba.conf"), Permissions: 0o600, User: OSUser, Group: OSUser}); err != nil {
-			return fmt.Errorf("cannot write pg_hba.conf: %w", err)
-		}
+	if initialised {
+		return nil
 	}
-	layer := Layer(c.binDir, c.maxConns)
-	if err := c.container.Client.AddLayer(&client.AddLayerOptions{Combine: true, Label: ServiceName, LayerData: []byte(layer)}); err != nil {
-		return fmt.Errorf("cannot add the Pebble layer: %w", err)
-	}
-	changeID, err := c.container.Client.Replan(&client.ServiceOptions{})
+	c.logf(ctx, "initialising %s", DataDir)
+	_, err = c.container.Exec(ctx, workload.Cmd{
+		Args: []string{c.bin("initdb"), "-D", DataDir, "-U", OSUser, "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-instructions"},
+		User: OSUser, WorkingDir: StorageDir, Timeout: 5 * time.Minute,
+	})
 	if err != nil {
-		return fmt.Errorf("cannot start PostgreSQL: %w", err)
+		return fmt.Errorf("cannot initialise the database: %w", err)
 	}
-	if _, err := c.container.Client.WaitChange(changeID, &client.WaitChangeOptions{Timeout: time.Minute}); err != nil {
-		return fmt.Errorf("cannot start PostgreSQL: %w", err)
+	if err := c.container.Client.Push(&client.PushOptions{Source: strings.NewReader(pgHBA), Path: path.Join(DataDir, "pg_hba.conf"), Permissions: 0o600, User: OSUser, Group: OSUser}); err != nil {
+		return fmt.Errorf("cannot write pg_hba.conf: %w", err)
 	}
-	return c.waitReady(ctx, 2*time.Minute)
+	return nil
 }
 
-// running reports whether Pebble runs the server.
+// running reports whether Pebble runs the server (starting counts).
 func (c *Charm) running() bool {
 	svcs, err := c.container.Client.Services(&client.ServicesOptions{Names: []string{ServiceName}})
 	return err == nil && len(svcs) == 1 && svcs[0].Current == client.StatusActive
@@ -251,15 +284,21 @@ func isExists(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "exists")
 }
 
-func (c *Charm) waitReady(ctx context.Context, timeout time.Duration) error {
+// readyPoll is how often waitStarted asks the server: PostgreSQL takes
+// connections well before Pebble's one-second start check has passed.
+const readyPoll = 100 * time.Millisecond
+
+// waitStarted waits until the server takes connections, or Pebble's
+// start change fails.
+func (c *Charm) waitStarted(ctx context.Context, changeID string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		_, err := c.container.Exec(ctx, workload.Cmd{
-			Args: []string{c.bin("pg_isready"), "-q", "-h", SocketDir, "-p", strconv.Itoa(Port)},
-			User: OSUser, Timeout: 30 * time.Second,
-		})
-		if err == nil {
+		ready, err := c.isReady(ctx)
+		if ready {
 			return nil
+		}
+		if change, cerr := c.container.Client.Change(changeID); cerr == nil && change.Ready && change.Err != "" {
+			return fmt.Errorf("cannot start PostgreSQL: %s", change.Err)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("PostgreSQL is not ready after %s: %w", timeout, err)
@@ -267,9 +306,18 @@ func (c *Charm) waitReady(ctx context.Context, timeout time.Duration) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Second):
+		case <-time.After(readyPoll):
 		}
 	}
+}
+
+// isReady asks pg_isready whether the server takes connections.
+func (c *Charm) isReady(ctx context.Context) (bool, error) {
+	_, err := c.container.Exec(ctx, workload.Cmd{
+		Args: []string{c.bin("pg_isready"), "-q", "-h", SocketDir, "-p", strconv.Itoa(Port)},
+		User: OSUser, Timeout: 30 * time.Second,
+	})
+	return err == nil, err
 }
 
 // psql runs a script as the database superuser. The script goes on stdin,
@@ -290,9 +338,16 @@ func (c *Charm) version(ctx context.Context) (string, error) {
 	return ParseVersion(out)
 }
 
+// reconcile handles every hook but the database relation's: it starts
+// the server (or applies a changed configuration), keeps the port open
+// and the version shown, tries the deferred requests again and sets the
+// status. It touches no relation otherwise.
 func (c *Charm) reconcile(ctx context.Context) error {
 	if !c.container.Ready() {
 		return c.status(ctx, juju.StatusWaiting, "waiting for Pebble in the "+ContainerName+" container")
+	}
+	if err := c.readConfig(ctx); err != nil {
+		return err
 	}
 	if !c.running() {
 		// Only while starting: a status that flips on every hook would
@@ -301,7 +356,8 @@ func (c *Charm) reconcile(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := c.ensureServer(ctx); err != nil {
+	started, err := c.ensureServer(ctx)
+	if err != nil {
 		return err
 	}
 	// Clients connect through the <app>-primary Service, which the model
@@ -309,71 +365,98 @@ func (c *Charm) reconcile(ctx context.Context) error {
 	if err := c.juju.OpenPort(ctx, juju.Port{Number: Port, Protocol: "tcp"}); err != nil {
 		return err
 	}
-	version, err := c.version(ctx)
+	st, err := c.loadState(ctx)
 	if err != nil {
 		return err
 	}
-	if err := c.juju.ApplicationVersionSet(ctx, version); err != nil {
-		return err
+	before := st.clone()
+	if started || st.Version == "" {
+		// The version changes only with the binaries, and so the layer.
+		version, err := c.version(ctx)
+		if err != nil {
+			return err
+		}
+		if err := c.juju.ApplicationVersionSet(ctx, version); err != nil {
+			return err
+		}
+		st.Version = version
 	}
 	leader, err := c.juju.IsLeader(ctx)
 	if err != nil {
 		return err
 	}
 	if leader {
-		if err := c.serveRelations(ctx, version); err != nil {
-			var blocked blockedError
-			if errors.As(err, &blocked) {
-				return c.status(ctx, juju.StatusBlocked, blocked.Error())
-			}
+		if err := c.serveDeferred(ctx, &st); err != nil {
 			return err
 		}
+	}
+	if err := c.saveState(ctx, before, st); err != nil {
+		return err
+	}
+	if msg := st.BlockedMessage(); leader && msg != "" {
+		return c.status(ctx, juju.StatusBlocked, msg)
 	}
 	return c.status(ctx, juju.StatusActive, MsgPrimary)
 }
 
-// blockedError is a problem only the user can fix.
-type blockedError struct{ error }
-
-// relation is one database relation as the leader sees it.
-type relation struct {
-	id     string // "database:5"
-	num    int
-	remote map[string]string
-	own    map[string]string
-}
-
-func (c *Charm) relations(ctx context.Context) ([]relation, error) {
-	ids, err := c.juju.RelationIDs(ctx, Endpoint)
-	if err != nil {
-		return nil, err
+// relationHook handles the database relation's hooks as postgresql-k8s
+// does: a request is answered in its relation's relation-changed, or
+// deferred to later hooks while the server cannot take it; every hook
+// first tries the deferred ones again. Nothing else reads or changes a
+// relation.
+func (c *Charm) relationHook(ctx context.Context) error {
+	id := c.event.RelationID
+	if c.event.Kind == juju.RelationBroken {
+		if err := c.dropUser(ctx); err != nil {
+			// The database server may already be going away with the
+			// model; a leftover user is harmless.
+			c.logf(ctx, "cannot remove the user of %s: %v", id, err)
+		}
 	}
-	var rels []relation
-	for _, id := range ids {
-		if c.event.Kind == juju.RelationBroken && id == c.event.RelationID {
-			// Its user was just dropped; serving it would bring it back.
-			continue
+	st, err := c.loadState(ctx)
+	if err != nil {
+		return err
+	}
+	before := st.clone()
+	if c.event.Kind == juju.RelationBroken {
+		st.done(id)
+	}
+	var ids []string
+	for d := range st.Deferred {
+		if c.event.Kind != juju.RelationChanged || d != id {
+			ids = append(ids, d)
 		}
-		num, err := RelationNumber(id)
+	}
+	sortRelationIDs(ids)
+	if c.event.Kind == juju.RelationChanged {
+		// Last: the deferred requests came first.
+		ids = append(ids, id)
+	}
+	if len(ids) > 0 {
+		leader, err := c.juju.IsLeader(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		rel := relation{id: id, num: num}
-		app, err := c.juju.RelationApp(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if app != "" {
-			if rel.remote, err = c.juju.RelationGet(ctx, id, app, true); err != nil {
-				return nil, err
+		if leader {
+			event := ""
+			if c.event.Kind == juju.RelationChanged {
+				event = id
+			}
+			if err := c.serve(ctx, &st, ids, event); err != nil {
+				return err
 			}
 		}
-		if rel.own, err = c.juju.RelationGet(ctx, id, c.event.App, true); err != nil {
-			return nil, err
-		}
-		rels = append(rels, rel)
 	}
-	return rels, nil
+	if err := c.saveState(ctx, before, st); err != nil {
+		return err
+	}
+	if msg := st.BlockedMessage(); msg != before.BlockedMessage() {
+		if msg != "" {
+			return c.status(ctx, juju.StatusBlocked, msg)
+		}
+		return c.status(ctx, juju.StatusActive, MsgPrimary)
+	}
+	return nil
 }
 
 // RelationNumber is N in "database:N".
@@ -384,31 +467,6 @@ func RelationNumber(id string) (int, error) {
 		return 0, fmt.Errorf("cannot parse relation id %q", id)
 	}
 	return n, nil
-}
-
-func (c *Charm) serveRelations(ctx context.Context, version string) error {
-	rels, err := c.relations(ctx)
-	if err != nil {
-		return err
-	}
-	// As the real charm publishes it: the primary's Service, which holds
-	// across pod churn and failover.
-	address := fmt.Sprintf("%s-primary.%s.svc.cluster.local", c.event.App, c.event.Model)
-	var blocked []string
-	for _, rel := range rels {
-		if err := c.serve(ctx, rel, address, version); err != nil {
-			var b blockedError
-			if errors.As(err, &b) {
-				blocked = append(blocked, b.Error())
-				continue
-			}
-			return fmt.Errorf("cannot serve relation %s: %w", rel.id, err)
-		}
-	}
-	if len(blocked) > 0 {
-		return blockedError{errors.New(strings.Join(blocked, "; "))}
-	}
-	return nil
 }
 
 // Secret labels, as the provider side of data_interfaces names them.
@@ -424,70 +482,6 @@ func URI(user, password, host string, port int, database string) string {
 // secrets (requested-secrets); old requirers get them in plain text.
 func wantsSecrets(remote map[string]string) bool {
 	return strings.TrimSpace(remote["requested-secrets"]) != ""
-}
-
-func (c *Charm) serve(ctx context.Context, rel relation, address, version string) error {
-	database := rel.remote["database"]
-	if database == "" {
-		// The requirer has not asked for anything yet.
-		return nil
-	}
-	privileges, err := ParseRoles(rel.remote["extra-user-roles"])
-	if err != nil {
-		return blockedError{err}
-	}
-	user := UserName(rel.num)
-	secrets := wantsSecrets(rel.remote)
-
-	password := rel.own["password"]
-	if uri := rel.own["secret-user"]; uri != "" {
-		content, err := c.juju.SecretGet(ctx, uri, true)
-		if err != nil {
-			return err
-		}
-		password = content["password"]
-	}
-	if password == "" {
-		if password, err = NewPassword(); err != nil {
-			return err
-		}
-	}
-	if _, err := c.psql(ctx, EnsureUserSQL(UserRequest{User: user, Password: password, Database: database, Privileges: privileges})); err != nil {
-		return fmt.Errorf("cannot create user %s and database %s: %w", user, database, err)
-	}
-	endpoint := fmt.Sprintf("%s:%d", address, Port)
-	data := map[string]string{
-		"endpoints":           endpoint,
-		"read-only-endpoints": endpoint,
-		"version":             version,
-		"database":            database,
-	}
-	userContent := map[string]string{"username": user, "password": password, "uris": URI(user, password, address, Port, database)}
-	if secrets {
-		if rel.own["secret-user"] == "" {
-			uri, err := c.addSecret(ctx, rel.id, userContent, userSecretLabel(rel.num))
-			if err != nil {
-				return err
-			}
-			data["secret-user"] = uri
-		}
-		if rel.own["secret-tls"] == "" {
-			uri, err := c.addSecret(ctx, rel.id, map[string]string{"tls": "False"}, tlsSecretLabel(rel.num))
-			if err != nil {
-				return err
-			}
-			data["secret-tls"] = uri
-		}
-	} else {
-		for k, v := range userContent {
-			data[k] = v
-		}
-		data["tls"] = "False"
-	}
-	if changed(rel.own, data) {
-		return c.juju.RelationSet(ctx, rel.id, true, data)
-	}
-	return nil
 }
 
 func (c *Charm) addSecret(ctx context.Context, relID string, content map[string]string, label string) (string, error) {
@@ -524,13 +518,10 @@ func (c *Charm) stop(ctx context.Context) error {
 	return nil
 }
 
-// dropUser removes the user of the relation being broken.
+// dropUser removes the user of the relation being broken (leader only).
 func (c *Charm) dropUser(ctx context.Context) error {
 	leader, err := c.juju.IsLeader(ctx)
-	if err != nil || !leader || !c.container.Ready() {
-		return err
-	}
-	if err := c.findBinDir(); err != nil {
+	if err != nil || !leader || !c.db.Available() {
 		return err
 	}
 	num, err := RelationNumber(c.event.RelationID)
@@ -541,7 +532,7 @@ func (c *Charm) dropUser(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.psql(ctx, DropUserSQL(UserName(num), own["database"]))
+	_, err = c.db.Run(ctx, DropUserSQL(UserName(num), own["database"]))
 	return err
 }
 
@@ -565,21 +556,19 @@ func (c *Charm) rotatePassword(ctx context.Context) error {
 	if !leader {
 		return c.juju.ActionFail(ctx, "rotate-password must run on the leader unit")
 	}
-	if err := c.findBinDir(); err != nil {
-		return c.juju.ActionFail(ctx, err.Error())
-	}
-	rels, err := c.relations(ctx)
+	ids, err := c.juju.RelationIDs(ctx, Endpoint)
 	if err != nil {
 		return err
 	}
-	address, err := c.juju.BindAddress(ctx, Endpoint)
-	if err != nil {
-		return err
-	}
+	address := c.primaryAddress()
 	var rotated []string
-	for _, rel := range rels {
-		if only >= 0 && rel.num != only {
+	for _, id := range ids {
+		if num, err := RelationNumber(id); err != nil || (only >= 0 && num != only) {
 			continue
+		}
+		rel, err := c.readRelation(ctx, id, "")
+		if err != nil {
+			return err
 		}
 		database := rel.own["database"]
 		if database == "" {
@@ -590,7 +579,7 @@ func (c *Charm) rotatePassword(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := c.psql(ctx, SetPasswordSQL(user, password)); err != nil {
+		if _, err := c.db.Run(ctx, SetPasswordSQL(user, password)); err != nil {
 			return c.juju.ActionFail(ctx, fmt.Sprintf("cannot change the password of %s: %v", user, err))
 		}
 		content := map[string]string{"username": user, "password": password, "uris": URI(user, password, address, Port, database)}

@@ -119,6 +119,34 @@ func EnsureUserSQL(r UserRequest) string {
 	return b.String()
 }
 
+// AnswerSQL is one psql script answering several requests: it shows the
+// server's version (the first line of its output), then runs each
+// request's EnsureUserSQL in turn. Roles and databases are cluster-wide,
+// so each request's \connect to its own database does not disturb the
+// next one.
+func AnswerSQL(reqs []UserRequest) string {
+	var b strings.Builder
+	b.WriteString("SHOW server_version;\n")
+	for _, r := range reqs {
+		b.WriteString(EnsureUserSQL(r))
+	}
+	return b.String()
+}
+
+var serverVersionRE = regexp.MustCompile(`^[0-9]+(?:\.[0-9]+)*`)
+
+// ParseServerVersion reads the version AnswerSQL's first line shows
+// ("15.14 (Debian 15.14-0+deb12u1)") as ParseVersion reads postgres
+// --version: "15.14".
+func ParseServerVersion(out string) (string, error) {
+	first, _, _ := strings.Cut(strings.TrimLeft(out, "\n"), "\n")
+	v := serverVersionRE.FindString(strings.TrimSpace(first))
+	if v == "" {
+		return "", fmt.Errorf("cannot parse PostgreSQL version from %q", strings.TrimSpace(first))
+	}
+	return v, nil
+}
+
 // SetPasswordSQL changes a user's password.
 func SetPasswordSQL(user, password string) string {
 	return fmt.Sprintf("ALTER ROLE %s WITH PASSWORD %s;\n", quoteIdent(user), quoteLiteral(password))
