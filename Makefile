@@ -21,7 +21,7 @@ LM_ENV   := LOCALMODEL_BIN=$(BIN)/localmodel LOCALMODEL_CHARMS=$(CHARMS) \
             TEMPORAL_K8S_CHARM=$(CURDIR)/$(CHARM)
 
 .PHONY: all deps charm check test unit localmodel rock charms walkthrough \
-        test-localmodel test-integration clean
+        test-localmodel test-integration bench clean
 
 all: charm
 
@@ -82,6 +82,13 @@ test-localmodel: deps localmodel
 	cd $(LM) && go vet ./... && test -z "$$(gofmt -l .)"
 	cd $(LM) && $(LM_ENV) go test -race $$(go list ./... | grep -v /e2e$$)
 	cd $(LM) && $(LM_ENV) go test -count=1 -timeout 60m -v ./e2e
+	cd $(LM) && $(LM_ENV) go test -count=1 -timeout 20m -run '^$$' -bench SteadyHooks -benchtime 5x ./e2e
+
+# The steady hooks on the real path: the README deployment on the local
+# model, each hook fired by run-hook (hook-ms, tools/hook per hook).
+bench: deps localmodel
+	go test -run='^$$' -bench=. ./internal/... ./cmd/...
+	cd $(LM) && $(LM_ENV) go test -count=1 -timeout 20m -run '^$$' -bench SteadyHooks -benchtime 20x ./e2e
 
 # No controller here: vet and compile the real-controller suite, and run
 # its offline tests against Juju's fake API caller.
