@@ -87,7 +87,7 @@ func (c CLI) HooksSince(ctx context.Context, units []string, t time.Time) (int, 
 }
 
 // WaitIdle polls status until app has n units, every one idle with the
-// given workload status, twice in a row.
+// given workload status, settledPolls times in a row.
 func (s *Scenario) WaitIdle(ctx context.Context, app string, n int, workload string, timeout time.Duration) (*Status, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -106,7 +106,7 @@ func (s *Scenario) WaitIdle(ctx context.Context, app string, n int, workload str
 				}
 			}
 			if ok {
-				if good++; good >= 2 {
+				if good++; good >= settledPolls {
 					return st, nil
 				}
 			} else {

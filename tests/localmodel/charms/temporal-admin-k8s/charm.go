@@ -5,6 +5,9 @@ package temporaladmin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -35,15 +38,102 @@ const (
 	MsgUnreachable   = "waiting for the database to be reachable"
 )
 
-// unreachableWait bounds how long one hook waits for a database that
-// refuses connections before it leaves the rest to update-status.
-const unreachableWait = 2 * time.Minute
+// How temporal-admin-k8s sets up the schema (src/charm.py, tracks
+// 1.27-1.30): install, pebble-ready, upgrade-charm, admin-relation-changed
+// and admin-relation-broken are observed, nothing else; relation-created
+// and relation-joined do nothing. The leader's _setup_db_schemas runs
+// temporal-sql-tool setup-schema and update-schema for the db and
+// visibility stores of the admin relations, trying the next relation's
+// user on a permission error, and then publishes schema_status=ready and
+// migrated_workload_version on every admin relation. A database that
+// refuses connections makes it set Waiting and defer the event, which ops
+// runs again before every later hook; any other failure blocks until the
+// next admin-relation-changed or the setup-schema action. It re-migrates
+// every relation on every admin-relation-changed (the one after
+// relation-joined, and each change of the server's data), and on
+// pebble-ready only until the first success.
+//
+// The stand-in migrates a relation's stores only when that relation's
+// database_connections changed since it last published ready for this
+// version, or was never migrated (or failed), whatever the hook; it keeps
+// what it migrated in Juju's unit state (state-get, state-set), which
+// commits with the hook. It waits for an unreachable database in the hook,
+// polling every retryEvery up to unreachableWait, and then defers: every
+// later hook, relation-created and relation-joined included, tries again.
+
+// stateKey is the stand-in's key in Juju's unit state.
+const stateKey = "temporal-admin-k8s"
+
+// Retrying a database that refuses connections: every unreachableRetry
+// within one hook, for at most unreachableWait, after which the hook
+// defers the rest to the next hook.
+const (
+	unreachableRetry = 500 * time.Millisecond
+	unreachableWait  = 2 * time.Minute
+)
+
+// unitState is what the stand-in keeps between hooks.
+type unitState struct {
+	// BootID is the workload Pebble's boot the Version was read in: the
+	// version is read once per boot of the workload.
+	BootID  string `json:"boot-id,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Migrated are the relations published ready, by relation id.
+	Migrated map[string]migration `json:"migrated,omitempty"`
+	// Deferred is set while a database was unreachable: every later hook
+	// tries again, as ops re-emits a deferred event.
+	Deferred bool `json:"deferred,omitempty"`
+}
+
+// migration is what a relation was migrated for.
+type migration struct {
+	// Connections is the SHA-256 of its database_connections value (which
+	// holds passwords).
+	Connections string `json:"connections"`
+	Version     string `json:"version"`
+}
+
+func (s unitState) encode() string {
+	data, _ := json.Marshal(s)
+	return string(data)
+}
+
+// fingerprint identifies a database_connections value without keeping it.
+func fingerprint(raw string) string {
+	sum := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(sum[:])
+}
+
+// Workload is what the charm needs of its workload container.
+type Workload interface {
+	// BootID is the boot id of the workload's Pebble; an error means
+	// Pebble does not answer.
+	BootID() (string, error)
+	Exec(ctx context.Context, cmd workload.Cmd) (string, error)
+}
+
+// pebbleWorkload is the workload container through its Pebble.
+type pebbleWorkload struct{ *workload.Container }
+
+func (w pebbleWorkload) BootID() (string, error) {
+	info, err := w.Client.SysInfo()
+	if err != nil {
+		return "", err
+	}
+	return info.BootID, nil
+}
 
 // Charm handles one event.
 type Charm struct {
-	juju      *juju.Client
-	event     juju.Event
-	container *workload.Container
+	juju *juju.Client
+	// tools runs the hook tools the client has no method for (state-get,
+	// state-set).
+	tools    juju.Runner
+	event    juju.Event
+	workload Workload
+	// retryEvery and retryFor are unreachableRetry and unreachableWait,
+	// shortened by tests.
+	retryEvery, retryFor time.Duration
 }
 
 // Dispatch runs the event named by the environment.
@@ -56,14 +146,25 @@ func Dispatch(ctx context.Context, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	c := &Charm{juju: juju.NewClient(juju.ExecRunner{}), event: ev, container: container}
-	switch ev.Kind {
+	runner := juju.ExecRunner{}
+	c := &Charm{
+		juju: juju.NewClient(runner), tools: runner, event: ev, workload: pebbleWorkload{container},
+		retryEvery: unreachableRetry, retryFor: unreachableWait,
+	}
+	return c.run(ctx)
+}
+
+func (c *Charm) run(ctx context.Context) error {
+	switch c.event.Kind {
 	case juju.Action:
 		return c.action(ctx)
 	case juju.Stop, juju.Remove:
 		return nil
+	case juju.RelationCreated, juju.RelationJoined:
+		// The real charm observes neither; only a deferred migration runs.
+		return c.reconcile(ctx, modeDeferred)
 	}
-	return c.reconcile(ctx, ev.Kind == juju.UpdateStatus)
+	return c.reconcile(ctx, modeChanged)
 }
 
 func (c *Charm) logf(ctx context.Context, format string, a ...any) {
@@ -75,13 +176,62 @@ func (c *Charm) status(ctx context.Context, name juju.StatusName, msg string) er
 	return c.juju.StatusSet(ctx, juju.Status{Name: name, Message: msg}, false)
 }
 
-// version asks the rock's server binary for its version.
-func (c *Charm) version(ctx context.Context) (string, error) {
-	out, err := c.container.Exec(ctx, workload.Cmd{Args: []string{"/usr/bin/temporal-server", "--version"}, WorkingDir: "/", Timeout: time.Minute})
+func (c *Charm) loadState(ctx context.Context) (unitState, error) {
+	out, err := c.tools.Run(ctx, nil, "state-get", stateKey, "--format=json")
+	if err != nil {
+		return unitState{}, err
+	}
+	var v string
+	if s := strings.TrimSpace(string(out)); s != "" && s != "null" {
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			return unitState{}, fmt.Errorf("cannot decode state-get output: %w", err)
+		}
+	}
+	var st unitState
+	if v != "" {
+		if err := json.Unmarshal([]byte(v), &st); err != nil {
+			// A state this code cannot read costs one migration, no more.
+			c.logf(ctx, "ignoring the unit state: %v", err)
+			return unitState{}, nil
+		}
+	}
+	return st, nil
+}
+
+// saveState writes the state if it changed. The value goes on stdin.
+func (c *Charm) saveState(ctx context.Context, before string, after unitState) error {
+	if after.encode() == before {
+		return nil
+	}
+	data, err := json.Marshal(map[string]string{stateKey: after.encode()})
+	if err != nil {
+		return err
+	}
+	// JSON is YAML: state-set --file reads it as a map of strings.
+	_, err = c.tools.Run(ctx, data, "state-set", "--file", "-")
+	return err
+}
+
+// version is the rock's server version, read with temporal-server
+// --version once per boot of the workload and set as the application
+// version then.
+func (c *Charm) version(ctx context.Context, st *unitState, boot string) (string, error) {
+	if st.Version != "" && st.BootID == boot && boot != "" {
+		return st.Version, nil
+	}
+	out, err := c.workload.Exec(ctx, workload.Cmd{Args: []string{"/usr/bin/temporal-server", "--version"}, WorkingDir: "/", Timeout: time.Minute})
 	if err != nil {
 		return "", fmt.Errorf("cannot read the server version: %w", err)
 	}
-	return ParseServerVersion(out)
+	version, err := ParseServerVersion(out)
+	if err != nil {
+		return "", err
+	}
+	if err := c.juju.ApplicationVersionSet(ctx, version); err != nil {
+		return "", err
+	}
+	st.BootID, st.Version = boot, version
+	return version, nil
 }
 
 // relationData is one admin relation as the leader sees it.
@@ -89,8 +239,10 @@ type relationData struct {
 	id          string
 	app         string
 	connections Connections
-	hasData     bool
-	published   map[string]string
+	// raw is the database_connections value the connections came from.
+	raw       string
+	hasData   bool
+	published map[string]string
 }
 
 func (c *Charm) relations(ctx context.Context) ([]relationData, error) {
@@ -118,7 +270,7 @@ func (c *Charm) relations(ctx context.Context) ([]relationData, error) {
 			if err != nil {
 				c.logf(ctx, "ignoring %s from %s (%s): %v", KeyConnections, app, id, err)
 			} else {
-				rel.connections, rel.hasData = conns, true
+				rel.connections, rel.raw, rel.hasData = conns, raw, true
 			}
 		}
 		rel.published, err = c.juju.RelationGet(ctx, id, c.event.App, true)
@@ -130,18 +282,37 @@ func (c *Charm) relations(ctx context.Context) ([]relationData, error) {
 	return rels, nil
 }
 
-// reconcile migrates every database the admin relations name and
-// publishes the outcome. On update-status it only does so when some
-// relation is not yet marked ready for this version.
-func (c *Charm) reconcile(ctx context.Context, lazy bool) error {
-	if !c.container.Ready() {
-		return c.status(ctx, juju.StatusWaiting, "waiting for Pebble in the "+ContainerName+" container")
-	}
-	version, err := c.version(ctx)
+// mode is what a reconcile migrates.
+type mode int
+
+const (
+	// modeChanged migrates the relations whose database_connections
+	// changed since they were published ready for this version.
+	modeChanged mode = iota
+	// modeDeferred does so only if an earlier hook deferred a migration,
+	// and otherwise nothing at all.
+	modeDeferred
+	// modeAll migrates every relation (the setup-schema action).
+	modeAll
+)
+
+// reconcile migrates the databases the admin relations name, as mode
+// says, and publishes the outcome.
+func (c *Charm) reconcile(ctx context.Context, m mode) error {
+	st, err := c.loadState(ctx)
 	if err != nil {
 		return err
 	}
-	if err := c.juju.ApplicationVersionSet(ctx, version); err != nil {
+	if m == modeDeferred && !st.Deferred {
+		return nil
+	}
+	before := st.encode()
+	boot, err := c.workload.BootID()
+	if err != nil {
+		return c.status(ctx, juju.StatusWaiting, "waiting for Pebble in the "+ContainerName+" container")
+	}
+	version, err := c.version(ctx, &st, boot)
+	if err != nil {
 		return err
 	}
 	leader, err := c.juju.IsLeader(ctx)
@@ -149,27 +320,58 @@ func (c *Charm) reconcile(ctx context.Context, lazy bool) error {
 		return err
 	}
 	if !leader {
+		if err := c.saveState(ctx, before, st); err != nil {
+			return err
+		}
 		return c.status(ctx, juju.StatusActive, "")
 	}
 	rels, err := c.relations(ctx)
 	if err != nil {
 		return err
 	}
-	if lazy && allPublished(rels, version) {
-		return c.status(ctx, juju.StatusActive, "")
+	dirty := func(rel relationData) bool {
+		if m == modeAll {
+			return true
+		}
+		done, ok := st.Migrated[rel.id]
+		return !ok || done.Connections != fingerprint(rel.raw) || done.Version != version
 	}
-	outcome := c.migrate(ctx, rels)
+	outcome := c.migrate(ctx, rels, dirty)
+	migrated := map[string]migration{}
 	for _, rel := range rels {
 		if !rel.hasData {
 			continue
 		}
 		data := publication(rel.connections, outcome, version)
+		switch {
+		case data == nil:
+			// Unreachable: what was published stands, and so does what
+			// was migrated.
+			if done, ok := st.Migrated[rel.id]; ok {
+				migrated[rel.id] = done
+			}
+		case data[KeySchemaStatus] == "ready":
+			migrated[rel.id] = migration{Connections: fingerprint(rel.raw), Version: version}
+		}
 		if data == nil || unchanged(rel.published, data) {
 			continue
 		}
 		if err := c.juju.RelationSet(ctx, rel.id, true, data); err != nil {
 			return err
 		}
+	}
+	st.Migrated = migrated
+	if len(st.Migrated) == 0 {
+		st.Migrated = nil
+	}
+	st.Deferred = false
+	for _, res := range outcome {
+		if res == resultUnreachable {
+			st.Deferred = true
+		}
+	}
+	if err := c.saveState(ctx, before, st); err != nil {
+		return err
 	}
 	name, msg := summarize(outcome)
 	return c.status(ctx, name, msg)
@@ -195,15 +397,6 @@ func publication(conns Connections, outcome map[Target]result, version string) m
 	return map[string]string{KeySchemaStatus: "ready", KeyMigratedVersion: version}
 }
 
-func allPublished(rels []relationData, version string) bool {
-	for _, rel := range rels {
-		if rel.hasData && (rel.published[KeySchemaStatus] != "ready" || rel.published[KeyMigratedVersion] != version) {
-			return false
-		}
-	}
-	return true
-}
-
 func unchanged(have, want map[string]string) bool {
 	for k, v := range want {
 		if have[k] != v {
@@ -222,15 +415,18 @@ const (
 	resultFailed
 )
 
-// migrate sets up each distinct database once, with the first relation
-// user that has the rights to do it.
-func (c *Charm) migrate(ctx context.Context, rels []relationData) map[Target]result {
+// migrate sets up each distinct database of the relations dirty selects
+// once, with the first relation user that has the rights to do it; the
+// databases of the other relations were migrated by an earlier hook.
+func (c *Charm) migrate(ctx context.Context, rels []relationData, dirty func(relationData) bool) map[Target]result {
 	creds := map[Target][]Connection{}
+	want := map[Target]bool{}
 	var targets []Target
 	for _, rel := range rels {
 		if !rel.hasData {
 			continue
 		}
+		d := dirty(rel)
 		for _, kind := range []string{KindDB, KindVisibility} {
 			conn := rel.connections.Get(kind)
 			t := TargetOf(kind, conn)
@@ -238,17 +434,24 @@ func (c *Charm) migrate(ctx context.Context, rels []relationData) map[Target]res
 				targets = append(targets, t)
 			}
 			creds[t] = append(creds[t], conn)
+			want[t] = want[t] || d
 		}
 	}
 	outcome := map[Target]result{}
+	deadline := time.Now().Add(c.retryFor)
 	for _, t := range targets {
-		outcome[t] = c.migrateOne(ctx, t, creds[t])
+		if !want[t] {
+			outcome[t] = resultOK
+			continue
+		}
+		outcome[t] = c.migrateOne(ctx, t, creds[t], deadline)
 	}
 	return outcome
 }
 
-func (c *Charm) migrateOne(ctx context.Context, t Target, conns []Connection) result {
-	deadline := time.Now().Add(unreachableWait)
+// migrateOne migrates one database, trying a database that refuses
+// connections again every retryEvery until the deadline.
+func (c *Charm) migrateOne(ctx context.Context, t Target, conns []Connection, deadline time.Time) result {
 	for {
 		res := resultFailed
 		for _, conn := range conns {
@@ -257,20 +460,20 @@ func (c *Charm) migrateOne(ctx context.Context, t Target, conns []Connection) re
 				break
 			}
 		}
-		if res != resultUnreachable || time.Now().After(deadline) {
+		if res != resultUnreachable || !time.Now().Add(c.retryEvery).Before(deadline) {
 			return res
 		}
 		select {
 		case <-ctx.Done():
 			return resultUnreachable
-		case <-time.After(3 * time.Second):
+		case <-time.After(c.retryEvery):
 		}
 	}
 }
 
 func (c *Charm) runSchema(ctx context.Context, t Target, conn Connection) result {
 	for _, cmd := range SchemaCommands(t.Kind, conn) {
-		if _, err := c.container.Exec(ctx, cmd); err != nil {
+		if _, err := c.workload.Exec(ctx, cmd); err != nil {
 			failure := Classify(err)
 			c.logf(ctx, "schema %s as %s: %s: %v", t, conn.User, cmd.Args[len(cmd.Args)-3], err)
 			switch failure {
@@ -316,12 +519,13 @@ func (c *Charm) action(ctx context.Context) error {
 	case "tctl", "cli":
 		return c.tctl(ctx)
 	case "setup-schema":
-		if err := c.reconcile(ctx, false); err != nil {
+		if err := c.reconcile(ctx, modeAll); err != nil {
 			return c.juju.ActionFail(ctx, err.Error())
 		}
 		return c.juju.ActionSet(ctx, map[string]string{"result": "schema set up"})
 	case inject.Action:
-		return inject.Run(ctx, c.juju, Endpoint, func(ctx context.Context) error { return c.reconcile(ctx, false) })
+		// Restoring writes the published values back; nothing to migrate.
+		return inject.Run(ctx, c.juju, Endpoint, func(ctx context.Context) error { return c.reconcile(ctx, modeChanged) })
 	}
 	return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", c.event.Name))
 }
