@@ -163,6 +163,12 @@ func (c *Charm) run(ctx context.Context) error {
 	case juju.RelationCreated, juju.RelationJoined:
 		// The real charm observes neither; only a deferred migration runs.
 		return c.reconcile(ctx, modeDeferred)
+	case juju.RelationChanged:
+		if c.event.Relation == "admin" {
+			// The real charm's _on_admin_relation_changed runs
+			// _setup_db_schemas: every store again, changed or not.
+			return c.reconcile(ctx, modeAll)
+		}
 	}
 	return c.reconcile(ctx, modeChanged)
 }

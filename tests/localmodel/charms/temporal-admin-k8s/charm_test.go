@@ -1,0 +1,565 @@
+package temporaladmin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/workload"
+)
+
+const (
+	testUnit    = "temporal-admin-k8s/0"
+	testApp     = "temporal-admin-k8s"
+	testVersion = "1.31.2"
+)
+
+// refused is temporal-sql-tool's failure on a database that refuses
+// connections.
+func refused(args []string) error {
+	return &workload.ExecError{Args: args, ExitCode: 1, Stderr: `Unable to connect to SQL database. {"error": "dial tcp 10.1.0.5:5432: connect: connection refused"}`}
+}
+
+// fakeWorkload is the admin container: temporal-server --version and
+// temporal-sql-tool runs, recorded.
+type fakeWorkload struct {
+	t       *testing.T
+	boot    string
+	down    bool
+	version string
+	// unreachable is how many more schema runs find the database
+	// refusing connections.
+	unreachable int
+	// fail is the error of every schema run by a user.
+	fail map[string]error
+	cmds []workload.Cmd
+}
+
+func (f *fakeWorkload) BootID() (string, error) {
+	if f.down {
+		return "", errors.New("cannot connect to Pebble")
+	}
+	return f.boot, nil
+}
+
+func (f *fakeWorkload) Exec(_ context.Context, cmd workload.Cmd) (string, error) {
+	f.cmds = append(f.cmds, cmd)
+	switch cmd.Args[0] {
+	case "/usr/bin/temporal-server":
+		return "temporal version " + f.version + "\n", nil
+	case SQLTool:
+		if f.unreachable > 0 {
+			f.unreachable--
+			return "", refused(cmd.Args)
+		}
+		if err := f.fail[argAfter(cmd.Args, "-u")]; err != nil {
+			return "", err
+		}
+		return "", nil
+	}
+	f.t.Fatalf("unexpected command %v", cmd.Args)
+	return "", nil
+}
+
+func argAfter(args []string, flag string) string {
+	for i, a := range args {
+		if a == flag && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+// take returns the commands run since the last call, shortly: "version",
+// or "<verb> <database> <user>" for a schema run.
+func (f *fakeWorkload) take() []string {
+	var out []string
+	for _, cmd := range f.cmds {
+		if cmd.Args[0] == SQLTool {
+			verb := "update-schema"
+			if argAfter(cmd.Args, "-v") == "0.0" {
+				verb = "setup-schema"
+			}
+			out = append(out, fmt.Sprintf("%s %s %s", verb, argAfter(cmd.Args, "--db"), argAfter(cmd.Args, "-u")))
+		} else {
+			out = append(out, "version")
+		}
+	}
+	f.cmds = nil
+	return out
+}
+
+// migration is the schema runs of one migration of both databases.
+func migrationRuns(user string) []string {
+	return []string{
+		"setup-schema temporal-k8s_db " + user, "update-schema temporal-k8s_db " + user,
+		"setup-schema temporal-k8s_visibility " + user, "update-schema temporal-k8s_visibility " + user,
+	}
+}
+
+// harness runs the stand-in's hooks against jujutest, adding unit state
+// (staged, committed when the hook succeeds, as Juju does).
+type harness struct {
+	t  *testing.T
+	m  *jujutest.Model
+	wl *fakeWorkload
+	// calls are the tool names of the running hook, in order.
+	calls              []string
+	state, stagedState map[string]string
+	retryEvery         time.Duration
+	retryFor           time.Duration
+}
+
+func newHarness(t *testing.T, leader bool, rels ...*jujutest.Relation) *harness {
+	return &harness{
+		t:          t,
+		m:          jujutest.New(jujutest.State{Unit: testUnit, Leader: leader, Config: map[string]any{"server-name": "temporal-k8s"}, Relations: rels}),
+		wl:         &fakeWorkload{t: t, boot: "boot-1", version: testVersion},
+		state:      map[string]string{},
+		retryEvery: unreachableRetry,
+		retryFor:   unreachableWait,
+	}
+}
+
+// conns is database_connections as temporal-k8s publishes it.
+func conns(user, password string) string {
+	c := func(db string) map[string]any {
+		return map[string]any{"dbname": db, "host": "10.1.0.5", "port": "5432", "user": user, "password": password, "tls": false}
+	}
+	data, err := json.Marshal(map[string]any{"db": c("temporal-k8s_db"), "visibility": c("temporal-k8s_visibility")})
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}
+
+func rel(num int, app, connections string) *jujutest.Relation {
+	remote := map[string]string{}
+	if connections != "" {
+		remote[KeyConnections] = connections
+	}
+	return &jujutest.Relation{
+		ID:             fmt.Sprintf("admin:%d", num),
+		RemoteApp:      app,
+		RemoteUnits:    []string{app + "/0"},
+		RemoteAppData:  remote,
+		RemoteUnitData: map[string]map[string]string{app + "/0": {}},
+		LocalAppData:   map[string]string{},
+		LocalUnitData:  map[string]string{},
+	}
+}
+
+func (h *harness) Run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
+	h.calls = append(h.calls, name)
+	switch name {
+	case "state-get":
+		require.Equal(h.t, []string{stateKey, "--format=json"}, args)
+		v, ok := h.stagedState[stateKey]
+		if !ok {
+			v, ok = h.state[stateKey]
+		}
+		if !ok {
+			return []byte("null\n"), nil
+		}
+		return json.Marshal(v)
+	case "state-set":
+		require.Equal(h.t, []string{"--file", "-"}, args)
+		var kv map[string]string
+		require.NoError(h.t, yaml.Unmarshal(stdin, &kv))
+		for k, v := range kv {
+			h.stagedState[k] = v
+		}
+		return nil, nil
+	}
+	return h.m.Run(ctx, stdin, name, args...)
+}
+
+// run runs one event and commits its writes if it succeeds, as Juju
+// does. It returns the hook's tool calls.
+func (h *harness) run(ev juju.Event) ([]string, error) {
+	h.t.Helper()
+	h.calls = nil
+	h.stagedState = map[string]string{}
+	h.m.Calls()
+	ev.Unit, ev.App, ev.Model = testUnit, testApp, "lm"
+	c := &Charm{juju: juju.NewClient(h), tools: h, event: ev, workload: h.wl, retryEvery: h.retryEvery, retryFor: h.retryFor}
+	err := c.run(context.Background())
+	if err != nil {
+		h.m.Rollback()
+		return h.calls, err
+	}
+	h.m.Commit()
+	for k, v := range h.stagedState {
+		h.state[k] = v
+	}
+	return h.calls, nil
+}
+
+func (h *harness) mustRun(ev juju.Event) []string {
+	h.t.Helper()
+	calls, err := h.run(ev)
+	require.NoError(h.t, err)
+	return calls
+}
+
+// relationHook runs admin-relation-<kind> of a relation.
+func (h *harness) relationHook(kind juju.Kind, relID, remoteApp string) []string {
+	h.t.Helper()
+	return h.mustRun(juju.Event{Kind: kind, Name: Endpoint + "-" + string(kind), Relation: Endpoint, RelationID: relID, RemoteApp: remoteApp, RemoteUnit: remoteApp + "/0"})
+}
+
+func (h *harness) hook(kind juju.Kind) []string {
+	h.t.Helper()
+	name := string(kind)
+	if kind == juju.PebbleReady {
+		name = ContainerName + "-" + name
+	}
+	return h.mustRun(juju.Event{Kind: kind, Name: name, Workload: ContainerName})
+}
+
+func (h *harness) relation(id string) jujutest.Relation {
+	for _, r := range h.m.State().Relations {
+		if r.ID == id {
+			return *r
+		}
+	}
+	h.t.Fatalf("no relation %s", id)
+	return jujutest.Relation{}
+}
+
+func (h *harness) published(id string) map[string]string {
+	return h.relation(id).LocalAppData
+}
+
+func (h *harness) unitState() unitState {
+	var st unitState
+	if v := h.state[stateKey]; v != "" {
+		require.NoError(h.t, json.Unmarshal([]byte(v), &st))
+	}
+	return st
+}
+
+func (h *harness) setRemote(id, connections string) {
+	h.m.Update(func(s *jujutest.State) {
+		for _, r := range s.Relations {
+			if r.ID == id {
+				r.RemoteAppData = map[string]string{KeyConnections: connections}
+			}
+		}
+	})
+}
+
+var ready = map[string]string{KeySchemaStatus: "ready", KeyMigratedVersion: testVersion}
+
+func TestHookUnchangedRelationCostsNoMigration(t *testing.T) {
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	require.Equal(t, append([]string{"version"}, migrationRuns("relation_id_3")...), h.wl.take())
+	require.Equal(t, ready, h.published("admin:3"))
+	require.Equal(t, juju.Status{Name: juju.StatusActive}, h.m.State().UnitStatus)
+
+	// admin-relation-changed migrates every store again, changed or not,
+	// as the real charm's _setup_db_schemas does; nothing new to write.
+	calls := h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	require.Equal(t, migrationRuns("relation_id_3"), h.wl.take())
+	require.NotContains(t, calls, "relation-set")
+
+	// Every other hook: no command, no write.
+	for _, run := range []func() []string{
+		func() []string { return h.hook(juju.UpdateStatus) },
+		func() []string { return h.hook(juju.ConfigChanged) },
+		func() []string { return h.hook(juju.LeaderElected) },
+		func() []string { return h.hook(juju.PebbleReady) },
+	} {
+		calls := run()
+		require.Empty(t, h.wl.take())
+		require.NotContains(t, calls, "relation-set")
+		require.NotContains(t, calls, "state-set")
+		require.NotContains(t, calls, "application-version-set")
+		require.Equal(t, ready, h.published("admin:3"))
+		require.Equal(t, juju.Status{Name: juju.StatusActive}, h.m.State().UnitStatus)
+	}
+}
+
+func TestHookChangedConnectionsMigrateAgain(t *testing.T) {
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	h.wl.take()
+
+	// A new password: the relation's stores are migrated again.
+	h.setRemote("admin:3", conns("relation_id_3", "rotated"))
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	require.Equal(t, migrationRuns("relation_id_3"), h.wl.take())
+	require.Equal(t, ready, h.published("admin:3"))
+	h.hook(juju.UpdateStatus)
+	require.Empty(t, h.wl.take())
+
+	// A new workload version (a new boot of a new image): again, and the
+	// new version is published.
+	h.wl.boot, h.wl.version = "boot-2", "1.32.0"
+	h.hook(juju.PebbleReady)
+	require.Equal(t, append([]string{"version"}, migrationRuns("relation_id_3")...), h.wl.take())
+	require.Equal(t, map[string]string{KeySchemaStatus: "ready", KeyMigratedVersion: "1.32.0"}, h.published("admin:3"))
+	require.Equal(t, "1.32.0", h.m.State().Version)
+}
+
+func TestHookRelationCreatedAndJoinedDoNoSchemaWork(t *testing.T) {
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	for _, kind := range []juju.Kind{juju.RelationCreated, juju.RelationJoined} {
+		calls := h.relationHook(kind, "admin:3", "temporal-k8s")
+		require.Equal(t, []string{"state-get"}, calls, kind)
+		require.Empty(t, h.wl.take(), kind)
+		require.Empty(t, h.published("admin:3"), kind)
+	}
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	require.Equal(t, append([]string{"version"}, migrationRuns("relation_id_3")...), h.wl.take())
+	require.Equal(t, ready, h.published("admin:3"))
+
+	// A second relation's created and joined leave the first alone too.
+	h.m.Update(func(s *jujutest.State) {
+		s.Relations = append(s.Relations, rel(4, "temporal-k8s-history", ""))
+	})
+	for _, kind := range []juju.Kind{juju.RelationCreated, juju.RelationJoined} {
+		require.Equal(t, []string{"state-get"}, h.relationHook(kind, "admin:4", "temporal-k8s-history"), kind)
+		require.Empty(t, h.wl.take(), kind)
+	}
+}
+
+func TestHookVersionReadOncePerBoot(t *testing.T) {
+	for _, leader := range []bool{true, false} {
+		t.Run(fmt.Sprintf("leader=%v", leader), func(t *testing.T) {
+			h := newHarness(t, leader, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+			versionSets := func(calls []string) int {
+				n := 0
+				for _, c := range calls {
+					if c == "application-version-set" {
+						n++
+					}
+				}
+				return n
+			}
+			calls := h.hook(juju.PebbleReady)
+			require.Equal(t, 1, versionSets(calls))
+			require.Equal(t, testVersion, h.m.State().Version)
+			reads := 0
+			count := func() {
+				for _, c := range h.wl.take() {
+					if c == "version" {
+						reads++
+					}
+				}
+			}
+			count()
+			for _, kind := range []juju.Kind{juju.UpdateStatus, juju.ConfigChanged, juju.LeaderElected} {
+				require.Zero(t, versionSets(h.hook(kind)), kind)
+			}
+			require.Zero(t, versionSets(h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")))
+			count()
+			require.Equal(t, 1, reads)
+
+			// The workload restarted: its version is read again, once.
+			h.wl.boot, h.wl.version = "boot-2", "1.31.3"
+			require.Equal(t, 1, versionSets(h.hook(juju.PebbleReady)))
+			h.hook(juju.UpdateStatus)
+			count()
+			require.Equal(t, 2, reads)
+			require.Equal(t, "1.31.3", h.m.State().Version)
+		})
+	}
+}
+
+func TestHookUnreachableDatabaseRetriedWithinTheHook(t *testing.T) {
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	h.wl.unreachable = 2
+	start := time.Now()
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	// Two refusals, retried every half second, not seconds apart.
+	require.Less(t, time.Since(start), 2500*time.Millisecond)
+	runs := h.wl.take()
+	require.Equal(t, append([]string{"version", "setup-schema temporal-k8s_db relation_id_3", "setup-schema temporal-k8s_db relation_id_3"}, migrationRuns("relation_id_3")...), runs)
+	require.Equal(t, ready, h.published("admin:3"))
+	require.Equal(t, juju.Status{Name: juju.StatusActive}, h.m.State().UnitStatus)
+	require.False(t, h.unitState().Deferred)
+}
+
+func TestHookUnreachableDatabaseDeferredToTheNextHook(t *testing.T) {
+	for _, next := range []juju.Kind{juju.RelationCreated, juju.RelationJoined, juju.UpdateStatus} {
+		t.Run(string(next), func(t *testing.T) {
+			h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+			h.retryEvery, h.retryFor = time.Millisecond, 20*time.Millisecond
+			h.wl.unreachable = 1 << 30
+			h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+			require.NotEmpty(t, h.wl.take())
+			require.Empty(t, h.published("admin:3"))
+			require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: MsgUnreachable}, h.m.State().UnitStatus)
+			require.True(t, h.unitState().Deferred)
+
+			// The database comes up; whatever the next hook is, it
+			// migrates.
+			h.wl.unreachable = 0
+			if next == juju.UpdateStatus {
+				h.hook(next)
+			} else {
+				h.m.Update(func(s *jujutest.State) {
+					s.Relations = append(s.Relations, rel(4, "temporal-k8s-history", ""))
+				})
+				h.relationHook(next, "admin:4", "temporal-k8s-history")
+			}
+			require.Equal(t, migrationRuns("relation_id_3"), h.wl.take())
+			require.Equal(t, ready, h.published("admin:3"))
+			require.Equal(t, juju.Status{Name: juju.StatusActive}, h.m.State().UnitStatus)
+			require.False(t, h.unitState().Deferred)
+
+			// Nothing is deferred any more.
+			require.Equal(t, []string{"state-get"}, h.relationHook(juju.RelationJoined, "admin:3", "temporal-k8s"))
+			require.Empty(t, h.wl.take())
+		})
+	}
+}
+
+func TestHookSharedDatabasesAndPermissions(t *testing.T) {
+	// Four apps share the databases, each with its own user; only
+	// relation_id_4's may change the schema (PG16: it owns the tables).
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	denied := &workload.ExecError{Args: []string{SQLTool}, ExitCode: 1, Stderr: "pq: must be owner of table executions"}
+	h.wl.fail = map[string]error{"relation_id_3": denied}
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	require.Equal(t, []string{"version", "setup-schema temporal-k8s_db relation_id_3", "setup-schema temporal-k8s_visibility relation_id_3"}, h.wl.take())
+	require.Equal(t, map[string]string{KeySchemaStatus: "failed"}, h.published("admin:3"))
+	require.Equal(t, juju.StatusBlocked, h.m.State().UnitStatus.Name)
+
+	// The next app's user may: both relations are ready.
+	h.m.Update(func(s *jujutest.State) {
+		s.Relations = append(s.Relations, rel(4, "temporal-k8s-history", conns("relation_id_4", "pw4")))
+	})
+	h.relationHook(juju.RelationChanged, "admin:4", "temporal-k8s-history")
+	require.Equal(t, []string{
+		"setup-schema temporal-k8s_db relation_id_3", "setup-schema temporal-k8s_db relation_id_4", "update-schema temporal-k8s_db relation_id_4",
+		"setup-schema temporal-k8s_visibility relation_id_3", "setup-schema temporal-k8s_visibility relation_id_4", "update-schema temporal-k8s_visibility relation_id_4",
+	}, h.wl.take())
+	require.Equal(t, ready, h.published("admin:3"))
+	require.Equal(t, ready, h.published("admin:4"))
+	require.Equal(t, juju.Status{Name: juju.StatusActive}, h.m.State().UnitStatus)
+
+	// Both are settled: hooks other than admin-relation-changed do no
+	// schema work.
+	h.hook(juju.UpdateStatus)
+	h.relationHook(juju.RelationJoined, "admin:4", "temporal-k8s-history")
+	require.Empty(t, h.wl.take())
+}
+
+func TestHookFailedMigrationIsTriedAgain(t *testing.T) {
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	h.wl.fail = map[string]error{"relation_id_3": &workload.ExecError{Args: []string{SQLTool}, ExitCode: 1, Stderr: "syntax error"}}
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	require.Equal(t, map[string]string{KeySchemaStatus: "failed"}, h.published("admin:3"))
+	st := h.m.State().UnitStatus
+	require.Equal(t, juju.StatusBlocked, st.Name)
+	require.True(t, strings.HasPrefix(st.Message, "schema migration failed for: db (10.1.0.5:5432/temporal-k8s_db), visibility"), st.Message)
+	h.wl.take()
+
+	// Not published ready: a later hook tries again.
+	h.wl.fail = nil
+	h.hook(juju.UpdateStatus)
+	require.Equal(t, migrationRuns("relation_id_3"), h.wl.take())
+	require.Equal(t, ready, h.published("admin:3"))
+	require.Equal(t, juju.Status{Name: juju.StatusActive}, h.m.State().UnitStatus)
+}
+
+func TestHookBadConnections(t *testing.T) {
+	for _, bad := range []string{"null", "{", `{"db": {}}`} {
+		t.Run(bad, func(t *testing.T) {
+			h := newHarness(t, true, rel(3, "temporal-k8s", bad))
+			h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+			require.Equal(t, []string{"version"}, h.wl.take())
+			require.Empty(t, h.published("admin:3"))
+			require.Equal(t, juju.Status{Name: juju.StatusBlocked, Message: MsgNoConnections}, h.m.State().UnitStatus)
+
+			h.setRemote("admin:3", conns("relation_id_3", "pw3"))
+			h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+			require.Equal(t, migrationRuns("relation_id_3"), h.wl.take())
+			require.Equal(t, ready, h.published("admin:3"))
+
+			// Bad again: ignored, what was published stands; good again
+			// with the same value: migrated again, as a changed value.
+			h.setRemote("admin:3", bad)
+			h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+			require.Empty(t, h.wl.take())
+			require.Equal(t, ready, h.published("admin:3"))
+			h.setRemote("admin:3", conns("relation_id_3", "pw3"))
+			h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+			require.Equal(t, migrationRuns("relation_id_3"), h.wl.take())
+		})
+	}
+}
+
+func TestHookNonLeaderWritesNothing(t *testing.T) {
+	h := newHarness(t, false, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	calls := h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	require.Equal(t, []string{"version"}, h.wl.take())
+	require.NotContains(t, calls, "relation-set")
+	require.NotContains(t, calls, "relation-get")
+	require.Empty(t, h.published("admin:3"))
+	require.Equal(t, juju.Status{Name: juju.StatusActive}, h.m.State().UnitStatus)
+}
+
+func TestHookPebbleDown(t *testing.T) {
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	h.wl.down = true
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	require.Empty(t, h.wl.take())
+	require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "waiting for Pebble in the temporal-admin container"}, h.m.State().UnitStatus)
+	h.wl.down = false
+	h.hook(juju.PebbleReady)
+	require.Equal(t, append([]string{"version"}, migrationRuns("relation_id_3")...), h.wl.take())
+	require.Equal(t, ready, h.published("admin:3"))
+}
+
+func TestHookRepublishesOverwrittenStatusWithoutMigrating(t *testing.T) {
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	h.wl.take()
+	// As the inject-relation-data action does.
+	h.m.Update(func(s *jujutest.State) {
+		s.Relations[0].LocalAppData[KeySchemaStatus] = "failed"
+	})
+	calls := h.hook(juju.UpdateStatus)
+	require.Empty(t, h.wl.take())
+	require.Contains(t, calls, "relation-set")
+	require.Equal(t, ready, h.published("admin:3"))
+}
+
+func TestSetupSchemaActionMigratesEveryRelation(t *testing.T) {
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	h.wl.take()
+	h.m.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
+	h.mustRun(juju.Event{Kind: juju.Action, Name: "setup-schema"})
+	require.Equal(t, migrationRuns("relation_id_3"), h.wl.take())
+	results, failed := h.m.ActionResults()
+	require.Nil(t, failed)
+	require.Equal(t, map[string]string{"result": "schema set up"}, results)
+	require.Equal(t, ready, h.published("admin:3"))
+}
+
+func TestHookForgetsRemovedRelations(t *testing.T) {
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")), rel(4, "temporal-k8s-history", conns("relation_id_4", "pw4")))
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	require.Len(t, h.unitState().Migrated, 2)
+	h.wl.take()
+	h.m.Update(func(s *jujutest.State) { s.Relations = s.Relations[:1] })
+	h.relationHook(juju.RelationBroken, "admin:4", "temporal-k8s-history")
+	require.Empty(t, h.wl.take())
+	require.Len(t, h.unitState().Migrated, 1)
+	require.Contains(t, h.unitState().Migrated, "admin:3")
+	require.NotContains(t, h.state[stateKey], "pw3", "the unit state keeps no password")
+}
