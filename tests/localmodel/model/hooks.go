@@ -1,10 +1,10 @@
 package model
 
 import (
-	"sort"
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 )
