@@ -7,7 +7,10 @@
 // workload containers probe Pebble's /v1/health?level=ready:
 // internal/provider/kubernetes/application/application.go). A connection
 // to a port that is not forwarded, or with no ready pod behind it, is
-// refused, as kube-proxy refuses it.
+// refused at connect, as kube-proxy refuses it: its iptables rules REJECT
+// traffic to a Service port with no endpoints (pkg/proxy/iptables,
+// "has no endpoints"), so a client sees ECONNREFUSED, not a reset after
+// the connection was accepted.
 package service
 
 import (
@@ -26,7 +29,10 @@ import (
 type Proxy struct {
 	addr string
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// ports are the ports the Service declares; listeners exist for them
+	// only while some endpoint is ready.
+	ports     []int
 	listeners map[int]net.Listener
 	endpoints []string
 	next      int
@@ -44,7 +50,8 @@ func New(addr string) *Proxy {
 func (p *Proxy) Address() string { return p.addr }
 
 // Update sets the forwarded TCP ports and the ready endpoints (pod
-// addresses). Ports no longer forwarded stop listening at once.
+// addresses). A port listens only while it is forwarded and some endpoint
+// is ready; otherwise it stops listening at once, so connects are refused.
 func (p *Proxy) Update(ports []int, endpoints []string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -52,6 +59,11 @@ func (p *Proxy) Update(ports []int, endpoints []string) error {
 		return errors.New("cannot update a closed service")
 	}
 	p.endpoints = slices.Clone(endpoints)
+	p.ports = slices.Clone(ports)
+	slices.Sort(p.ports)
+	if len(endpoints) == 0 {
+		ports = nil
+	}
 	var errs []error
 	for port, l := range p.listeners {
 		if !slices.Contains(ports, port) {
@@ -74,22 +86,19 @@ func (p *Proxy) Update(ports []int, endpoints []string) error {
 	return errors.Join(errs...)
 }
 
-// Ports returns the forwarded ports, sorted.
+// Ports returns the ports the Service forwards, sorted, whether or not an
+// endpoint is ready.
 func (p *Proxy) Ports() []int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var out []int
-	for port := range p.listeners {
-		out = append(out, port)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Clone(p.ports)
 }
 
 // Close stops forwarding; open connections are cut.
 func (p *Proxy) Close() {
 	p.mu.Lock()
 	p.closed = true
+	p.ports = nil
 	for port, l := range p.listeners {
 		l.Close()
 		delete(p.listeners, port)
@@ -119,9 +128,11 @@ func (p *Proxy) accept(l net.Listener, port int) {
 	}
 }
 
+// refuse resets an accepted connection: the endpoints went away while it
+// was being accepted, or the pod does not listen (where kube-proxy's DNAT
+// would have the pod refuse the connect; a userspace proxy can only reset).
 func refuse(conn net.Conn) {
 	if tcp, ok := conn.(*net.TCPConn); ok {
-		// A reset, as a connection to a Service without endpoints gets.
 		_ = tcp.SetLinger(0)
 	}
 	conn.Close()

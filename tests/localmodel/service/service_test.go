@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,10 +83,12 @@ func TestForwardsOnlyOpenedPortsToReadyEndpoints(t *testing.T) {
 	}
 	require.Len(t, seen, 2)
 
-	// No ready pod: the connection is accepted, then reset, and no data.
+	// No ready pod: refused at connect, as kube-proxy's REJECT rule does,
+	// while the Service still declares the port.
 	require.NoError(t, svc.Update([]int{port}, nil))
-	_, err = ask("127.3.1.1", port)
-	require.Error(t, err)
+	_, err = net.DialTimeout("tcp", net.JoinHostPort("127.3.1.1", strconv.Itoa(port)), time.Second)
+	require.ErrorIs(t, err, syscall.ECONNREFUSED)
+	require.Equal(t, []int{port}, svc.Ports())
 
 	// Closed again: no listener.
 	require.NoError(t, svc.Update(nil, []string{"127.3.0.1"}))
