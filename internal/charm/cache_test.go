@@ -342,3 +342,20 @@ func TestWorkloadNotAsLeftMeansAFullHook(t *testing.T) {
 		})
 	}
 }
+
+// relation-joined is always followed at once by relation-changed for the
+// same unit, which reconciles: joined itself does nothing, settled or not.
+func TestRelationJoinedLeavesTheWorkToRelationChanged(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, everyRelation(true))
+	f.model.Update(func(s *jujutest.State) { s.Relations = s.Relations[:1] }) // peer only
+	f.mustRun(t, juju.Event{Kind: juju.Start})
+	f.model.Calls()
+	before := f.status()
+
+	f.model.Update(func(s *jujutest.State) { s.Relations = everyRelation(true).Relations })
+	f.mustRun(t, juju.Event{Kind: juju.RelationJoined, Name: "db-relation-joined", Relation: "db", RelationID: "db:3", RemoteApp: "postgresql-k8s", RemoteUnit: "postgresql-k8s/0"})
+	require.Empty(t, callNames(f.model.Calls()))
+	require.Equal(t, before, f.status())
+	require.Zero(t, f.box.Starts(temporal.ServiceName))
+}

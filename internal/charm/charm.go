@@ -108,6 +108,11 @@ func (c *Charm) Run(ctx context.Context) error {
 		// The pod and its Pebble go away with the unit; stop has already
 		// drained the server.
 		return nil
+	case juju.RelationJoined:
+		// Juju runs relation-changed for the same unit right after,
+		// before any other hook (internal/worker/uniter/relation/
+		// resolver.go, ChangedPending): that hook reconciles.
+		return nil
 	default:
 		return c.reconcile(ctx)
 	}
