@@ -100,7 +100,7 @@ func (s *Status) Settled(scales map[string]int) error {
 		}
 		for _, unit := range app.UnitNames() {
 			u := app.Units[unit]
-			if u.WorkloadStatus.Current != "active" || u.JujuStatus.Current != "idle" {
+			if u.WorkloadStatus.Current != "active" || !u.idle() {
 				return fmt.Errorf("%s is %s/%s: %s", unit, u.WorkloadStatus.Current, u.JujuStatus.Current, u.WorkloadStatus.Message)
 			}
 			if u.Address == "" {
@@ -109,6 +109,15 @@ func (s *Status) Settled(scales map[string]int) error {
 		}
 	}
 	return nil
+}
+
+// idle reports whether a unit's agent runs no hook. An action counts as
+// idle: the walkthrough's own probes (the ring watcher asks the admin unit
+// to describe the cluster every second) run as actions, and a unit that
+// only answers them has settled.
+func (u Unit) idle() bool {
+	return u.JujuStatus.Current == "idle" ||
+		u.JujuStatus.Current == "executing" && strings.HasPrefix(u.JujuStatus.Message, "running action ")
 }
 
 // Errors lists units whose agent is in error: a hook failed.

@@ -12,7 +12,9 @@ const statusJSON = `{"applications":{
    "temporal-k8s/10":{"workload-status":{"current":"active","message":""},"juju-status":{"current":"idle"},"address":"10.1.0.12"},
    "temporal-k8s/2":{"workload-status":{"current":"active","message":""},"juju-status":{"current":"idle"},"address":"10.1.0.11","leader":true}}},
  "postgresql-k8s":{"scale":1,"version":"15.14","application-status":{"current":"active","message":"Primary"},"units":{
-   "postgresql-k8s/0":{"workload-status":{"current":"active","message":"Primary"},"juju-status":{"current":"idle"},"address":"10.1.0.2","leader":true}}},
+   "postgresql-k8s/0":{"workload-status":{"current":"active","message":"Primary"},"juju-status":{"current":"executing","message":"running action tctl"},"address":"10.1.0.2","leader":true}}},
+ "temporal-k8s-history":{"scale":1,"application-status":{"current":"active","message":""},"units":{
+   "temporal-k8s-history/0":{"workload-status":{"current":"active","message":""},"juju-status":{"current":"executing","message":"running update-status hook"},"address":"10.1.0.4","leader":true}}},
  "temporal-admin-k8s":{"scale":1,"application-status":{"current":"blocked","message":"x"},"units":{
    "temporal-admin-k8s/0":{"workload-status":{"current":"blocked","message":"admin:temporal relation: database connections info not available"},"juju-status":{"current":"error","message":"hook failed: \"admin-relation-changed\""},"address":"10.1.0.3","leader":true}}}
 }}`
@@ -25,7 +27,10 @@ func TestStatusSettled(t *testing.T) {
 		scales  map[string]int
 		wantErr string
 	}{
+		// A unit answering an action (the walkthrough's own probes) has
+		// settled; one running a hook has not.
 		{"settled", map[string]int{"temporal-k8s": 2, "postgresql-k8s": 1}, ""},
+		{"running a hook", map[string]int{"temporal-k8s-history": 1}, "temporal-k8s-history/0 is active/executing: "},
 		{"scale", map[string]int{"temporal-k8s": 1}, "temporal-k8s has 2 units, want 1"},
 		{"missing", map[string]int{"temporal-k8s-worker": 1}, "temporal-k8s-worker is not deployed"},
 		{"blocked", map[string]int{"temporal-admin-k8s": 1}, "temporal-admin-k8s/0 is blocked/error: admin:temporal relation: database connections info not available"},
