@@ -78,7 +78,7 @@ type Timing struct {
 
 // New returns a scenario with the README's split deployment.
 func New(cli CLI, out io.Writer) *Scenario {
-	return &Scenario{CLI: cli, Out: out, Timeouts: DefaultTimeouts, Poll: 250 * time.Millisecond, Services: SplitServices}
+	return &Scenario{CLI: cli, Out: out, Timeouts: DefaultTimeouts, Poll: 200 * time.Millisecond, Services: SplitServices}
 }
 
 func (s *Scenario) printf(format string, a ...any) {
@@ -199,10 +199,11 @@ func (s *Scenario) scales(n int) map[string]int {
 }
 
 // settledPolls is how many polls in a row must find the model settled: one
-// good poll can catch a unit between two hooks. At the default poll of
-// 250 ms, three span half a second, and a settled model is noticed within
-// ~0.75 s rather than the ~2 s of a one-second poll.
-const settledPolls = 3
+// good poll can catch a unit between two hooks (the model starts a unit's
+// next hook within a millisecond of the last one; two polls 200 ms apart
+// do not both fall in such gaps). A settled model is noticed within
+// ~0.4 s rather than the ~2 s of two one-second polls.
+const settledPolls = 2
 
 // WaitSettled polls status until every application has its scale and all
 // units are active and idle, settledPolls times in a row.
