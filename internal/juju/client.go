@@ -33,6 +33,11 @@ func (c *Client) runJSON(ctx context.Context, v any, name string, args ...string
 	if err != nil {
 		return err
 	}
+	return decodeJSON(out, v, name)
+}
+
+// decodeJSON decodes a tool's JSON output into v.
+func decodeJSON(out []byte, v any, name string) error {
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
@@ -189,6 +194,37 @@ func (c *Client) SecretSet(ctx context.Context, id string, content map[string]st
 // SecretGrant lets the remote application of a relation read a secret.
 func (c *Client) SecretGrant(ctx context.Context, id, relID string) error {
 	_, err := c.run(ctx, nil, "secret-grant", id, "-r", relID)
+	return err
+}
+
+// StateGet reads one key of this unit's state (state-get KEY). ok is false
+// when the key has no value: state-get without --strict prints "" (or
+// null, or nothing) for a missing key, so an empty value counts as none.
+func (c *Client) StateGet(ctx context.Context, key string) (value string, ok bool, err error) {
+	const name = "state-get"
+	out, err := c.run(ctx, nil, name, key, "--format=json")
+	if err != nil {
+		return "", false, err
+	}
+	if len(bytes.TrimSpace(out)) == 0 {
+		return "", false, nil
+	}
+	// null leaves value empty.
+	if err := decodeJSON(out, &value, name); err != nil {
+		return "", false, err
+	}
+	return value, value != "", nil
+}
+
+// StateSet writes keys of this unit's state; Juju commits them with the
+// hook. The values go on stdin, never in argv.
+func (c *Client) StateSet(ctx context.Context, values map[string]string) error {
+	// JSON is YAML: state-set --file reads it as a map of strings.
+	stdin, err := json.Marshal(values)
+	if err != nil {
+		return fmt.Errorf("cannot encode unit state: %w", err)
+	}
+	_, err = c.run(ctx, stdin, "state-set", "--file", "-")
 	return err
 }
 

@@ -122,6 +122,86 @@ func TestClientRelationSetUsesStdin(t *testing.T) {
 	}
 }
 
+func TestClientUnitState(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newModel(false)
+	m.Update(func(s *jujutest.State) { s.UnitState = map[string]string{"kept": "old"} })
+	c := juju.NewClient(m)
+
+	v, ok, err := c.StateGet(ctx, "kept")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "old", v)
+	v, ok, err = c.StateGet(ctx, "missing")
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.Empty(t, v)
+	m.Calls()
+
+	require.NoError(t, c.StateSet(ctx, map[string]string{"k": `{"password":"s3cret"}`}))
+	calls := m.Calls()
+	require.Len(t, calls, 1)
+	require.Equal(t, "state-set", calls[0].Name)
+	require.Equal(t, []string{"--file", "-"}, calls[0].Args)
+	require.Contains(t, calls[0].Stdin, "s3cret")
+
+	// Staged writes are visible in the hook, vanish on rollback and
+	// persist on commit.
+	v, ok, err = c.StateGet(ctx, "k")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, `{"password":"s3cret"}`, v)
+	require.Equal(t, map[string]string{"kept": "old"}, m.State().UnitState)
+	m.Rollback()
+	_, ok, err = c.StateGet(ctx, "k")
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	require.NoError(t, c.StateSet(ctx, map[string]string{"k": "v"}))
+	m.Commit()
+	require.Equal(t, map[string]string{"kept": "old", "k": "v"}, m.State().UnitState)
+	v, ok, err = c.StateGet(ctx, "k")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "v", v)
+}
+
+// outputRunner answers every tool with the same output.
+type outputRunner string
+
+func (o outputRunner) Run(context.Context, []byte, string, ...string) ([]byte, error) {
+	return []byte(o), nil
+}
+
+func TestClientStateGetOutputs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		out     string
+		want    string
+		wantOK  bool
+		wantErr bool
+	}{
+		{out: ""},
+		{out: "\n"},
+		{out: "null\n"},
+		{out: `""` + "\n"},
+		{out: `"v"` + "\n", want: "v", wantOK: true},
+		{out: `{"k":"v"}`, wantErr: true},
+	}
+	for _, tt := range tests {
+		v, ok, err := juju.NewClient(outputRunner(tt.out)).StateGet(context.Background(), "k")
+		if tt.wantErr {
+			require.Error(t, err, "%q", tt.out)
+			require.Contains(t, err.Error(), "state-get")
+			continue
+		}
+		require.NoError(t, err, "%q", tt.out)
+		require.Equal(t, tt.want, v, "%q", tt.out)
+		require.Equal(t, tt.wantOK, ok, "%q", tt.out)
+	}
+}
+
 func TestClientPortsAndStatus(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

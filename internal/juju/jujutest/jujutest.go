@@ -65,6 +65,8 @@ type State struct {
 	AppStatus    juju.Status
 	Version      string
 	ActionParams map[string]any
+	// UnitState is the unit's server-side state (state-get, state-set).
+	UnitState map[string]string
 	// Dying is set while the unit is being removed: goal-state says so.
 	Dying bool
 	// PendingRelations are relations the model has (endpoint: remote
@@ -80,6 +82,7 @@ type Model struct {
 	// pending holds writes of the running hook, committed by Commit.
 	pendingPorts []string
 	pendingRel   map[string]map[string]string // relID + "/app" or "/unit"
+	pendingState map[string]string            // unit state, nil until state-set
 	calls        []Call
 	logs         []string
 	results      map[string]string
@@ -112,6 +115,7 @@ func clone(s State) State {
 func (m *Model) reset() {
 	m.pendingPorts = append([]string(nil), m.state.OpenedPorts...)
 	m.pendingRel = map[string]map[string]string{}
+	m.pendingState = nil
 }
 
 // FailTool makes every later call of tool fail with err.
@@ -149,6 +153,9 @@ func (m *Model) Commit() {
 		} else {
 			rel.LocalUnitData = data
 		}
+	}
+	if m.pendingState != nil {
+		m.state.UnitState = m.pendingState
 	}
 	m.reset()
 }
@@ -320,6 +327,10 @@ func (m *Model) Run(_ context.Context, stdin []byte, name string, argv ...string
 		return m.relationSet(argv, stdin)
 	case "secret-get":
 		return m.secretGet(argv)
+	case "state-get":
+		return m.stateGet(argv)
+	case "state-set":
+		return m.stateSet(argv, stdin)
 	case "goal-state":
 		return m.goalState(argv)
 	case "network-get":
@@ -534,27 +545,37 @@ func (m *Model) relationGet(argv []string) ([]byte, error) {
 	return output(a.flags["format"], data)
 }
 
+// settingsArgs reads the settings of a *-set tool: a YAML map from
+// --file (stdin only), overridden by key=value arguments.
+func settingsArgs(tool string, a args, stdin []byte) (map[string]string, error) {
+	settings := map[string]string{}
+	if f, ok := a.flags["file"]; ok {
+		if f != "-" {
+			return nil, fmt.Errorf("jujutest reads %s --file only from stdin", tool)
+		}
+		if err := yaml.Unmarshal(stdin, &settings); err != nil {
+			return nil, failure(tool, "cannot parse settings: %v", err)
+		}
+	}
+	for _, kv := range a.pos {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, usage(tool, "expected \"key=value\", got %q", kv)
+		}
+		settings[k] = v
+	}
+	return settings, nil
+}
+
 func (m *Model) relationSet(argv []string, stdin []byte) ([]byte, error) {
 	const name = "relation-set"
 	a, rel, err := m.relationArgs(name, argv, []string{"file"}, []string{"app"})
 	if err != nil {
 		return nil, err
 	}
-	settings := map[string]string{}
-	if f, ok := a.flags["file"]; ok {
-		if f != "-" {
-			return nil, fmt.Errorf("jujutest reads relation-set --file only from stdin")
-		}
-		if err := yaml.Unmarshal(stdin, &settings); err != nil {
-			return nil, failure(name, "cannot parse settings: %v", err)
-		}
-	}
-	for _, kv := range a.pos {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return nil, usage(name, "expected \"key=value\", got %q", kv)
-		}
-		settings[k] = v
+	settings, err := settingsArgs(name, a, stdin)
+	if err != nil {
+		return nil, err
 	}
 	bag := "unit"
 	if a.flags["app"] == "true" {
@@ -572,6 +593,58 @@ func (m *Model) relationSet(argv []string, stdin []byte) ([]byte, error) {
 		}
 	}
 	m.pendingRel[rel.ID+"/"+bag] = data
+	return nil, nil
+}
+
+// stagedState returns the hook's view of the unit state, pending writes
+// included.
+func (m *Model) stagedState() map[string]string {
+	if m.pendingState != nil {
+		return m.pendingState
+	}
+	data := map[string]string{}
+	for k, v := range m.state.UnitState {
+		data[k] = v
+	}
+	return data
+}
+
+func (m *Model) stateGet(argv []string) ([]byte, error) {
+	const name = "state-get"
+	a, err := parse(name, argv, []string{"format"}, []string{"strict"})
+	if err != nil {
+		return nil, err
+	}
+	if len(a.pos) > 1 {
+		return nil, usage(name, "unrecognized args: %q", a.pos[1:])
+	}
+	data := m.stagedState()
+	if len(a.pos) == 0 || a.pos[0] == "-" {
+		return output(a.flags["format"], data)
+	}
+	v, ok := data[a.pos[0]]
+	if !ok && a.flags["strict"] == "true" {
+		return nil, failure(name, "%q not found", a.pos[0])
+	}
+	// Without --strict a missing key prints "".
+	return output(a.flags["format"], v)
+}
+
+func (m *Model) stateSet(argv []string, stdin []byte) ([]byte, error) {
+	const name = "state-set"
+	a, err := parse(name, argv, []string{"file"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := settingsArgs(name, a, stdin)
+	if err != nil {
+		return nil, err
+	}
+	data := m.stagedState()
+	for k, v := range settings {
+		data[k] = v
+	}
+	m.pendingState = data
 	return nil, nil
 }
 

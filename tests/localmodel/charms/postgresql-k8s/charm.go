@@ -48,10 +48,7 @@ host  all all ::/0      scram-sha-256
 
 // Charm handles one event.
 type Charm struct {
-	juju *juju.Client
-	// tools runs the hook tools the client has no method for (state-get,
-	// state-set).
-	tools     juju.Runner
+	juju      *juju.Client
 	event     juju.Event
 	container *workload.Container
 	db        database
@@ -71,8 +68,7 @@ func Dispatch(ctx context.Context, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	runner := juju.ExecRunner{}
-	c := &Charm{juju: juju.NewClient(runner), tools: runner, event: ev, container: container}
+	c := &Charm{juju: juju.NewClient(juju.ExecRunner{}), event: ev, container: container}
 	c.db = workloadDB{c}
 	return c.run(ctx)
 }

@@ -110,31 +110,19 @@ func sortRelationIDs(ids []string) {
 }
 
 func (c *Charm) loadState(ctx context.Context) (unitState, error) {
-	out, err := c.tools.Run(ctx, nil, "state-get", stateKey, "--format=json")
+	v, _, err := c.juju.StateGet(ctx, stateKey)
 	if err != nil {
 		return unitState{}, err
-	}
-	var v string
-	if s := strings.TrimSpace(string(out)); s != "" && s != "null" {
-		if err := json.Unmarshal([]byte(s), &v); err != nil {
-			return unitState{}, fmt.Errorf("cannot decode state-get output: %w", err)
-		}
 	}
 	return decodeState(v)
 }
 
-// saveState writes the state if it changed. The value goes on stdin.
+// saveState writes the state if it changed.
 func (c *Charm) saveState(ctx context.Context, before, after unitState) error {
 	if before.encode() == after.encode() {
 		return nil
 	}
-	data, err := json.Marshal(map[string]string{stateKey: after.encode()})
-	if err != nil {
-		return err
-	}
-	// JSON is YAML: state-set --file reads it as a map of strings.
-	_, err = c.tools.Run(ctx, data, "state-set", "--file", "-")
-	return err
+	return c.juju.StateSet(ctx, map[string]string{stateKey: after.encode()})
 }
 
 // clone copies a state so that it can be compared after changes.

@@ -40,8 +40,8 @@ func (f *fakeDB) takeScripts() []string {
 }
 
 // harness runs the stand-in's relation hooks against jujutest, adding
-// the tools jujutest lacks: unit state and the secrets the charm owns.
-// Unit state and secrets are staged like jujutest's own writes.
+// the tools jujutest lacks: the secrets the charm owns, staged like
+// jujutest's own writes.
 type harness struct {
 	t  *testing.T
 	m  *jujutest.Model
@@ -49,7 +49,6 @@ type harness struct {
 	// calls are the tool names of the running hook, in order.
 	calls []string
 
-	state, stagedState     map[string]string
 	secrets, stagedSecrets map[string]map[string]string
 	grants                 map[string][]string
 	nextSecret             int
@@ -66,7 +65,6 @@ func newHarness(t *testing.T, rels ...*jujutest.Relation) *harness {
 		t:       t,
 		m:       jujutest.New(jujutest.State{Unit: testUnit, Leader: true, Config: map[string]any{"max-connections": 500}, Relations: rels}),
 		db:      &fakeDB{},
-		state:   map[string]string{},
 		secrets: map[string]map[string]string{},
 		grants:  map[string][]string{},
 	}
@@ -110,24 +108,6 @@ func contentFile(args []string) (map[string]string, error) {
 func (h *harness) Run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
 	h.calls = append(h.calls, name)
 	switch name {
-	case "state-get":
-		require.Equal(h.t, []string{stateKey, "--format=json"}, args)
-		v, ok := h.stagedState[stateKey]
-		if !ok {
-			v, ok = h.state[stateKey]
-		}
-		if !ok {
-			return []byte("null\n"), nil
-		}
-		return json.Marshal(v)
-	case "state-set":
-		require.Equal(h.t, []string{"--file", "-"}, args)
-		var kv map[string]string
-		require.NoError(h.t, yaml.Unmarshal(stdin, &kv))
-		for k, v := range kv {
-			h.stagedState[k] = v
-		}
-		return nil, nil
 	case "secret-add":
 		content, err := contentFile(args)
 		require.NoError(h.t, err)
@@ -162,23 +142,19 @@ func (h *harness) Run(ctx context.Context, stdin []byte, name string, args ...st
 func (h *harness) hook(kind juju.Kind, relID, remoteApp string) ([]string, error) {
 	h.t.Helper()
 	h.calls = nil
-	h.stagedState = map[string]string{}
 	h.stagedSecrets = map[string]map[string]string{}
 	h.m.Calls()
 	ev := juju.Event{
 		Kind: kind, Name: "database-" + string(kind), Unit: testUnit, App: testApp, Model: testModel,
 		Relation: Endpoint, RelationID: relID, RemoteApp: remoteApp,
 	}
-	c := &Charm{juju: juju.NewClient(h), tools: h, event: ev, db: h.db}
+	c := &Charm{juju: juju.NewClient(h), event: ev, db: h.db}
 	err := c.run(context.Background())
 	if err != nil {
 		h.m.Rollback()
 		return h.calls, err
 	}
 	h.m.Commit()
-	for k, v := range h.stagedState {
-		h.state[k] = v
-	}
 	for k, v := range h.stagedSecrets {
 		h.secrets[k] = v
 	}
@@ -203,7 +179,7 @@ func (h *harness) relation(id string) jujutest.Relation {
 }
 
 func (h *harness) unitState() unitState {
-	st, err := decodeState(h.state[stateKey])
+	st, err := decodeState(h.m.State().UnitState[stateKey])
 	require.NoError(h.t, err)
 	return st
 }
@@ -484,9 +460,8 @@ func TestRotatePasswordKeepsThePublishedAddress(t *testing.T) {
 
 	h.m.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{"relation-id": 4} })
 	h.calls = nil
-	h.stagedState = map[string]string{}
 	h.stagedSecrets = map[string]map[string]string{}
-	c := &Charm{juju: juju.NewClient(h), tools: h, db: h.db, event: juju.Event{Kind: juju.Action, Name: "rotate-password", Unit: testUnit, App: testApp, Model: testModel}}
+	c := &Charm{juju: juju.NewClient(h), db: h.db, event: juju.Event{Kind: juju.Action, Name: "rotate-password", Unit: testUnit, App: testApp, Model: testModel}}
 	require.NoError(t, c.run(context.Background()))
 
 	content := h.stagedSecrets[uri]

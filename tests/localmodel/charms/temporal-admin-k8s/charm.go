@@ -125,10 +125,7 @@ func (w pebbleWorkload) BootID() (string, error) {
 
 // Charm handles one event.
 type Charm struct {
-	juju *juju.Client
-	// tools runs the hook tools the client has no method for (state-get,
-	// state-set).
-	tools    juju.Runner
+	juju     *juju.Client
 	event    juju.Event
 	workload Workload
 	// retryEvery and retryFor are unreachableRetry and unreachableWait,
@@ -146,9 +143,8 @@ func Dispatch(ctx context.Context, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	runner := juju.ExecRunner{}
 	c := &Charm{
-		juju: juju.NewClient(runner), tools: runner, event: ev, workload: pebbleWorkload{container},
+		juju: juju.NewClient(juju.ExecRunner{}), event: ev, workload: pebbleWorkload{container},
 		retryEvery: unreachableRetry, retryFor: unreachableWait,
 	}
 	return c.run(ctx)
@@ -183,18 +179,12 @@ func (c *Charm) status(ctx context.Context, name juju.StatusName, msg string) er
 }
 
 func (c *Charm) loadState(ctx context.Context) (unitState, error) {
-	out, err := c.tools.Run(ctx, nil, "state-get", stateKey, "--format=json")
+	v, ok, err := c.juju.StateGet(ctx, stateKey)
 	if err != nil {
 		return unitState{}, err
 	}
-	var v string
-	if s := strings.TrimSpace(string(out)); s != "" && s != "null" {
-		if err := json.Unmarshal([]byte(s), &v); err != nil {
-			return unitState{}, fmt.Errorf("cannot decode state-get output: %w", err)
-		}
-	}
 	var st unitState
-	if v != "" {
+	if ok {
 		if err := json.Unmarshal([]byte(v), &st); err != nil {
 			// A state this code cannot read costs one migration, no more.
 			c.logf(ctx, "ignoring the unit state: %v", err)
@@ -204,18 +194,12 @@ func (c *Charm) loadState(ctx context.Context) (unitState, error) {
 	return st, nil
 }
 
-// saveState writes the state if it changed. The value goes on stdin.
+// saveState writes the state if it changed.
 func (c *Charm) saveState(ctx context.Context, before string, after unitState) error {
 	if after.encode() == before {
 		return nil
 	}
-	data, err := json.Marshal(map[string]string{stateKey: after.encode()})
-	if err != nil {
-		return err
-	}
-	// JSON is YAML: state-set --file reads it as a map of strings.
-	_, err = c.tools.Run(ctx, data, "state-set", "--file", "-")
-	return err
+	return c.juju.StateSet(ctx, map[string]string{stateKey: after.encode()})
 }
 
 // version is the rock's server version, read with temporal-server

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
@@ -106,17 +105,16 @@ func migrationRuns(user string) []string {
 	}
 }
 
-// harness runs the stand-in's hooks against jujutest, adding unit state
-// (staged, committed when the hook succeeds, as Juju does).
+// harness runs the stand-in's hooks against jujutest, recording the tool
+// calls of each hook.
 type harness struct {
 	t  *testing.T
 	m  *jujutest.Model
 	wl *fakeWorkload
 	// calls are the tool names of the running hook, in order.
-	calls              []string
-	state, stagedState map[string]string
-	retryEvery         time.Duration
-	retryFor           time.Duration
+	calls      []string
+	retryEvery time.Duration
+	retryFor   time.Duration
 }
 
 func newHarness(t *testing.T, leader bool, rels ...*jujutest.Relation) *harness {
@@ -124,7 +122,6 @@ func newHarness(t *testing.T, leader bool, rels ...*jujutest.Relation) *harness 
 		t:          t,
 		m:          jujutest.New(jujutest.State{Unit: testUnit, Leader: leader, Config: map[string]any{"server-name": "temporal-k8s"}, Relations: rels}),
 		wl:         &fakeWorkload{t: t, boot: "boot-1", version: testVersion},
-		state:      map[string]string{},
 		retryEvery: unreachableRetry,
 		retryFor:   unreachableWait,
 	}
@@ -160,26 +157,6 @@ func rel(num int, app, connections string) *jujutest.Relation {
 
 func (h *harness) Run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
 	h.calls = append(h.calls, name)
-	switch name {
-	case "state-get":
-		require.Equal(h.t, []string{stateKey, "--format=json"}, args)
-		v, ok := h.stagedState[stateKey]
-		if !ok {
-			v, ok = h.state[stateKey]
-		}
-		if !ok {
-			return []byte("null\n"), nil
-		}
-		return json.Marshal(v)
-	case "state-set":
-		require.Equal(h.t, []string{"--file", "-"}, args)
-		var kv map[string]string
-		require.NoError(h.t, yaml.Unmarshal(stdin, &kv))
-		for k, v := range kv {
-			h.stagedState[k] = v
-		}
-		return nil, nil
-	}
 	return h.m.Run(ctx, stdin, name, args...)
 }
 
@@ -188,19 +165,15 @@ func (h *harness) Run(ctx context.Context, stdin []byte, name string, args ...st
 func (h *harness) run(ev juju.Event) ([]string, error) {
 	h.t.Helper()
 	h.calls = nil
-	h.stagedState = map[string]string{}
 	h.m.Calls()
 	ev.Unit, ev.App, ev.Model = testUnit, testApp, "lm"
-	c := &Charm{juju: juju.NewClient(h), tools: h, event: ev, workload: h.wl, retryEvery: h.retryEvery, retryFor: h.retryFor}
+	c := &Charm{juju: juju.NewClient(h), event: ev, workload: h.wl, retryEvery: h.retryEvery, retryFor: h.retryFor}
 	err := c.run(context.Background())
 	if err != nil {
 		h.m.Rollback()
 		return h.calls, err
 	}
 	h.m.Commit()
-	for k, v := range h.stagedState {
-		h.state[k] = v
-	}
 	return h.calls, nil
 }
 
@@ -242,7 +215,7 @@ func (h *harness) published(id string) map[string]string {
 
 func (h *harness) unitState() unitState {
 	var st unitState
-	if v := h.state[stateKey]; v != "" {
+	if v := h.m.State().UnitState[stateKey]; v != "" {
 		require.NoError(h.t, json.Unmarshal([]byte(v), &st))
 	}
 	return st
@@ -561,5 +534,5 @@ func TestHookForgetsRemovedRelations(t *testing.T) {
 	require.Empty(t, h.wl.take())
 	require.Len(t, h.unitState().Migrated, 1)
 	require.Contains(t, h.unitState().Migrated, "admin:3")
-	require.NotContains(t, h.state[stateKey], "pw3", "the unit state keeps no password")
+	require.NotContains(t, h.m.State().UnitState[stateKey], "pw3", "the unit state keeps no password")
 }

@@ -375,12 +375,8 @@ func (s *server) run(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
-	if req.Wait > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, req.Wait)
-		defer cancel()
-	}
+	ctx, cancel := waitContext(r.Context(), req.Wait)
+	defer cancel()
 	res, err := wait(ctx)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return nil, err
@@ -408,11 +404,16 @@ func (s *server) runHook(r *http.Request) (any, error) {
 	}
 	// The request's context ends when the caller hangs up, which withdraws
 	// a hook that has not started.
-	ctx := r.Context()
-	if req.Wait > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, req.Wait)
-		defer cancel()
-	}
+	ctx, cancel := waitContext(r.Context(), req.Wait)
+	defer cancel()
 	return wait(ctx)
+}
+
+// waitContext is ctx bounded by wait when wait is positive, else ctx
+// itself (with a cancel that does nothing).
+func waitContext(ctx context.Context, wait time.Duration) (context.Context, context.CancelFunc) {
+	if wait > 0 {
+		return context.WithTimeout(ctx, wait)
+	}
+	return ctx, func() {}
 }
