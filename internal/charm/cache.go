@@ -25,7 +25,7 @@ const cacheFormat = 2
 // on that relation, relations coming and going by relation-created and
 // relation-broken, secret revisions by secret-changed, gaining leadership
 // by leader-elected. So a hook whose event is update-status, config-changed,
-// relation-joined/-changed/-departed or leader-settings-changed reads only
+// relation-changed/-departed or leader-settings-changed reads only
 // its own input again (the config, the relation's app data) and, on a
 // leader, is-leader (leadership is lost without an event), and compares it
 // with what the last full reconcile applied. Equal, and the workload still

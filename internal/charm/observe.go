@@ -23,7 +23,7 @@ func (c *Charm) observe(ctx context.Context, ca *cache) (bool, error) {
 	}
 	switch c.event.Kind {
 	case juju.UpdateStatus, juju.ConfigChanged, juju.LeaderSettingsChanged,
-		juju.RelationJoined, juju.RelationChanged, juju.RelationDeparted:
+		juju.RelationChanged, juju.RelationDeparted:
 	default:
 		return false, nil
 	}
@@ -47,13 +47,13 @@ func (c *Charm) observe(ctx context.Context, ca *cache) (bool, error) {
 		if !sameConfig(raw, ca.Config) {
 			return false, nil
 		}
-	case juju.RelationJoined, juju.RelationChanged, juju.RelationDeparted:
+	case juju.RelationChanged, juju.RelationDeparted:
 		seen, known := ca.Seen[c.event.RelationID]
 		if !known {
 			return false, nil
 		}
-		// Units coming and going change nothing the charm reads; app
-		// data changes come with relation-changed.
+		// A unit going changes nothing the charm reads; app data
+		// changes come with relation-changed.
 		if c.event.Kind == juju.RelationChanged && seen != "" {
 			owner := c.event.App
 			if c.event.RelationID != ca.PeerID {
