@@ -31,7 +31,8 @@ const cacheFormat = 2
 // with what the last full reconcile applied. Equal, and the workload still
 // runs what that reconcile rendered: the hook only observes the workload
 // and sets a status that changed. Anything else runs the full reconcile,
-// which reads everything, secrets included.
+// which reads everything, secrets included. (relation-joined runs nothing
+// at all: Juju runs relation-changed for the same unit right after.)
 //
 // The cache must never make a hook wrong, only cheaper:
 //   - lost (a recreated pod has an empty charm directory), unreadable, of
