@@ -89,36 +89,9 @@ func (c CLI) HooksSince(ctx context.Context, units []string, t time.Time) (int, 
 // WaitIdle polls status until app has n units, every one idle with the
 // given workload status, settledPolls times in a row.
 func (s *Scenario) WaitIdle(ctx context.Context, app string, n int, workload string, timeout time.Duration) (*Status, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	good := 0
-	var last string
-	for {
-		st, err := s.CLI.Status(ctx)
-		if err == nil {
-			a := st.Applications[app]
-			last = fmt.Sprintf("%d of %d units", len(a.Units), n)
-			ok := len(a.Units) == n
-			for name, u := range a.Units {
-				if u.JujuStatus.Current != "idle" || u.WorkloadStatus.Current != workload {
-					ok = false
-					last = fmt.Sprintf("%s is %s/%s: %s", name, u.WorkloadStatus.Current, u.JujuStatus.Current, u.WorkloadStatus.Message)
-				}
-			}
-			if ok {
-				if good++; good >= settledPolls {
-					return st, nil
-				}
-			} else {
-				good = 0
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%s did not reach %d %s idle units within %s: %s", app, n, workload, timeout, last)
-		case <-time.After(s.Poll):
-		}
-	}
+	return s.waitStatus(ctx, timeout, func(st *Status) error {
+		return st.SettledAs(map[string]int{app: n}, workload)
+	})
 }
 
 // Leader returns an application's leader and its other units.

@@ -208,6 +208,11 @@ const settledPolls = 2
 // WaitSettled polls status until every application has its scale and all
 // units are active and idle, settledPolls times in a row.
 func (s *Scenario) WaitSettled(ctx context.Context, scales map[string]int, timeout time.Duration) (*Status, error) {
+	return s.waitStatus(ctx, timeout, func(st *Status) error { return st.Settled(scales) })
+}
+
+// waitStatus polls status until check passes settledPolls times in a row.
+func (s *Scenario) waitStatus(ctx context.Context, timeout time.Duration, check func(*Status) error) (*Status, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var last error
@@ -217,7 +222,7 @@ func (s *Scenario) WaitSettled(ctx context.Context, scales map[string]int, timeo
 		status, err := s.CLI.Status(ctx)
 		if err == nil {
 			lastStatus = status
-			err = status.Settled(scales)
+			err = check(status)
 		}
 		if err == nil {
 			good++

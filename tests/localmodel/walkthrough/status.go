@@ -84,6 +84,12 @@ func (s *Status) Addresses(app string) []string {
 // Settled checks that each application has exactly its scale of units, all
 // active and idle. It names the first thing that is not.
 func (s *Status) Settled(scales map[string]int) error {
+	return s.SettledAs(scales, "active")
+}
+
+// SettledAs is Settled with another workload status than active: every
+// unit has the status workload and its agent is idle.
+func (s *Status) SettledAs(scales map[string]int, workload string) error {
 	apps := make([]string, 0, len(scales))
 	for app := range scales {
 		apps = append(apps, app)
@@ -100,7 +106,7 @@ func (s *Status) Settled(scales map[string]int) error {
 		}
 		for _, unit := range app.UnitNames() {
 			u := app.Units[unit]
-			if u.WorkloadStatus.Current != "active" || !u.idle() {
+			if u.WorkloadStatus.Current != workload || !u.idle() {
 				return fmt.Errorf("%s is %s/%s: %s", unit, u.WorkloadStatus.Current, u.JujuStatus.Current, u.WorkloadStatus.Message)
 			}
 			if u.Address == "" {

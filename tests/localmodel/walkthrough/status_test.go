@@ -47,6 +47,15 @@ func TestStatusSettled(t *testing.T) {
 	}
 }
 
+func TestStatusSettledAs(t *testing.T) {
+	s, err := ParseStatus([]byte(statusJSON))
+	require.NoError(t, err)
+	require.EqualError(t, s.SettledAs(map[string]int{"temporal-k8s": 2}, "blocked"), "temporal-k8s/2 is active/idle: ")
+	require.EqualError(t, s.SettledAs(map[string]int{"temporal-admin-k8s": 1}, "blocked"),
+		"temporal-admin-k8s/0 is blocked/error: admin:temporal relation: database connections info not available")
+	require.NoError(t, s.SettledAs(map[string]int{"temporal-k8s": 2}, "active"))
+}
+
 func TestStatusAddressesInOrdinalOrder(t *testing.T) {
 	s, err := ParseStatus([]byte(statusJSON))
 	require.NoError(t, err)
