@@ -81,7 +81,7 @@ func (c *Charm) observe(ctx context.Context, ca *cache) (bool, error) {
 		// container, a stopped server. Put it back.
 		return false, nil
 	}
-	a := assessment{configOK: true}
+	var a assessment
 	a.st.best = ca.Assessed
 	if err := c.applyVersion(ctx, ca, in); err != nil {
 		return false, err
