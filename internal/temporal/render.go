@@ -6,6 +6,7 @@ package temporal
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -84,8 +85,15 @@ func Services(selected []string) []string {
 	return out
 }
 
+// ErrNoServices is returned for a config that selects no service: there is
+// nothing to run, and no port to probe.
+var ErrNoServices = errors.New("cannot render: no services selected")
+
 // Render produces the workload's files, layer and ports.
 func Render(in Inputs) (Output, error) {
+	if len(in.Config.Services) == 0 {
+		return Output{}, ErrNoServices
+	}
 	server, err := yaml.Marshal(serverConfig(in))
 	if err != nil {
 		return Output{}, fmt.Errorf("cannot render server config: %w", err)
@@ -104,19 +112,11 @@ func Render(in Inputs) (Output, error) {
 	if in.Visibility.TLS && in.Visibility.TLSCA != "" {
 		files = append(files, file(VisibilityCAPath, []byte(in.Visibility.TLSCA)))
 	}
-	// One hash over the files and the layer itself: the charm compares a
-	// single value in the running plan to know whether both are current.
 	layer := Layer(in.Config.Services)
-	layerYAML, err := yaml.Marshal(layer)
+	hash, err := hashOf(files, layer)
 	if err != nil {
-		return Output{}, fmt.Errorf("cannot render layer: %w", err)
+		return Output{}, err
 	}
-	h := sha256.New()
-	for _, f := range append(files, workload.File{Path: "layer", Content: layerYAML}) {
-		fmt.Fprintf(h, "%s\x00%d\x00", f.Path, len(f.Content))
-		h.Write(f.Content)
-	}
-	hash := hex.EncodeToString(h.Sum(nil))
 	layer.Services[ServiceName].Environment[HashEnv] = hash
 	out := Output{
 		Files:         files,
@@ -126,6 +126,23 @@ func Render(in Inputs) (Output, error) {
 	}
 	out.Ports = OpenPorts(in.Config)
 	return out, nil
+}
+
+// hashOf is one hash over the files and the layer itself (before the hash
+// goes in): the charm compares a single value in the running plan to know
+// whether both are current. Each file is framed by its path and length, so
+// moving bytes from one file to the next changes the hash too.
+func hashOf(files []workload.File, layer workload.Layer) (string, error) {
+	layerYAML, err := yaml.Marshal(layer)
+	if err != nil {
+		return "", fmt.Errorf("cannot render layer: %w", err)
+	}
+	h := sha256.New()
+	for _, f := range append(files, workload.File{Path: "layer", Content: layerYAML}) {
+		fmt.Fprintf(h, "%s\x00%d\x00", f.Path, len(f.Content))
+		h.Write(f.Content)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // OpenPorts are the ports clients reach through the application's
@@ -149,9 +166,7 @@ func Layer(selected []string) workload.Layer {
 	for _, s := range Services(selected) {
 		args = append(args, "--service="+s)
 	}
-	// The check probes the first selected service: the one the pod exists for.
-	probe := Ports[selected[0]].GRPC
-	return workload.Layer{
+	layer := workload.Layer{
 		Summary:     "temporal-k8s",
 		Description: "Temporal server services managed by the temporal-k8s charm",
 		Services: map[string]workload.Service{
@@ -178,21 +193,30 @@ func Layer(selected []string) workload.Layer {
 				KillDelay: KillDelay.String(),
 			},
 		},
-		Checks: map[string]workload.Check{
-			// Level ready is what Juju's readiness probe asks Pebble
-			// (/v1/health?level=ready), so the application's Service
-			// sends clients only to units whose server answers. Pebble
-			// counts a new check as up until it fails: one failure of a
-			// short period keeps a starting or hung server out of the
-			// Service within seconds, not half a minute.
-			CheckName: {
-				Override:  "replace",
-				Level:     "ready",
-				Period:    "3s",
-				Timeout:   "1s",
-				Threshold: 1,
-				TCP:       &workload.TCPCheck{Host: "127.0.0.1", Port: probe},
-			},
+		Checks: map[string]workload.Check{},
+	}
+	if len(selected) == 0 {
+		// Nothing to probe; Render refuses this case, and Layer must not
+		// panic on it.
+		return layer
+	}
+	// The check probes the first selected service: the one the pod exists for.
+	probe := Ports[selected[0]].GRPC
+	layer.Checks = map[string]workload.Check{
+		// Level ready is what Juju's readiness probe asks Pebble
+		// (/v1/health?level=ready), so the application's Service
+		// sends clients only to units whose server answers. Pebble
+		// counts a new check as up until it fails: one failure of a
+		// short period keeps a starting or hung server out of the
+		// Service within seconds, not half a minute.
+		CheckName: {
+			Override:  "replace",
+			Level:     "ready",
+			Period:    "3s",
+			Timeout:   "1s",
+			Threshold: 1,
+			TCP:       &workload.TCPCheck{Host: "127.0.0.1", Port: probe},
 		},
 	}
+	return layer
 }

@@ -16,9 +16,55 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+// -update rewrites the golden files from what the code renders now; the
+// diff is then for review. The hash is not in them (see
+// TestHashFollowsTheRenderedBytes), so an update cannot bless a hash that
+// stopped covering something. CI refuses it: there a golden is a check,
+// never an output.
+var update = flag.Bool("update", false, "rewrite the golden files (refused when CI is set)")
+
+// hashPlaceholder stands for the config hash in the goldens.
+const hashPlaceholder = "<config-hash>"
+
+// review is what a golden holds: every rendered file, the layer with the
+// hash replaced, and the ports.
+func review(t testing.TB, out temporal.Output) string {
+	t.Helper()
+	layer := withoutHash(t, out)
+	var got bytes.Buffer
+	for _, f := range append(out.Files, out.DynamicConfig) {
+		got.WriteString("# " + f.Path + "\n")
+		got.Write(f.Content)
+	}
+	got.WriteString("# layer\n")
+	got.Write(layer)
+	got.WriteString("# ports\n")
+	for _, p := range out.Ports {
+		got.WriteString(p.String() + "\n")
+	}
+	return got.String()
+}
+
+// withoutHash is the layer's YAML with the hash replaced by a placeholder.
+func withoutHash(t testing.TB, out temporal.Output) []byte {
+	t.Helper()
+	layer := out.Layer
+	svc := layer.Services[temporal.ServiceName]
+	env := map[string]string{}
+	for k, v := range svc.Environment {
+		env[k] = v
+	}
+	require.Equal(t, out.Hash, env[temporal.HashEnv], "the layer carries the hash")
+	env[temporal.HashEnv] = hashPlaceholder
+	svc.Environment = env
+	layer.Services = map[string]workload.Service{temporal.ServiceName: svc}
+	data, err := yaml.Marshal(layer)
+	require.NoError(t, err)
+	return data
+}
 
 func inputs(t testing.TB, raw map[string]any) temporal.Inputs {
 	cfg, problems := config.Parse(raw)
@@ -60,27 +106,15 @@ func TestRenderGolden(t *testing.T) {
 			}
 			out, err := temporal.Render(in)
 			require.NoError(t, err)
-			layer, err := yaml.Marshal(out.Layer)
-			require.NoError(t, err)
-
-			var got bytes.Buffer
-			for _, f := range append(out.Files, out.DynamicConfig) {
-				got.WriteString("# " + f.Path + "\n")
-				got.Write(f.Content)
-			}
-			got.WriteString("# layer\n")
-			got.Write(layer)
-			got.WriteString("# ports\n")
-			for _, p := range out.Ports {
-				got.WriteString(p.String() + "\n")
-			}
+			got := review(t, out)
 			path := filepath.Join("testdata", tt.name+".golden")
 			if *update {
-				require.NoError(t, os.WriteFile(path, got.Bytes(), 0o644))
+				require.Empty(t, os.Getenv("CI"), "-update rewrites the goldens: never in CI")
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
 			}
 			want, err := os.ReadFile(path)
 			require.NoError(t, err)
-			require.Equal(t, string(want), got.String())
+			require.Equal(t, string(want), got)
 		})
 	}
 }
@@ -172,4 +206,119 @@ func TestFrontendOpensWhatTheServiceForwards(t *testing.T) {
 		}
 		require.Equal(t, tt.want, got, tt.services)
 	}
+}
+
+// The hash is the restart trigger: it must change when any byte the server
+// reads at start changes (a file or the layer), and only then.
+func TestHashFollowsTheRenderedBytes(t *testing.T) {
+	t.Parallel()
+	t.Run("over Render: equal bytes iff equal hash", func(t *testing.T) {
+		variants := map[string]func(*temporal.Inputs){
+			"base":              func(*temporal.Inputs) {},
+			"base again":        func(*temporal.Inputs) {},
+			"db password":       func(in *temporal.Inputs) { in.DB.Password = "rotated" },
+			"db user":           func(in *temporal.Inputs) { in.DB.User = "relation_id_9" },
+			"db host":           func(in *temporal.Inputs) { in.DB.Host = "10.213.0.11" },
+			"db port":           func(in *temporal.Inputs) { in.DB.Port = 5433 },
+			"db name":           func(in *temporal.Inputs) { in.DB.Database = "other" },
+			"db tls":            func(in *temporal.Inputs) { in.DB.TLS = true },
+			"db tls ca":         func(in *temporal.Inputs) { in.DB.TLS, in.DB.TLSCA = true, "CA1" },
+			"db tls other ca":   func(in *temporal.Inputs) { in.DB.TLS, in.DB.TLSCA = true, "CA2" },
+			"visibility pass":   func(in *temporal.Inputs) { in.Visibility.Password = "rotated" },
+			"visibility ca":     func(in *temporal.Inputs) { in.Visibility.TLS, in.Visibility.TLSCA = true, "CA1" },
+			"broadcast":         func(in *temporal.Inputs) { in.BroadcastAddress = "10.213.0.99" },
+			"shards":            func(in *temporal.Inputs) { in.Config.NumHistoryShards = 4 },
+			"log level":         func(in *temporal.Inputs) { in.Config.LogLevel = "debug" },
+			"pool":              func(in *temporal.Inputs) { in.Config.Persistence.MaxConns = 7 },
+			"services":          func(in *temporal.Inputs) { in.Config.Services = []string{"history"} },
+			"dynamic only":      func(in *temporal.Inputs) { in.Config.GlobalRPSLimit = 77 },
+			"long poll only":    func(in *temporal.Inputs) { in.Config.LongPollInterval = time.Minute },
+			"more services":     func(in *temporal.Inputs) { in.Config.Services = []string{"frontend", "worker"} },
+			"services reversed": func(in *temporal.Inputs) { in.Config.Services = []string{"worker", "frontend"} },
+		}
+		type rendered struct{ name, bytes, hash string }
+		var all []rendered
+		for name, change := range variants {
+			in := inputs(t, map[string]any{"services": "frontend"})
+			change(&in)
+			out, err := temporal.Render(in)
+			require.NoError(t, err, name)
+			var b strings.Builder
+			for _, f := range out.Files {
+				b.WriteString(f.Path + "\x00" + string(f.Content) + "\x00")
+			}
+			b.Write(withoutHash(t, out))
+			all = append(all, rendered{name, b.String(), out.Hash})
+		}
+		distinct := 0
+		for i, a := range all {
+			for _, b := range all[i+1:] {
+				require.Equal(t, a.bytes == b.bytes, a.hash == b.hash, "%s vs %s", a.name, b.name)
+				if a.bytes != b.bytes {
+					distinct++
+				}
+			}
+		}
+		require.Positive(t, distinct)
+	})
+	t.Run("any changed byte of a file or the layer changes it", func(t *testing.T) {
+		out, err := temporal.Render(inputs(t, map[string]any{"services": "frontend"}))
+		require.NoError(t, err)
+		layer := temporal.Layer([]string{"frontend"})
+		base, err := temporal.HashOf(out.Files, layer)
+		require.NoError(t, err)
+		again, err := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}))
+		require.NoError(t, err)
+		require.Equal(t, base, again, "deterministic")
+
+		for fi, f := range out.Files {
+			for _, at := range []int{0, len(f.Content) / 2, len(f.Content) - 1} {
+				files := append([]workload.File(nil), out.Files...)
+				content := append([]byte(nil), f.Content...)
+				content[at] ^= 1
+				files[fi].Content = content
+				h, err := temporal.HashOf(files, layer)
+				require.NoError(t, err)
+				require.NotEqual(t, base, h, "%s byte %d", f.Path, at)
+			}
+		}
+		moved := []workload.File{{Path: "a", Content: []byte("xy")}, {Path: "b", Content: []byte("z")}}
+		h1, err := temporal.HashOf(moved, layer)
+		require.NoError(t, err)
+		moved[0].Content, moved[1].Content = []byte("x"), []byte("yz")
+		h2, err := temporal.HashOf(moved, layer)
+		require.NoError(t, err)
+		require.NotEqual(t, h1, h2, "bytes moved between files")
+
+		for name, change := range map[string]func(*workload.Service){
+			"command":    func(s *workload.Service) { s.Command += " --x" },
+			"kill-delay": func(s *workload.Service) { s.KillDelay = "21s" },
+			"user":       func(s *workload.Service) { s.User = "root" },
+		} {
+			l := temporal.Layer([]string{"frontend"})
+			svc := l.Services[temporal.ServiceName]
+			change(&svc)
+			l.Services[temporal.ServiceName] = svc
+			h, err := temporal.HashOf(out.Files, l)
+			require.NoError(t, err)
+			require.NotEqual(t, base, h, name)
+		}
+		l := temporal.Layer([]string{"frontend"})
+		check := l.Checks[temporal.CheckName]
+		check.Period = "5s"
+		l.Checks[temporal.CheckName] = check
+		h, err := temporal.HashOf(out.Files, l)
+		require.NoError(t, err)
+		require.NotEqual(t, base, h, "check period")
+	})
+}
+
+func TestRenderRefusesNoServices(t *testing.T) {
+	t.Parallel()
+	in := inputs(t, nil)
+	in.Config.Services = nil
+	_, err := temporal.Render(in)
+	require.ErrorIs(t, err, temporal.ErrNoServices)
+	// Layer alone must not panic either: it has nothing to probe.
+	require.Empty(t, temporal.Layer(nil).Checks)
 }
