@@ -16,20 +16,41 @@ import (
 // the pod.
 const cacheFile = ".temporal-k8s-cache.json"
 
+// HookDeadline bounds a whole hook. Juju sets none, and a hook that hangs
+// holds the unit's every later event; this one stays under the 5 minutes
+// `juju exec` and `juju run` wait by default, so an operator sees the
+// charm's error rather than a client timeout.
+const HookDeadline = 4 * time.Minute
+
+// changeTimeout is how long Pebble may take over a change such as a stop
+// with its kill-delay: longer than the layer's.
+const changeTimeout = 90 * time.Second
+
 // Main runs the charm for the event described by the environment.
 func Main(ctx context.Context, getenv func(string) string) error {
+	return run(ctx, getenv, runOptions{socket: workload.SocketPath(Container), deadline: HookDeadline, runner: juju.ExecRunner{}})
+}
+
+// runOptions are what Main fixes and tests vary.
+type runOptions struct {
+	socket   string
+	deadline time.Duration
+	runner   juju.Runner
+}
+
+func run(ctx context.Context, getenv func(string) string, opts runOptions) error {
 	event, err := juju.ParseEvent(getenv)
 	if err != nil {
 		return err
 	}
-	// Pebble waits this long for a change such as a stop with its
-	// kill-delay: longer than the layer's 40s.
-	container, err := workload.NewPebble(workload.SocketPath(Container), 90*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, opts.deadline)
+	defer cancel()
+	container, err := workload.NewPebble(opts.socket, changeTimeout)
 	if err != nil {
 		return err
 	}
 	deps := Deps{
-		Juju:      juju.NewClient(juju.ExecRunner{}),
+		Juju:      juju.NewClient(opts.runner),
 		Container: container,
 		Clock:     RealClock{},
 		Dial:      TCPDial,

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // Runner runs one hook tool with the given stdin and returns its stdout.
@@ -22,9 +23,15 @@ type Runner interface {
 // ExecRunner runs hook tools as processes found on PATH.
 type ExecRunner struct{}
 
+// waitDelay is how long a killed tool's pipes may stay open.
+const waitDelay = time.Second
+
 // Run implements Runner.
 func (ExecRunner) Run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
+	// A killed tool may leave children holding its stdout: stop waiting
+	// for them soon after the context ends, or the hook hangs with them.
+	cmd.WaitDelay = waitDelay
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
@@ -34,6 +41,9 @@ func (ExecRunner) Run(ctx context.Context, stdin []byte, name string, args ...st
 	err := cmd.Run()
 	if err == nil {
 		return stdout.Bytes(), nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, fmt.Errorf("cannot run %s: %w", name, ctxErr)
 	}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {

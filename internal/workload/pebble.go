@@ -3,8 +3,10 @@ package workload
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -43,11 +45,16 @@ func SocketPath(container string) string {
 	return "/charm/containers/" + container + "/pebble.socket"
 }
 
-// Pebble is a Container backed by a real Pebble daemon.
+// Pebble is a Container backed by a real Pebble daemon. Every call honours
+// its context: most go through the client's Requester with that context
+// (the client's own methods use context.Background), and the few that
+// cannot (push, pull, exec) return when the context ends, leaving the
+// request to die with the hook's process.
 type Pebble struct {
 	socket string
 	client *client.Client
-	// changeTimeout bounds how long Replan, Restart and Stop wait.
+	// changeTimeout bounds how long Replan, Restart and Stop wait, and an
+	// exec without a deadline of its own.
 	changeTimeout time.Duration
 }
 
@@ -77,50 +84,115 @@ func (p *Pebble) BootID(ctx context.Context) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	resp, err := p.client.Requester().Do(ctx, &client.RequestOptions{Type: client.SyncRequest, Method: "GET", Path: "/v1/system-info"})
-	if err != nil {
-		return "", wrap("get pebble system info", err)
-	}
 	var info client.SysInfo
-	if err := resp.DecodeResult(&info); err != nil {
-		return "", fmt.Errorf("cannot decode pebble system info: %w", err)
+	if err := p.get(ctx, "get pebble system info", "/v1/system-info", nil, &info); err != nil {
+		return "", err
 	}
 	return info.BootID, nil
 }
 
-// Plan implements Container.
-func (p *Pebble) Plan(context.Context) (Layer, error) {
-	data, err := p.client.PlanBytes(nil)
+// get is a sync GET whose result decodes into result.
+func (p *Pebble) get(ctx context.Context, what, path string, query url.Values, result any) error {
+	resp, err := p.client.Requester().Do(ctx, &client.RequestOptions{Type: client.SyncRequest, Method: "GET", Path: path, Query: query})
 	if err != nil {
-		return Layer{}, wrap("get pebble plan", err)
+		return wrap(what, err)
+	}
+	if err := resp.DecodeResult(result); err != nil {
+		return fmt.Errorf("cannot %s: cannot decode result: %w", what, err)
+	}
+	return nil
+}
+
+// post sends body as JSON; async requests return their change id.
+func (p *Pebble) post(ctx context.Context, what, path string, async bool, body any) (string, error) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return "", fmt.Errorf("cannot %s: %w", what, err)
+	}
+	kind := client.SyncRequest
+	if async {
+		kind = client.AsyncRequest
+	}
+	resp, err := p.client.Requester().Do(ctx, &client.RequestOptions{
+		Type: kind, Method: "POST", Path: path,
+		Headers: map[string]string{"Content-Type": "application/json"},
+		Body:    bytes.NewReader(data),
+	})
+	if err != nil {
+		return "", wrap(what, err)
+	}
+	return resp.ChangeID, nil
+}
+
+// Plan implements Container.
+func (p *Pebble) Plan(ctx context.Context) (Layer, error) {
+	var data string
+	if err := p.get(ctx, "get pebble plan", "/v1/plan", url.Values{"format": {"yaml"}}, &data); err != nil {
+		return Layer{}, err
 	}
 	var plan Layer
-	if err := yaml.Unmarshal(data, &plan); err != nil {
+	if err := yaml.Unmarshal([]byte(data), &plan); err != nil {
 		return Layer{}, fmt.Errorf("cannot parse pebble plan: %w", err)
 	}
 	return plan, nil
 }
 
 // AddLayer implements Container.
-func (p *Pebble) AddLayer(_ context.Context, label string, layer Layer) error {
+func (p *Pebble) AddLayer(ctx context.Context, label string, layer Layer) error {
 	data, err := yaml.Marshal(layer)
 	if err != nil {
 		return fmt.Errorf("cannot encode layer %q: %w", label, err)
 	}
-	err = p.client.AddLayer(&client.AddLayerOptions{Combine: true, Label: label, LayerData: data})
-	if err != nil {
-		return wrap(fmt.Sprintf("add layer %q", label), err)
-	}
-	return nil
+	// The body the client's AddLayer sends, with Combine.
+	body := map[string]any{"action": "add", "combine": true, "label": label, "format": "yaml", "layer": string(data)}
+	_, err = p.post(ctx, fmt.Sprintf("add layer %q", label), "/v1/layers", false, body)
+	return err
 }
 
-func (p *Pebble) wait(what, changeID string, err error) error {
-	if err != nil {
-		return wrap(what, err)
+// changeWait is how long a change may take: the change timeout, or what is
+// left of the context's deadline if that is sooner. A deadline already
+// passed is an error, never a zero or negative wait (which Pebble reads as
+// "no timeout").
+func (p *Pebble) changeWait(ctx context.Context, what string) (time.Duration, error) {
+	wait := p.changeTimeout
+	if deadline, ok := ctx.Deadline(); ok {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return 0, fmt.Errorf("cannot %s: %w", what, context.DeadlineExceeded)
+		}
+		wait = min(wait, left)
 	}
-	ch, err := p.client.WaitChange(changeID, &client.WaitChangeOptions{Timeout: p.changeTimeout})
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("cannot %s: %w", what, err)
+	}
+	return wait, nil
+}
+
+// services starts a change on services and waits for it.
+func (p *Pebble) services(ctx context.Context, action string, names []string) error {
+	what := action
+	if len(names) > 0 {
+		what += " " + strings.Join(names, ", ")
+	}
+	if _, err := p.changeWait(ctx, what); err != nil {
+		return err
+	}
+	if names == nil {
+		names = []string{}
+	}
+	id, err := p.post(ctx, what, "/v1/services", true, map[string]any{"action": action, "services": names})
 	if err != nil {
-		return wrap(what, err)
+		return err
+	}
+	wait, err := p.changeWait(ctx, what)
+	if err != nil {
+		return err
+	}
+	var ch struct {
+		Err string `json:"err"`
+	}
+	if err := p.get(ctx, what, "/v1/changes/"+id+"/wait", url.Values{"timeout": {wait.String()}}, &ch); err != nil {
+		return err
 	}
 	if ch.Err != "" {
 		return fmt.Errorf("cannot %s: %s", what, ch.Err)
@@ -129,28 +201,25 @@ func (p *Pebble) wait(what, changeID string, err error) error {
 }
 
 // Replan implements Container.
-func (p *Pebble) Replan(context.Context) error {
-	id, err := p.client.Replan(&client.ServiceOptions{})
-	return p.wait("replan", id, err)
+func (p *Pebble) Replan(ctx context.Context) error {
+	return p.services(ctx, "replan", nil)
 }
 
 // Restart implements Container.
-func (p *Pebble) Restart(_ context.Context, services ...string) error {
-	id, err := p.client.Restart(&client.ServiceOptions{Names: services})
-	return p.wait("restart "+strings.Join(services, ", "), id, err)
+func (p *Pebble) Restart(ctx context.Context, services ...string) error {
+	return p.services(ctx, "restart", services)
 }
 
 // Stop implements Container.
-func (p *Pebble) Stop(_ context.Context, services ...string) error {
-	id, err := p.client.Stop(&client.ServiceOptions{Names: services})
-	return p.wait("stop "+strings.Join(services, ", "), id, err)
+func (p *Pebble) Stop(ctx context.Context, services ...string) error {
+	return p.services(ctx, "stop", services)
 }
 
 // Services implements Container.
-func (p *Pebble) Services(_ context.Context, names ...string) ([]ServiceInfo, error) {
-	infos, err := p.client.Services(&client.ServicesOptions{Names: names})
-	if err != nil {
-		return nil, wrap("list services", err)
+func (p *Pebble) Services(ctx context.Context, names ...string) ([]ServiceInfo, error) {
+	var infos []client.ServiceInfo
+	if err := p.get(ctx, "list services", "/v1/services", url.Values{"names": {strings.Join(names, ",")}}, &infos); err != nil {
+		return nil, err
 	}
 	out := make([]ServiceInfo, 0, len(infos))
 	for _, s := range infos {
@@ -160,10 +229,14 @@ func (p *Pebble) Services(_ context.Context, names ...string) ([]ServiceInfo, er
 }
 
 // Checks implements Container.
-func (p *Pebble) Checks(_ context.Context, names ...string) ([]CheckInfo, error) {
-	infos, err := p.client.Checks(&client.ChecksOptions{Names: names})
-	if err != nil {
-		return nil, wrap("list checks", err)
+func (p *Pebble) Checks(ctx context.Context, names ...string) ([]CheckInfo, error) {
+	query := url.Values{}
+	if len(names) > 0 {
+		query["names"] = names
+	}
+	var infos []client.CheckInfo
+	if err := p.get(ctx, "list checks", "/v1/checks", query, &infos); err != nil {
+		return nil, err
 	}
 	out := make([]CheckInfo, 0, len(infos))
 	for _, c := range infos {
@@ -176,44 +249,75 @@ func (p *Pebble) Checks(_ context.Context, names ...string) ([]CheckInfo, error)
 	return out, nil
 }
 
-// Push implements Container.
-func (p *Pebble) Push(_ context.Context, f File) error {
-	err := p.client.Push(&client.PushOptions{
-		Source:      bytes.NewReader(f.Content),
-		Path:        f.Path,
-		MakeDirs:    true,
-		Permissions: os.FileMode(f.Permissions),
-		User:        f.User,
-		Group:       f.Group,
-	})
-	if err != nil {
-		return wrap("push "+f.Path, err)
+// within runs a client call that takes no context and returns when either
+// it or the context is done. A call abandoned this way ends with the hook's
+// process.
+func within(ctx context.Context, what string, call func() error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("cannot %s: %w", what, err)
 	}
-	return nil
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return wrap(what, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("cannot %s: %w", what, ctx.Err())
+	}
+}
+
+// Push implements Container.
+func (p *Pebble) Push(ctx context.Context, f File) error {
+	return within(ctx, "push "+f.Path, func() error {
+		return p.client.Push(&client.PushOptions{
+			Source:      bytes.NewReader(f.Content),
+			Path:        f.Path,
+			MakeDirs:    true,
+			Permissions: os.FileMode(f.Permissions),
+			User:        f.User,
+			Group:       f.Group,
+		})
+	})
 }
 
 // Pull implements Container.
-func (p *Pebble) Pull(_ context.Context, path string) ([]byte, error) {
+func (p *Pebble) Pull(ctx context.Context, path string) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := p.client.Pull(&client.PullOptions{Path: path, Target: &buf}); err != nil {
-		return nil, wrap("pull "+path, err)
+	if err := within(ctx, "pull "+path, func() error {
+		return p.client.Pull(&client.PullOptions{Path: path, Target: &buf})
+	}); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-// Exec implements Container.
+// Exec implements Container. Pebble kills the command at its timeout: the
+// change timeout, or what is left of the context's deadline.
 func (p *Pebble) Exec(ctx context.Context, command ...string) (string, error) {
-	var stdout, stderr bytes.Buffer
-	timeout := p.changeTimeout
-	if deadline, ok := ctx.Deadline(); ok {
-		timeout = time.Until(deadline)
+	if len(command) == 0 {
+		return "", errors.New("cannot exec: no command")
 	}
-	proc, err := p.client.Exec(&client.ExecOptions{Command: command, Stdout: &stdout, Stderr: &stderr, Timeout: timeout})
+	what := "exec " + command[0]
+	timeout, err := p.changeWait(ctx, what)
 	if err != nil {
-		return "", wrap("exec "+command[0], err)
+		return "", err
 	}
-	if err := proc.Wait(); err != nil {
-		return "", fmt.Errorf("cannot exec %s: %w: %s", command[0], err, strings.TrimSpace(stderr.String()))
+	var stdout, stderr bytes.Buffer
+	err = within(ctx, what, func() error {
+		proc, err := p.client.Exec(&client.ExecOptions{Command: command, Stdout: &stdout, Stderr: &stderr, Timeout: timeout})
+		if err != nil {
+			return err
+		}
+		if err := proc.Wait(); err != nil {
+			return fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	return stdout.String(), nil
 }

@@ -1,0 +1,17 @@
+package charm
+
+import (
+	"context"
+	"time"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+)
+
+// RunWith is Main with the Pebble socket, the deadline and the hook-tool
+// runner chosen by the test.
+func RunWith(ctx context.Context, getenv func(string) string, socket string, deadline time.Duration, runner juju.Runner) error {
+	return run(ctx, getenv, runOptions{socket: socket, deadline: deadline, runner: runner})
+}
+
+// ChangeTimeout is how long a Pebble change may take.
+const ChangeTimeout = changeTimeout
