@@ -95,7 +95,7 @@ func (p *Pebble) BootID(ctx context.Context) (string, error) {
 func (p *Pebble) get(ctx context.Context, what, path string, query url.Values, result any) error {
 	resp, err := p.client.Requester().Do(ctx, &client.RequestOptions{Type: client.SyncRequest, Method: "GET", Path: path, Query: query})
 	if err != nil {
-		return wrap(what, err)
+		return wrapCtx(ctx, what, err)
 	}
 	if err := resp.DecodeResult(result); err != nil {
 		return fmt.Errorf("cannot %s: cannot decode result: %w", what, err)
@@ -119,9 +119,19 @@ func (p *Pebble) post(ctx context.Context, what, path string, async bool, body a
 		Body:    bytes.NewReader(data),
 	})
 	if err != nil {
-		return "", wrap(what, err)
+		return "", wrapCtx(ctx, what, err)
 	}
 	return resp.ChangeID, nil
+}
+
+// wrapCtx names the context's end, not the connection it cut, when that
+// is why a request failed: the caller reacts to a deadline differently
+// from a Pebble that is not there.
+func wrapCtx(ctx context.Context, what string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("cannot %s: %w", what, ctxErr)
+	}
+	return wrap(what, err)
 }
 
 // Plan implements Container.

@@ -1,0 +1,252 @@
+// Package pebblecheck runs the same Pebble scenarios against a real Pebble
+// daemon (through the charm's workload.Pebble) and against the charm's
+// in-memory workloadtest.Container, so that the fake the charm's unit tests
+// trust cannot drift from the real thing, and so that workload.Pebble
+// itself is tested against what it talks to.
+package pebblecheck
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload/workloadtest"
+)
+
+// backend is one Container with the arrangements the fake cannot infer
+// from a command line.
+type backend struct {
+	workload.Container
+	// exitsAtOnce makes the service's process exit with code at start.
+	exitsAtOnce func(service string, code int)
+	// slowStop makes stopping the service take d.
+	slowStop func(service string, d time.Duration)
+	// setExec tells the fake what a command prints.
+	setExec func(command, stdout string)
+}
+
+// Commands whose behaviour the fake is told of by the arrangements above.
+const (
+	runs       = "/bin/sleep 1000"
+	exits3     = `/bin/sh -c "exit 3"`
+	ignoresTER = `/bin/sh -c "trap '' TERM; sleep 1000 & wait; sleep 1000"`
+)
+
+func realPebble(t *testing.T) backend {
+	t.Helper()
+	bin := os.Getenv("LOCALMODEL_PEBBLE")
+	require.NotEmpty(t, bin, "LOCALMODEL_PEBBLE must name a pebble binary (the Makefile builds one)")
+	dir := t.TempDir()
+	socket := filepath.Join(dir, ".pebble.socket")
+	cmd := exec.Command(bin, "run", "--create-dirs", "--hold")
+	cmd.Env = append(os.Environ(), "PEBBLE="+dir, "PEBBLE_SOCKET="+socket)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	})
+	p, err := workload.NewPebble(socket, 30*time.Second)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, err := p.BootID(context.Background())
+		return err == nil
+	}, 10*time.Second, 20*time.Millisecond, "pebble did not come up")
+	return backend{
+		Container:   p,
+		exitsAtOnce: func(string, int) {},
+		slowStop:    func(string, time.Duration) {},
+		setExec:     func(string, string) {},
+	}
+}
+
+func fakePebble(*testing.T) backend {
+	c := workloadtest.New("boot-1")
+	return backend{
+		Container:   c,
+		exitsAtOnce: c.ExitAtStart,
+		slowStop:    c.SetStopLatency,
+		setExec:     c.SetExec,
+	}
+}
+
+func svc(command string) workload.Service {
+	return workload.Service{Override: "replace", Command: command, Startup: "enabled"}
+}
+
+func layer(services map[string]workload.Service) workload.Layer {
+	return workload.Layer{Services: services}
+}
+
+func current(t *testing.T, b backend, name string) string {
+	t.Helper()
+	infos, err := b.Services(context.Background(), name)
+	require.NoError(t, err)
+	require.Len(t, infos, 1)
+	return infos[0].Current
+}
+
+// eventually waits for a service state: real Pebble gets there by itself a
+// moment later, the fake at once.
+func eventually(t *testing.T, b backend, name, want string) {
+	t.Helper()
+	require.Eventually(t, func() bool { return current(t, b, name) == want }, 10*time.Second, 20*time.Millisecond, "%s never became %s (is %s)", name, want, current(t, b, name))
+}
+
+var scenarios = []struct {
+	name string
+	run  func(t *testing.T, b backend)
+}{
+	{"boot id and an empty plan", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		id, err := b.BootID(ctx)
+		require.NoError(t, err)
+		require.NotEmpty(t, id)
+		again, err := b.BootID(ctx)
+		require.NoError(t, err)
+		require.Equal(t, id, again)
+		plan, err := b.Plan(ctx)
+		require.NoError(t, err)
+		require.Empty(t, plan.Services)
+		infos, err := b.Services(ctx)
+		require.NoError(t, err)
+		require.Empty(t, infos)
+	}},
+	{"layers combine by label", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		require.NoError(t, b.AddLayer(ctx, "charm", layer(map[string]workload.Service{"a": svc(runs)})))
+		require.NoError(t, b.AddLayer(ctx, "charm", layer(map[string]workload.Service{"a": svc("/bin/sleep 2000")})))
+		require.NoError(t, b.AddLayer(ctx, "other", layer(map[string]workload.Service{"b": svc(runs)})))
+		plan, err := b.Plan(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "/bin/sleep 2000", plan.Services["a"].Command)
+		require.Equal(t, runs, plan.Services["b"].Command)
+	}},
+	{"invalid layers are refused and change nothing", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		require.NoError(t, b.AddLayer(ctx, "charm", layer(map[string]workload.Service{"a": svc(runs)})))
+		for name, bad := range map[string]workload.Layer{
+			"no command":              layer(map[string]workload.Service{"x": {Override: "replace", Startup: "enabled"}}),
+			"no override":             layer(map[string]workload.Service{"x": {Command: runs}}),
+			"bad override":            layer(map[string]workload.Service{"x": {Override: "sometimes", Command: runs}}),
+			"bad action":              layer(map[string]workload.Service{"x": {Override: "replace", Command: runs, OnFailure: "panic"}}),
+			"bad duration":            layer(map[string]workload.Service{"x": {Override: "replace", Command: runs, KillDelay: "soon"}}),
+			"check without a checker": {Checks: map[string]workload.Check{"c": {Override: "replace", Level: "ready"}}},
+			"check bad level":         {Checks: map[string]workload.Check{"c": {Override: "replace", Level: "sometimes", TCP: &workload.TCPCheck{Port: 1}}}},
+			"check bad startup":       {Checks: map[string]workload.Check{"c": {Override: "replace", Startup: "sometimes", TCP: &workload.TCPCheck{Port: 1}}}},
+			"check zero period":       {Checks: map[string]workload.Check{"c": {Override: "replace", Period: "0s", TCP: &workload.TCPCheck{Port: 1}}}},
+			"check no override":       {Checks: map[string]workload.Check{"c": {TCP: &workload.TCPCheck{Port: 1}}}},
+			"tcp check without port":  {Checks: map[string]workload.Check{"c": {Override: "replace", TCP: &workload.TCPCheck{Host: "127.0.0.1"}}}},
+		} {
+			require.Error(t, b.AddLayer(ctx, "charm", bad), name)
+		}
+		plan, err := b.Plan(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []string{"a"}, keys(plan.Services))
+		require.Empty(t, plan.Checks)
+	}},
+	{"replan starts enabled services only, and stop stops", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		off := svc(runs)
+		off.Startup = "disabled"
+		require.NoError(t, b.AddLayer(ctx, "charm", layer(map[string]workload.Service{"on": svc(runs), "off": off})))
+		require.Equal(t, workload.ServiceInactive, current(t, b, "on"))
+		require.NoError(t, b.Replan(ctx))
+		require.Equal(t, workload.ServiceActive, current(t, b, "on"))
+		require.Equal(t, workload.ServiceInactive, current(t, b, "off"))
+		require.NoError(t, b.Stop(ctx, "on"))
+		require.Equal(t, workload.ServiceInactive, current(t, b, "on"))
+		require.NoError(t, b.Restart(ctx, "on"))
+		require.Equal(t, workload.ServiceActive, current(t, b, "on"))
+	}},
+	{"restart and stop refuse services not in the plan", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		require.NoError(t, b.AddLayer(ctx, "charm", layer(map[string]workload.Service{"a": svc(runs)})))
+		require.ErrorContains(t, b.Restart(ctx, "nope"), `service "nope" does not exist`)
+		require.ErrorContains(t, b.Stop(ctx, "nope"), `service "nope" does not exist`)
+	}},
+	{"a service that exits at once fails its start and backs off", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s := svc(exits3)
+		s.BackoffDelay = "30s"
+		b.exitsAtOnce("a", 3)
+		require.NoError(t, b.AddLayer(ctx, "charm", layer(map[string]workload.Service{"a": s})))
+		require.ErrorContains(t, b.Replan(ctx), "exited quickly with code 3, will restart")
+		eventually(t, b, "a", workload.ServiceBackoff)
+	}},
+	{"with on-failure ignore it stays in error", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s := svc(exits3)
+		s.OnFailure = "ignore"
+		b.exitsAtOnce("a", 3)
+		require.NoError(t, b.AddLayer(ctx, "charm", layer(map[string]workload.Service{"a": s})))
+		require.ErrorContains(t, b.Replan(ctx), "exited quickly with code 3, will ignore")
+		eventually(t, b, "a", workload.ServiceError)
+	}},
+	{"a change honours the context", func(t *testing.T, b backend) {
+		s := svc(ignoresTER)
+		s.KillDelay = "5s"
+		b.slowStop("a", 5*time.Second)
+		require.NoError(t, b.AddLayer(context.Background(), "charm", layer(map[string]workload.Service{"a": s})))
+		require.NoError(t, b.Replan(context.Background()))
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		err := b.Stop(ctx, "a")
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Less(t, time.Since(start), 2*time.Second)
+		// A context already done is refused before anything starts.
+		require.ErrorIs(t, b.Restart(ctx, "a"), context.DeadlineExceeded)
+	}},
+	{"files", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		path := filepath.Join(dir, "sub", "f.yaml")
+		require.NoError(t, b.Push(ctx, workload.File{Path: path, Content: []byte("k: v\n"), Permissions: 0o600}))
+		got, err := b.Pull(ctx, path)
+		require.NoError(t, err)
+		require.Equal(t, "k: v\n", string(got))
+		_, err = b.Pull(ctx, filepath.Join(dir, "missing"))
+		require.Error(t, err)
+		require.Error(t, b.Push(ctx, workload.File{Path: "relative/f", Content: []byte("x")}))
+	}},
+	{"exec", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		b.setExec("/bin/echo hi", "hi\n")
+		out, err := b.Exec(ctx, "/bin/echo", "hi")
+		require.NoError(t, err)
+		require.Equal(t, "hi\n", out)
+		_, err = b.Exec(ctx, "/nonexistent/tool")
+		require.Error(t, err)
+		_, err = b.Exec(ctx)
+		require.Error(t, err)
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = b.Exec(done, "/bin/echo", "hi")
+		require.ErrorIs(t, err, context.Canceled)
+	}},
+}
+
+func keys(m map[string]workload.Service) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestScenarios(t *testing.T) {
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Run("real", func(t *testing.T) { sc.run(t, realPebble(t)) })
+			t.Run("fake", func(t *testing.T) { sc.run(t, fakePebble(t)) })
+		})
+	}
+}
