@@ -4,7 +4,7 @@
 // exactly the services whose definition changed, a service is active,
 // inactive, backoff or error as servstate reports it, changes take time and
 // honour their context, and every write is counted so tests can assert a
-// no-op hook wrote nothing. tests/localmodel/pebblecheck runs the same
+// no-op hook wrote nothing. tests/localmodel/realcheck runs the same
 // scenarios against this fake and a real Pebble.
 package workloadtest
 

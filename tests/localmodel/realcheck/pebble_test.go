@@ -1,9 +1,10 @@
-// Package pebblecheck runs the same Pebble scenarios against a real Pebble
+// Package realcheck checks the charm against the real things it talks to.
+// pebble_test.go runs the same Pebble scenarios against a real Pebble
 // daemon (through the charm's workload.Pebble) and against the charm's
 // in-memory workloadtest.Container, so that the fake the charm's unit tests
 // trust cannot drift from the real thing, and so that workload.Pebble
 // itself is tested against what it talks to.
-package pebblecheck
+package realcheck
 
 import (
 	"context"
