@@ -78,7 +78,22 @@ func newFixture(t testing.TB, s jujutest.State) *fixture {
 	}
 }
 
-func (f *fixture) dial(context.Context, string) error {
+// dial answers as the workload's port would: only on the loopback address
+// and gRPC port of the first selected service (the one the pod exists
+// for), only while Pebble runs the server, and after dialFailures refusals.
+func (f *fixture) dial(ctx context.Context, addr string) error {
+	services := "frontend,history,matching,worker"
+	if v, ok := f.model.State().Config["services"].(string); ok {
+		services = v
+	}
+	first := strings.TrimSpace(strings.Split(services, ",")[0])
+	if want := fmt.Sprintf("127.0.0.1:%d", temporal.Ports[first].GRPC); addr != want {
+		return fmt.Errorf("dial tcp %s: connection refused (the server listens on %s)", addr, want)
+	}
+	infos, err := f.box.Services(ctx, temporal.ServiceName)
+	if err != nil || len(infos) != 1 || infos[0].Current != workload.ServiceActive {
+		return fmt.Errorf("dial tcp %s: connection refused (server not running)", addr)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.dialFailures != 0 {
