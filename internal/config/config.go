@@ -201,10 +201,13 @@ func Parse(raw map[string]any) (Config, []Problem) {
 
 	c.Services = p.services()
 	if n, ok := p.integer("num-history-shards", 1); ok {
+		// An invalid value yields no value, so that nothing can use or
+		// publish it by mistake.
 		if n&(n-1) != 0 {
 			p.fail("num-history-shards", n, "must be a power of 2 (e.g. 512, 1024, 2048)")
+		} else {
+			c.NumHistoryShards = n
 		}
-		c.NumHistoryShards = n
 	}
 	level := p.str("log-level")
 	if l, ok := logLevels[strings.ToLower(level)]; ok {
@@ -225,6 +228,7 @@ func Parse(raw map[string]any) (Config, []Problem) {
 	c.VisibilityDBName = p.dbName("visibility-db-name")
 	if c.DBName != "" && c.DBName == c.VisibilityDBName {
 		p.fail("visibility-db-name", c.VisibilityDBName, "must differ from db-name")
+		c.VisibilityDBName = ""
 	}
 	c.DBExtraUserRoles = p.roles()
 	return c, p.problems

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -141,12 +142,30 @@ func TestParseInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.option+"="+strings.ReplaceAll(tt.want, "/", "_"), func(t *testing.T) {
 			t.Parallel()
-			_, problems := config.Parse(map[string]any{tt.option: tt.value})
+			c, problems := config.Parse(map[string]any{tt.option: tt.value})
 			require.Len(t, problems, 1)
 			require.Equal(t, tt.option, problems[0].Option)
 			require.Contains(t, problems[0].String(), tt.want)
+			// The invalid value yields no value: every field is its
+			// default or empty, so nothing of it can be published.
+			defaults, _ := config.Parse(nil)
+			requireDefaultOrZero(t, tt.option, "Config", reflect.ValueOf(c), reflect.ValueOf(defaults))
 		})
 	}
+}
+
+// requireDefaultOrZero checks every field, into nested structs, holds its
+// default or its zero value.
+func requireDefaultOrZero(t *testing.T, option, path string, got, def reflect.Value) {
+	t.Helper()
+	if got.Kind() == reflect.Struct {
+		for i := range got.NumField() {
+			requireDefaultOrZero(t, option, path+"."+got.Type().Field(i).Name, got.Field(i), def.Field(i))
+		}
+		return
+	}
+	require.True(t, got.IsZero() || reflect.DeepEqual(got.Interface(), def.Interface()),
+		"%s holds %v from an invalid %s", path, got.Interface(), option)
 }
 
 func TestProblemTruncatesLongValues(t *testing.T) {
