@@ -1,0 +1,3 @@
+module github.com/temporal-k8s/temporal-k8s/tests/mutation
+
+go 1.26
