@@ -477,6 +477,8 @@ func TestInvalidOptionsBlockAndKeepTheRunningServer(t *testing.T) {
 		value  any
 	}{
 		{"services", "frontend,gateway"},
+		{"services", " , "},
+		{"services", ""},
 		{"num-history-shards", 100},
 		{"num-history-shards", -2},
 		{"log-level", "chatty"},
