@@ -21,7 +21,7 @@ LM_ENV   := LOCALMODEL_BIN=$(BIN)/localmodel LOCALMODEL_CHARMS=$(CHARMS) \
             TEMPORAL_K8S_CHARM=$(CURDIR)/$(CHARM)
 
 .PHONY: all deps charm check test unit localmodel rock charms walkthrough \
-        test-localmodel test-integration bench mutation clean
+        test-localmodel test-integration bench mutation staticcheck lint clean
 
 all: charm
 
@@ -90,6 +90,22 @@ bench: deps localmodel
 	go test -run='^$$' -bench=. ./internal/... ./cmd/...
 	cd $(LM) && $(LM_ENV) go test -count=1 -timeout 20m -run '^$$' -bench SteadyHooks -benchtime 20x ./e2e
 
+# go vet and staticcheck (from the module proxy, into .cache/bin) on all
+# three modules. Last in `test`, so it reuses the packages the tests built.
+STATICCHECK_VERSION := 0.8.2
+STATICCHECK := $(BIN)/staticcheck
+export STATICCHECK_CACHE := $(CACHE)/staticcheck
+
+staticcheck:
+	@$(STATICCHECK) -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION))' || \
+		GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION)
+
+lint: staticcheck
+	go vet ./... && $(STATICCHECK) ./...
+	cd $(LM) && go vet ./... && $(STATICCHECK) ./...
+	cd $(IT) && go vet ./... && go vet -tags integration ./... && \
+		$(STATICCHECK) ./... && $(STATICCHECK) -tags integration ./...
+
 # Mutation testing of the charm module (tests/mutation, a tool of ours):
 # every mutant of the packages below is run against the tests that can see
 # it; the report gives the kill rate per package and every survivor, and
@@ -111,7 +127,7 @@ test-integration:
 	cd $(IT) && go test -tags integration -c -o /dev/null .
 
 # The README's test command: everything, as CI runs it.
-test: deps unit charm test-integration test-localmodel
+test: deps unit charm test-integration test-localmodel lint
 
 clean:
 	rm -rf $(CACHE)/charm $(CHARM)

@@ -91,7 +91,6 @@ type env struct {
 	dir string
 	m   *model.Model
 	log string
-	mu  sync.Mutex
 }
 
 func newEnv(t *testing.T, opts ...func(*model.Config)) *env {

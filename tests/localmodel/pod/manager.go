@@ -602,8 +602,11 @@ func (p *Pod) Delete(ctx context.Context) error {
 	if _, err := r(ctx, "ip", "netns", "del", p.netns); err != nil && !strings.Contains(err.Error(), "No such file") {
 		errs = append(errs, err)
 	}
-	if linkExists(p.m.veth(p.n)) {
-		if _, err := r(ctx, "ip", "link", "del", p.m.veth(p.n)); err != nil {
+	// The namespace's teardown destroys its eth0, and with it this host
+	// end, asynchronously: the veth can vanish between the check and the
+	// delete, which is not an error.
+	if veth := p.m.veth(p.n); linkExists(veth) {
+		if _, err := r(ctx, "ip", "link", "del", veth); err != nil && linkExists(veth) {
 			errs = append(errs, err)
 		}
 	}

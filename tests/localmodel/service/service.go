@@ -37,7 +37,6 @@ type Proxy struct {
 	endpoints []string
 	next      int
 	closed    bool
-	conns     sync.WaitGroup
 }
 
 // New returns a Service at addr (an IP address this host owns) that
