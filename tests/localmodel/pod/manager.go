@@ -721,7 +721,8 @@ func Cleanup(ctx context.Context, stateDir, prefix string, r Runner) error {
 	ifaces, _ := net.Interfaces()
 	for _, ifc := range ifaces {
 		if strings.HasPrefix(ifc.Name, prefix+"v") || ifc.Name == prefix+"br0" {
-			if _, err := r(ctx, "ip", "link", "del", ifc.Name); err != nil {
+			// A veth goes with its namespace on its own (see Delete).
+			if _, err := r(ctx, "ip", "link", "del", ifc.Name); err != nil && linkExists(ifc.Name) {
 				errs = append(errs, err)
 			}
 		}
