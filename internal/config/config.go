@@ -159,8 +159,9 @@ func (p *parser) str(option string) string {
 	}
 }
 
-// integer accepts what config-get can produce for an int option.
-func (p *parser) integer(option string, min int) (int, bool) {
+// integer accepts what config-get can produce for an int option. An
+// invalid value is a problem and yields 0: no value, which Parse keeps.
+func (p *parser) integer(option string, min int) int {
 	v := p.value(option)
 	var n int64
 	var err error
@@ -183,13 +184,13 @@ func (p *parser) integer(option string, min int) (int, bool) {
 	}
 	if err != nil {
 		p.fail(option, v, "must be an integer")
-		return 0, false
+		return 0
 	}
 	if n < int64(min) || n > math.MaxInt32 {
 		p.fail(option, v, "must be between %d and %d", min, math.MaxInt32)
-		return 0, false
+		return 0
 	}
-	return int(n), true
+	return int(n)
 }
 
 // Parse validates raw option values; options missing from raw take their
@@ -200,14 +201,12 @@ func Parse(raw map[string]any) (Config, []Problem) {
 	var c Config
 
 	c.Services = p.services()
-	if n, ok := p.integer("num-history-shards", 1); ok {
-		// An invalid value yields no value, so that nothing can use or
-		// publish it by mistake.
-		if n&(n-1) != 0 {
-			p.fail("num-history-shards", n, "must be a power of 2 (e.g. 512, 1024, 2048)")
-		} else {
-			c.NumHistoryShards = n
-		}
+	// An invalid value yields no value, so that nothing can use or
+	// publish it by mistake (0 from integer is a problem already).
+	if n := p.integer("num-history-shards", 1); n&(n-1) != 0 {
+		p.fail("num-history-shards", n, "must be a power of 2 (e.g. 512, 1024, 2048)")
+	} else {
+		c.NumHistoryShards = n
 	}
 	level := p.str("log-level")
 	if l, ok := logLevels[strings.ToLower(level)]; ok {
@@ -217,13 +216,9 @@ func Parse(raw map[string]any) (Config, []Problem) {
 	}
 	c.Persistence = p.pool("persistence")
 	c.Visibility = p.pool("visibility")
-	if n, ok := p.integer("global-rps-limit", 0); ok {
-		c.GlobalRPSLimit = n
-	}
+	c.GlobalRPSLimit = p.integer("global-rps-limit", 0)
 	c.NamespaceRPS = p.namespaceRPS()
-	if _, d, ok := p.duration("long-poll-interval", MinLongPollInterval, MaxLongPollInterval); ok {
-		c.LongPollInterval = d
-	}
+	_, c.LongPollInterval = p.duration("long-poll-interval", MinLongPollInterval, MaxLongPollInterval)
 	c.DBName = p.dbName("db-name")
 	c.VisibilityDBName = p.dbName("visibility-db-name")
 	if c.DBName != "" && c.DBName == c.VisibilityDBName {
@@ -237,14 +232,15 @@ func Parse(raw map[string]any) (Config, []Problem) {
 // duration parses a duration as the server does and keeps it in bounds;
 // a value Go cannot hold (99999999999h) fails ParseDuration here rather
 // than in the server.
-func (p *parser) duration(option string, min, max time.Duration) (string, time.Duration, bool) {
+// An invalid value is a problem and yields "" and 0.
+func (p *parser) duration(option string, min, max time.Duration) (string, time.Duration) {
 	raw := p.str(option)
 	d, err := time.ParseDuration(raw)
 	if err != nil || d < min || d > max {
 		p.fail(option, raw, "must be a duration from %s to %s, such as %s", min, max, defaults[option])
-		return "", 0, false
+		return "", 0
 	}
-	return raw, d, true
+	return raw, d
 }
 
 // roles accepts what postgresql-k8s accepts: the charm's role names and
@@ -298,18 +294,13 @@ func (p *parser) services() []string {
 }
 
 func (p *parser) pool(prefix string) Pool {
-	var pool Pool
-	if n, ok := p.integer(prefix+"-max-conns", 1); ok {
-		pool.MaxConns = n
-	}
-	if n, ok := p.integer(prefix+"-max-idle-conns", 1); ok {
-		pool.MaxIdleConns = n
+	pool := Pool{
+		MaxConns:     p.integer(prefix+"-max-conns", 1),
+		MaxIdleConns: p.integer(prefix+"-max-idle-conns", 1),
 	}
 	// Kept as written: the server parses it the same way, and the
 	// rendered file (so the restart hash) stays what earlier revisions wrote.
-	if raw, _, ok := p.duration(prefix+"-max-conn-time", MinConnLifetime, MaxConnLifetime); ok {
-		pool.MaxConnLifetime = raw
-	}
+	pool.MaxConnLifetime, _ = p.duration(prefix+"-max-conn-time", MinConnLifetime, MaxConnLifetime)
 	return pool
 }
 
@@ -320,10 +311,11 @@ func (p *parser) namespaceRPS() []NamespaceRPS {
 	}
 	limits := map[string]int{}
 	for _, pair := range strings.Split(raw, "|") {
-		ns, val, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		// A pair without ":" has no number, which Atoi refuses.
+		ns, val, _ := strings.Cut(strings.TrimSpace(pair), ":")
 		ns = strings.TrimSpace(ns)
 		n, err := strconv.Atoi(strings.TrimSpace(val))
-		if !ok || !nsRE.MatchString(ns) || err != nil || n < 0 || n > math.MaxInt32 {
+		if !nsRE.MatchString(ns) || err != nil || n < 0 || n > math.MaxInt32 {
 			p.fail("namespace-rps-limit", raw, "%q is not <namespace>:<non-negative integer>; separate pairs with |", pair)
 			return nil
 		}

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -42,6 +43,48 @@ func TestParseValid(t *testing.T) {
 		raw:  map[string]any{"services": " Worker,frontend ,worker"},
 		check: func(t *testing.T, c config.Config) {
 			require.Equal(t, []string{"frontend", "worker"}, c.Services)
+		},
+	}, {
+		name: "bounds are inclusive",
+		raw: map[string]any{
+			"long-poll-interval": "1s", "persistence-max-conn-time": "1s", "visibility-max-conn-time": "168h",
+			"global-rps-limit": json.Number("2147483647"), "namespace-rps-limit": "a:0|b:2147483647",
+			"num-history-shards": json.Number("1"),
+		},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, config.MinLongPollInterval, c.LongPollInterval)
+			require.Equal(t, "1s", c.Persistence.MaxConnLifetime)
+			require.Equal(t, "168h", c.Visibility.MaxConnLifetime)
+			require.Equal(t, math.MaxInt32, c.GlobalRPSLimit)
+			require.Equal(t, []config.NamespaceRPS{{Namespace: "a", Limit: 0}, {Namespace: "b", Limit: math.MaxInt32}}, c.NamespaceRPS)
+			require.Equal(t, 1, c.NumHistoryShards)
+		},
+	}, {
+		name: "upper bound of the long poll",
+		raw:  map[string]any{"long-poll-interval": "1m"},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, config.MaxLongPollInterval, c.LongPollInterval)
+		},
+	}, {
+		name: "whole floats, as a JSON decoder without UseNumber yields",
+		raw:  map[string]any{"num-history-shards": float64(4), "global-rps-limit": float64(math.MaxInt32)},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, 4, c.NumHistoryShards)
+			require.Equal(t, math.MaxInt32, c.GlobalRPSLimit)
+		},
+	}, {
+		name: "empty list entries are skipped, not the end",
+		raw:  map[string]any{"services": "frontend, ,history", "db-extra-user-roles": "admin, ,createdb"},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, []string{"frontend", "history"}, c.Services)
+			require.Equal(t, "admin,createdb", c.DBExtraUserRoles)
+		},
+	}, {
+		name: "null is absent",
+		raw:  map[string]any{"log-level": nil, "num-history-shards": nil},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, "info", c.LogLevel)
+			require.Equal(t, 512, c.NumHistoryShards)
 		},
 	}, {
 		name: "json numbers from config-get",
@@ -138,6 +181,16 @@ func TestParseInvalid(t *testing.T) {
 		// the provider instead of this unit.
 		{"db-extra-user-roles", "nosuchrole", `invalid db-extra-user-roles "nosuchrole": unknown role "nosuchrole": postgresql-k8s accepts admin, charmed_admin`},
 		{"db-extra-user-roles", "admin,pg_Evil", `unknown role "pg_Evil"`},
+		// Floats, as a JSON decoder without UseNumber yields them.
+		{"num-history-shards", 4.5, `invalid num-history-shards "4.5": must be an integer`},
+		{"global-rps-limit", 1e10, `invalid global-rps-limit "1e+10": must be an integer`},
+		{"global-rps-limit", float64(-1), `invalid global-rps-limit "-1": must be between 0`},
+		{"global-rps-limit", json.Number("2147483648"), `must be between 0 and 2147483647`},
+		{"persistence-max-conns", []int{1}, `invalid persistence-max-conns "[1]": must be an integer`},
+		{"namespace-rps-limit", "bad ns:5", `invalid namespace-rps-limit "bad ns:5"`},
+		{"namespace-rps-limit", "a:2147483648", `invalid namespace-rps-limit "a:2147483648"`},
+		{"persistence-max-conn-time", "168h1s", `invalid persistence-max-conn-time "168h1s"`},
+		{"long-poll-interval", "999ms", `invalid long-poll-interval "999ms"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.option+"="+strings.ReplaceAll(tt.want, "/", "_"), func(t *testing.T) {
@@ -178,6 +231,18 @@ func TestProblemTruncatesLongValues(t *testing.T) {
 	require.Contains(t, msg, "(10000 bytes)")
 	require.True(t, utf8.ValidString(msg))
 	require.Equal(t, "short", config.Truncate("short"))
+}
+
+func TestTruncate(t *testing.T) {
+	t.Parallel()
+	exact := strings.Repeat("x", config.MaxValueLen)
+	require.Equal(t, exact, config.Truncate(exact))
+	require.Equal(t, exact+"… (65 bytes)", config.Truncate(exact+"y"))
+	// Three-byte runes: byte 64 is inside one, so the cut goes back to 63.
+	euros := strings.Repeat("€", 30)
+	require.Equal(t, strings.Repeat("€", 21)+"… (90 bytes)", config.Truncate(euros))
+	// Not UTF-8 at all: no rune starts anywhere, and the cut stops at 0.
+	require.Equal(t, "… (100 bytes)", config.Truncate(strings.Repeat("\x80", 100)))
 }
 
 func TestParseReportsEveryProblem(t *testing.T) {
