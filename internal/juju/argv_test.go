@@ -115,9 +115,13 @@ func TestClientCommandLines(t *testing.T) {
 			}},
 		{"opened-ports", func(c *juju.Client) (any, error) { return c.OpenedPorts(ctx()) }, `["7233/tcp","7243/TCP","9090"]`,
 			"opened-ports --format=json", "", "", []juju.Port{{Number: 7233, Protocol: "tcp"}, {Number: 7243, Protocol: "tcp"}, {Number: 9090, Protocol: "tcp"}}},
-		{"open-port", func(c *juju.Client) (any, error) { return nil, c.OpenPort(ctx(), juju.Port{Number: 7233, Protocol: "tcp"}) }, "",
+		{"open-port", func(c *juju.Client) (any, error) {
+			return nil, c.OpenPort(ctx(), juju.Port{Number: 7233, Protocol: "tcp"})
+		}, "",
 			"open-port 7233/tcp", "", "", nil},
-		{"close-port", func(c *juju.Client) (any, error) { return nil, c.ClosePort(ctx(), juju.Port{Number: 7236, Protocol: "tcp"}) }, "",
+		{"close-port", func(c *juju.Client) (any, error) {
+			return nil, c.ClosePort(ctx(), juju.Port{Number: 7236, Protocol: "tcp"})
+		}, "",
 			"close-port 7236/tcp", "", "", nil},
 		{"status-set", func(c *juju.Client) (any, error) {
 			return nil, c.StatusSet(ctx(), juju.Status{Name: juju.StatusBlocked, Message: "-m"}, false)
