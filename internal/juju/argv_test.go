@@ -194,3 +194,22 @@ func TestOpenedPortsRefusesGarbage(t *testing.T) {
 	_, err = juju.NewClient(&recorder{out: `{}`}).OpenedPorts(ctx())
 	require.ErrorContains(t, err, "opened-ports")
 }
+
+func TestParsePort(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]juju.Port{
+		"7233/tcp":  {Number: 7233, Protocol: "tcp"},
+		"7233":      {Number: 7233, Protocol: "tcp"},
+		" 53/UDP ":  {Number: 53, Protocol: "udp"},
+		"1/tcp":     {Number: 1, Protocol: "tcp"},
+		"65535/tcp": {Number: 65535, Protocol: "tcp"},
+	} {
+		got, err := juju.ParsePort(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"0/tcp", "65536/tcp", "x/tcp", "-1", ""} {
+		_, err := juju.ParsePort(in)
+		require.ErrorContains(t, err, "cannot parse port", in)
+	}
+}
