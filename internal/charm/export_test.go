@@ -15,3 +15,8 @@ func RunWith(ctx context.Context, getenv func(string) string, socket string, dea
 
 // ChangeTimeout is how long a Pebble change may take.
 const ChangeTimeout = changeTimeout
+
+// NewDeps is the wiring Main uses for an event.
+func NewDeps(event juju.Event, socket string, runner juju.Runner) (Deps, error) {
+	return newDeps(event, runOptions{socket: socket, runner: runner})
+}

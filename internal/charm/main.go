@@ -45,9 +45,21 @@ func run(ctx context.Context, getenv func(string) string, opts runOptions) error
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.deadline)
 	defer cancel()
-	container, err := workload.NewPebble(opts.socket, changeTimeout)
+	deps, err := newDeps(event, opts)
 	if err != nil {
 		return err
+	}
+	if err := New(deps, event).Run(ctx); err != nil {
+		return fmt.Errorf("cannot handle %s: %w", event.Name, err)
+	}
+	return nil
+}
+
+// newDeps wires the real collaborators for one event.
+func newDeps(event juju.Event, opts runOptions) (Deps, error) {
+	container, err := workload.NewPebble(opts.socket, changeTimeout)
+	if err != nil {
+		return Deps{}, err
 	}
 	deps := Deps{
 		Juju:      juju.NewClient(opts.runner),
@@ -59,15 +71,20 @@ func run(ctx context.Context, getenv func(string) string, opts runOptions) error
 	if event.CharmDir != "" {
 		deps.Cache = filepath.Join(event.CharmDir, cacheFile)
 	}
-	// A refresh replaces the binary: its size and time tell builds apart
-	// for one stat call.
-	if exe, err := os.Executable(); err == nil {
-		if fi, err := os.Stat(exe); err == nil {
-			deps.Build = fmt.Sprintf("%d-%d", fi.Size(), fi.ModTime().UnixNano())
-		}
+	deps.Build = buildID()
+	return deps, nil
+}
+
+// buildID tells builds of the charm apart for one stat call: a refresh
+// replaces the binary, and with it its size and time.
+func buildID() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
 	}
-	if err := New(deps, event).Run(ctx); err != nil {
-		return fmt.Errorf("cannot handle %s: %w", event.Name, err)
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
 	}
-	return nil
+	return fmt.Sprintf("%d-%d", fi.Size(), fi.ModTime().UnixNano())
 }

@@ -2,6 +2,7 @@ package charm_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/charm"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
 func hookEnv(charmDir string) func(string) string {
@@ -94,4 +96,30 @@ func TestHookDeadline(t *testing.T) {
 		// A stop waits for Pebble's kill-delay within the hook.
 		require.Less(t, charm.ChangeTimeout, charm.HookDeadline)
 	})
+}
+
+// Main wires the real collaborators: the cache in the charm directory, a
+// build identity from the binary, Pebble at the socket.
+func TestMainWiring(t *testing.T) {
+	dir := t.TempDir()
+	deps, err := charm.NewDeps(juju.Event{CharmDir: dir}, "/charm/containers/temporal/pebble.socket", juju.ExecRunner{})
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, ".temporal-k8s-cache.json"), deps.Cache)
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	fi, err := os.Stat(exe)
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("%d-%d", fi.Size(), fi.ModTime().UnixNano()), deps.Build)
+	require.NotNil(t, deps.Juju)
+	require.NotNil(t, deps.Container)
+	require.NotNil(t, deps.Clock)
+	require.NotNil(t, deps.Dial)
+	require.NotNil(t, deps.Describe)
+
+	// Without a charm directory there is nowhere to keep a cache.
+	deps, err = charm.NewDeps(juju.Event{}, "/x.socket", juju.ExecRunner{})
+	require.NoError(t, err)
+	require.Empty(t, deps.Cache)
+	// The socket Main uses is where Juju mounts the workload's Pebble.
+	require.Equal(t, "/charm/containers/temporal/pebble.socket", workload.SocketPath(charm.Container))
 }
