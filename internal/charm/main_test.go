@@ -67,7 +67,7 @@ func (r ctxRunner) Run(ctx context.Context, stdin []byte, name string, args ...s
 
 // A hook must end by its deadline whatever hangs under it.
 func TestHookDeadline(t *testing.T) {
-	const deadline = time.Second
+	const deadline = 300 * time.Millisecond
 	t.Run("a wedged pebble", func(t *testing.T) {
 		start := time.Now()
 		// A fully related leader goes as far as adding its layer.
