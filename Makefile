@@ -49,8 +49,9 @@ check:
 	go vet ./...
 	@test -z "$$(gofmt -l cmd internal)" || { gofmt -l cmd internal; echo "gofmt: files above need formatting"; exit 1; }
 
-unit: check
-	go test -race ./...
+# internal/workload's tests run the same scenarios against a real Pebble.
+unit: check $(BIN)/pebble
+	TEMPORAL_K8S_PEBBLE=$(BIN)/pebble go test -race ./...
 
 # The local model: its CLI, a static Pebble for the workload containers,
 # the temporal-server rock, and a charm repository holding this charm and
@@ -114,9 +115,9 @@ lint: staticcheck
 # MUTATE=./internal/config narrows it, MUTATE_RUN=regexp picks mutants.
 MUTATE     ?= ./internal/charm ./internal/temporal ./internal/relation/... ./internal/config ./internal/juju ./internal/workload
 MUTATE_RUN ?=
-mutation:
+mutation: $(BIN)/pebble
 	go -C tests/mutation test ./...
-	go -C tests/mutation run . -C ../.. -j 2 -min 90 -equivalent equivalent.txt \
+	TEMPORAL_K8S_PEBBLE=$(BIN)/pebble go -C tests/mutation run . -C ../.. -j 2 -min 90 -equivalent equivalent.txt \
 		-out $(CACHE)/mutation-report.txt $(if $(MUTATE_RUN),-run '$(MUTATE_RUN)') $(MUTATE)
 
 # No controller here: vet and compile the real-controller suite, and run

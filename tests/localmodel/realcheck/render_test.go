@@ -1,7 +1,6 @@
 package realcheck
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -135,24 +134,5 @@ func TestTemporalLoadsEveryRender(t *testing.T) {
 				})
 			}
 		}
-	}
-}
-
-// Every rendered layer is accepted by a real Pebble, which parses and
-// validates it with its own internals/plan when it is added (Pebble's plan
-// package is internal to its module, so the daemon is the way to reach
-// it), and Pebble's plan then holds exactly the service and check the
-// charm rendered: a field the charm's types name wrongly would be dropped.
-func TestPebbleAcceptsEveryLayer(t *testing.T) {
-	t.Parallel()
-	b := realPebble(t)
-	ctx := context.Background()
-	for _, services := range serviceSets() {
-		out := render(t, services, nil, false)
-		require.NoError(t, b.AddLayer(ctx, temporal.LayerLabel, out.Layer), services)
-		plan, err := b.Plan(ctx)
-		require.NoError(t, err)
-		require.Equal(t, out.Layer.Services, plan.Services, services)
-		require.Equal(t, out.Layer.Checks, plan.Checks, services)
 	}
 }

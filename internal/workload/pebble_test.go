@@ -1,22 +1,26 @@
-// Package realcheck checks the charm against the real things it talks to.
-// pebble_test.go runs the same Pebble scenarios against a real Pebble
-// daemon (through the charm's workload.Pebble) and against the charm's
-// in-memory workloadtest.Container, so that the fake the charm's unit tests
-// trust cannot drift from the real thing, and so that workload.Pebble
-// itself is tested against what it talks to.
-package realcheck
+// The same Pebble scenarios run against a real Pebble daemon (through
+// workload.Pebble) and against the in-memory workloadtest.Container, so
+// that the fake the charm's unit tests trust cannot drift from the real
+// thing, and so that workload.Pebble itself is tested against what it talks
+// to.
+package workload_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload/workloadtest"
 )
@@ -40,10 +44,30 @@ const (
 	ignoresTER = `/bin/sh -c "trap '' TERM; sleep 1000 & wait; sleep 1000"`
 )
 
+// pebbleBinary is a real pebble: TEMPORAL_K8S_PEBBLE (the Makefile's), or
+// one built once from tests/localmodel, whose module requires the same
+// Pebble as the charm's (go.mod and tests/localmodel/go.mod).
+var pebbleBinary = sync.OnceValues(func() (string, error) {
+	if bin := os.Getenv("TEMPORAL_K8S_PEBBLE"); bin != "" {
+		return bin, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(cache, "temporal-k8s", "pebble")
+	cmd := exec.Command("go", "-C", "../../tests/localmodel", "build", "-o", bin, "github.com/canonical/pebble/cmd/pebble")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("cannot build pebble: %v: %s", err, out)
+	}
+	return bin, nil
+})
+
 func realPebble(t *testing.T) backend {
 	t.Helper()
-	bin := os.Getenv("LOCALMODEL_PEBBLE")
-	require.NotEmpty(t, bin, "LOCALMODEL_PEBBLE must name a pebble binary (the Makefile builds one)")
+	bin, err := pebbleBinary()
+	require.NoError(t, err)
 	dir := t.TempDir()
 	socket := filepath.Join(dir, ".pebble.socket")
 	cmd := exec.Command(bin, "run", "--create-dirs", "--hold")
@@ -249,5 +273,35 @@ func TestScenarios(t *testing.T) {
 			t.Run("real", func(t *testing.T) { sc.run(t, realPebble(t)) })
 			t.Run("fake", func(t *testing.T) { sc.run(t, fakePebble(t)) })
 		})
+	}
+}
+
+// Every layer the charm renders, for every selection of services, is
+// accepted by a real Pebble, which parses and validates it with its own
+// internals/plan when it is added (that package is internal to Pebble's
+// module, so the daemon is the way to reach it), and Pebble's plan then
+// holds exactly the service and check rendered: a field the charm's types
+// name wrongly would be dropped.
+func TestPebbleAcceptsEveryLayer(t *testing.T) {
+	t.Parallel()
+	b := realPebble(t)
+	ctx := context.Background()
+	all := config.AllServices
+	for mask := 1; mask < 1<<len(all); mask++ {
+		var services []string
+		for i, s := range all {
+			if mask&(1<<i) != 0 {
+				services = append(services, s)
+			}
+		}
+		cfg, problems := config.Parse(map[string]any{"services": strings.Join(services, ",")})
+		require.Empty(t, problems)
+		out, err := temporal.Render(temporal.Inputs{Config: cfg, BroadcastAddress: "10.1.0.7"})
+		require.NoError(t, err)
+		require.NoError(t, b.AddLayer(ctx, temporal.LayerLabel, out.Layer), services)
+		plan, err := b.Plan(ctx)
+		require.NoError(t, err)
+		require.Equal(t, out.Layer.Services, plan.Services, services)
+		require.Equal(t, out.Layer.Checks, plan.Checks, services)
 	}
 }
