@@ -1,18 +1,38 @@
 package hooktools
 
+import "strings"
+
+// leaderGet follows internal/worker/uniter/runner/jujuc/leader-get.go:
+// Init takes a key ("-" for all), refuses one with "=", then any further
+// argument.
 func leaderGet(c *inv) error {
 	c.formatFlags("smart", allFormats...)
-	pos, err := c.parseAtMost(1)
+	pos, err := c.parse()
 	if err != nil {
 		return err
 	}
-	settings := c.ctx.LeaderGet()
-	if len(pos) == 1 && pos[0] != "-" {
-		v, ok := settings[pos[0]]
-		if !ok {
-			return c.write(nil)
+	key := ""
+	if len(pos) > 0 {
+		key = pos[0]
+		if key == "-" {
+			key = ""
+		} else if strings.Contains(key, "=") {
+			return usagef("invalid key %q", key)
 		}
-		return c.write(v)
+		if len(pos) > 1 {
+			return unrecognized(pos[1:])
+		}
 	}
-	return c.write(settings)
+	settings := c.ctx.LeaderGet()
+	if settings == nil {
+		settings = map[string]string{}
+	}
+	if key == "" {
+		return c.write(settings)
+	}
+	v, ok := settings[key]
+	if !ok {
+		return c.write(nil)
+	}
+	return c.write(v)
 }

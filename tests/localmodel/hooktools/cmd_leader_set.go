@@ -2,9 +2,12 @@ package hooktools
 
 import "errors"
 
+// leaderSet follows internal/worker/uniter/runner/jujuc/leader-set.go: it
+// has no --file, only key=value arguments, and a minion's write fails
+// with the annotations of the command and of the leadership context
+// (runner/context/leader.go, WriteLeaderSettings: errIsMinion "not the
+// leader").
 func leaderSet(c *inv) error {
-	var file string
-	c.fs.String(&file, "", "file")
 	pos, err := c.parse()
 	if err != nil {
 		return err
@@ -14,7 +17,7 @@ func leaderSet(c *inv) error {
 		return err
 	}
 	if !c.ctx.IsLeader() {
-		return errors.New("cannot write settings: not the leader")
+		return errors.New("cannot write leadership settings: cannot write settings: not the leader")
 	}
 	return c.ctx.LeaderSet(kvs)
 }

@@ -1,5 +1,7 @@
 package hooktools
 
+import "errors"
+
 func networkGet(c *inv) error {
 	var id int
 	var bind, ingress, egress, primary bool
@@ -13,8 +15,13 @@ func networkGet(c *inv) error {
 	if err != nil {
 		return err
 	}
+	// internal/worker/uniter/runner/jujuc/network-get.go: Init needs a
+	// binding name; Run wants --primary-address alone.
 	if len(pos) == 0 {
 		return usagef("no arguments specified")
+	}
+	if pos[0] == "" {
+		return usagef("no binding name specified")
 	}
 	if len(pos) > 1 {
 		return unrecognized(pos[1:])
@@ -29,8 +36,14 @@ func networkGet(c *inv) error {
 		}
 		return l[0]
 	}
+	if primary {
+		if bind || ingress || egress {
+			return errors.New("--primary-address must be the only flag specified")
+		}
+		return c.write(first(info.BindAddresses))
+	}
 	selected := map[string]any{}
-	if bind || primary {
+	if bind {
 		selected["bind-address"] = first(info.BindAddresses)
 	}
 	if ingress {

@@ -5,7 +5,9 @@ import (
 	"strings"
 )
 
-var unitNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*/[0-9]+$`)
+// unitNameRE and appNameRE are github.com/juju/names/v5's: a unit number
+// has no leading zero (NumberSnippet).
+var unitNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*/(?:0|[1-9][0-9]*)$`)
 
 var appNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`)
 

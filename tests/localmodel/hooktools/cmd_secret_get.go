@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// secretGet follows internal/worker/uniter/runner/jujuc/secret-get.go:
+// Init takes the first argument as the URI (with --label too), then needs
+// a URI or a label, then refuses --peek with --refresh, then takes one
+// key; a missing key is core/secrets' KeyValue error.
 func secretGet(c *inv) error {
 	var label string
 	var peek, refresh bool
@@ -17,30 +21,24 @@ func secretGet(c *inv) error {
 	if err != nil {
 		return err
 	}
-	if peek && refresh {
-		return usagef("specify one of --peek or --refresh but not both")
-	}
 	var id, key string
 	if len(pos) > 0 {
-		if label != "" || looksLikeSecretID(pos[0]) {
-			if looksLikeSecretID(pos[0]) {
-				id, pos = pos[0], pos[1:]
-			}
-		} else {
-			id, pos = pos[0], pos[1:]
+		if !looksLikeSecretID(pos[0]) {
+			return usagef("secret URI %q not valid", pos[0])
 		}
+		id, pos = pos[0], pos[1:]
+	}
+	if id == "" && label == "" {
+		return usagef("require either a secret URI or label")
+	}
+	if peek && refresh {
+		return usagef("specify one of --peek or --refresh but not both")
 	}
 	if len(pos) > 0 {
 		key, pos = pos[0], pos[1:]
 	}
 	if len(pos) > 0 {
 		return unrecognized(pos)
-	}
-	if id == "" && label == "" {
-		return usagef("require either a secret URI or label")
-	}
-	if id != "" && !looksLikeSecretID(id) {
-		return usagef("invalid secret URI %q", id)
 	}
 	content, err := c.ctx.SecretGet(id, label, peek, refresh)
 	if err != nil {
@@ -53,7 +51,7 @@ func secretGet(c *inv) error {
 	key = strings.TrimSuffix(key, "#base64")
 	v, ok := content[key]
 	if !ok {
-		return fmt.Errorf("secret key %q not found", key)
+		return fmt.Errorf("secret key value %q not found", key)
 	}
 	if b64 {
 		v = base64.StdEncoding.EncodeToString([]byte(v))

@@ -17,15 +17,17 @@ func statusSet(c *inv) error {
 	if len(pos) < 1 {
 		return usagef("invalid args, require <status> [message]")
 	}
-	if len(pos) > 2 {
-		return unrecognized(pos[2:])
-	}
+	// Init checks the status before the number of arguments
+	// (internal/worker/uniter/runner/jujuc/status-set.go).
 	ok := false
 	for _, s := range validStatus {
 		ok = ok || s == pos[0]
 	}
 	if !ok {
 		return usagef("invalid status %q, expected one of [%s]", pos[0], strings.Join(validStatus, " "))
+	}
+	if len(pos) > 2 {
+		return unrecognized(pos[2:])
 	}
 	msg := ""
 	if len(pos) == 2 {

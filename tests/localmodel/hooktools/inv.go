@@ -119,19 +119,28 @@ func (c *inv) needRelation(id int) (RelationInfo, error) {
 	return r, nil
 }
 
-// parseKeyValues parses key=value arguments.
+// parseKeyValues parses key=value arguments as Juju's relation-set,
+// state-set and leader-set do (github.com/juju/utils/v3/keyvalues.Parse
+// with empty values allowed): an empty argument is skipped, key and value
+// are trimmed, a key may be given once.
 func parseKeyValues(args []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, a := range args {
-		k := strings.IndexByte(a, '=')
-		if k <= 0 {
+		if a == "" {
+			continue
+		}
+		key, value, ok := strings.Cut(a, "=")
+		if !ok {
 			return nil, usagef("expected \"key=value\", got %q", a)
 		}
-		key := a[:k]
-		if _, dup := out[key]; dup {
-			return nil, usagef("duplicate key specified: %q", key)
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		if key == "" {
+			return nil, usagef("expected \"key=value\", got \"%s=%s\"", key, value)
 		}
-		out[key] = a[k+1:]
+		if _, dup := out[key]; dup {
+			return nil, usagef("key %q specified more than once", key)
+		}
+		out[key] = value
 	}
 	return out, nil
 }

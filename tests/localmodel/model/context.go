@@ -41,8 +41,6 @@ type hookContext struct {
 	state      map[string]string
 	stateDirty bool
 
-	leaderSet map[string]string
-
 	sec secretTx
 
 	actionResults map[string]any
@@ -428,22 +426,34 @@ func (hc *hookContext) StateDelete(key string) error {
 
 func (hc *hookContext) LeaderGet() map[string]string {
 	defer hc.lock()()
-	out := maps.Clone(hc.u.app.leaderSettings)
-	maps.Copy(out, hc.leaderSet)
-	for k, v := range out {
-		if v == "" {
-			delete(out, k)
-		}
-	}
-	return out
+	return maps.Clone(hc.u.app.leaderSettings)
 }
 
+// LeaderSet writes the application's leader settings at once: Juju sends
+// them to the controller when leader-set runs, not with the hook's other
+// changes, so a hook that then fails keeps them
+// (internal/worker/uniter/runner/context/leader.go, WriteLeaderSettings:
+// accessor.Merge). An empty value deletes a key.
 func (hc *hookContext) LeaderSet(kv map[string]string) error {
 	defer hc.lock()()
-	if hc.leaderSet == nil {
-		hc.leaderSet = map[string]string{}
+	u := hc.u
+	changed := false
+	for k, v := range kv {
+		if v == "" {
+			if _, ok := u.app.leaderSettings[k]; ok {
+				delete(u.app.leaderSettings, k)
+				changed = true
+			}
+		} else if u.app.leaderSettings[k] != v {
+			u.app.leaderSettings[k] = v
+			changed = true
+		}
 	}
-	maps.Copy(hc.leaderSet, kv)
+	if changed {
+		u.app.leaderVersion++
+		u.leaderSeen = u.app.leaderVersion
+		hc.m.wakeAll()
+	}
 	return nil
 }
 
@@ -476,7 +486,7 @@ func (hc *hookContext) GoalState() hooktools.GoalState {
 			entry = map[string]hooktools.GoalStatus{}
 			gs.Relations[ep.name] = entry
 		}
-		entry[remote.name] = hooktools.GoalStatus{Status: "joined"}
+		entry[remote.name] = hooktools.GoalStatus{Status: "joined", Since: r.since}
 		for name, ru := range remote.units {
 			st := ru.status.Status
 			if ru.life == dying {
@@ -534,24 +544,6 @@ func (hc *hookContext) commitLocked() error {
 	u.ports = hc.openedPortsLocked()
 	if hc.stateDirty {
 		u.state = maps.Clone(hc.state)
-	}
-	if len(hc.leaderSet) > 0 {
-		changed := false
-		for k, v := range hc.leaderSet {
-			if v == "" {
-				if _, ok := u.app.leaderSettings[k]; ok {
-					delete(u.app.leaderSettings, k)
-					changed = true
-				}
-			} else if u.app.leaderSettings[k] != v {
-				u.app.leaderSettings[k] = v
-				changed = true
-			}
-		}
-		if changed {
-			u.app.leaderVersion++
-			u.leaderSeen = u.app.leaderVersion
-		}
 	}
 	hc.commitSecretsLocked()
 	return nil

@@ -127,6 +127,10 @@ type relation struct {
 	scope map[string]bool
 	units map[string]*settings
 	appS  map[string]*settings
+	// since is when the relation's status was set: goal-state's "since"
+	// of a related application (apiserver/facades/agent/uniter/uniter.go,
+	// goalStateRelations).
+	since time.Time
 }
 
 func (r *relation) peer() bool { return len(r.eps) == 1 }
@@ -469,6 +473,7 @@ func (m *Model) addRelationLocked(eps []endpoint) *relation {
 	r := &relation{
 		id: m.nextRelID, eps: eps, scope: map[string]bool{},
 		units: map[string]*settings{}, appS: map[string]*settings{},
+		since: m.cfg.Clock.Now(),
 	}
 	m.nextRelID++
 	for _, e := range eps {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -221,7 +222,14 @@ func (hc *hookContext) SecretGet(id, label string, peek, refresh bool) (map[stri
 		xid, _ := hooktools.SecretXID(id)
 		s = hc.lookupLocked(xid)
 		if s == nil {
-			return nil, fmt.Errorf("secret %q not found", "secret://"+hc.m.cfg.UUID+"/"+xid)
+			// The controller names the URI as the charm gave it, in
+			// core/secrets' URI.String form: secret:<id> without a
+			// model (state/secrets.go, checkExists).
+			uri := id
+			if !strings.HasPrefix(id, "secret://") {
+				uri = "secret:" + xid
+			}
+			return nil, fmt.Errorf("secret %q not found", uri)
 		}
 	} else {
 		s = hc.findByOwnerLabelLocked(label)
@@ -241,7 +249,14 @@ func (hc *hookContext) SecretGet(id, label string, peek, refresh bool) (map[stri
 		if id != "" && label != "" {
 			hc.stageUpdate(s.xid).label = &label
 		}
-		content, _ := hc.ownerView(s)
+		// A secret-set of this hook is read back only with --peek or
+		// --refresh; otherwise the controller answers, with what is
+		// committed (internal/worker/uniter/runner/context/context.go,
+		// getPendingSecretValue).
+		content := s.revisions[s.latest]
+		if up := hc.sec.updates[s.xid]; up != nil && up.content != nil && (peek || refresh) {
+			content = up.content
+		}
 		return maps.Clone(content), nil
 	}
 	peerOfOwner := s.ownerKind == "application" && s.owner == hc.u.app.name
@@ -290,16 +305,21 @@ func (hc *hookContext) managed(id string) (*secret, error) {
 	return s, nil
 }
 
+// SecretSet stages an update without checking who may make it: Juju
+// checks leadership only for an application-owned secret whose metadata
+// the unit has, which only the leader gets, and otherwise leaves it to
+// the controller, which refuses the update when the hook commits
+// (internal/worker/uniter/runner/context/context.go, UpdateSecret;
+// apiserver/common/secrets/secrets.go, getSecretMetadata; access.go,
+// CanManage). validateSecretsLocked does that here. An update that
+// changes nothing is dropped.
 func (hc *hookContext) SecretSet(id string, a hooktools.SecretArgs) error {
 	defer hc.lock()()
-	s, err := hc.managed(id)
-	if err != nil {
-		return err
+	if a.Content == nil && a.Label == nil && a.Description == nil && a.Expire == nil && a.Rotate == nil {
+		return nil
 	}
-	if a.Owner != "" && a.Owner != s.ownerKind {
-		return fmt.Errorf("cannot change secret owner")
-	}
-	up := hc.stageUpdate(s.xid)
+	xid, _ := hooktools.SecretXID(id)
+	up := hc.stageUpdate(xid)
 	if a.Content != nil {
 		up.content = maps.Clone(a.Content)
 	}
@@ -318,11 +338,15 @@ func (hc *hookContext) SecretSet(id string, a hooktools.SecretArgs) error {
 	return nil
 }
 
+// SecretGrant needs a secret whose metadata the unit has: one it manages
+// (internal/worker/uniter/runner/context/context.go, GrantSecret: "secret
+// %q not found" with the secret's id).
 func (hc *hookContext) SecretGrant(id string, relID int, unit string) error {
 	defer hc.lock()()
-	s, err := hc.managed(id)
-	if err != nil {
-		return err
+	xid, _ := hooktools.SecretXID(id)
+	s := hc.lookupLocked(xid)
+	if s == nil || !hc.canManage(s) {
+		return fmt.Errorf("secret %q not found", xid)
 	}
 	r, ok := hc.relationLocked(relID)
 	if !ok {
@@ -431,9 +455,19 @@ func (hc *hookContext) SecretRemove(id string, revision int) error {
 	return nil
 }
 
-// validateSecretsLocked checks what can only be checked at commit: owner
-// labels must be unique per owner.
+// validateSecretsLocked checks what can only be checked at commit: every
+// update is of a secret the unit manages, and owner labels are unique per
+// owner.
 func (hc *hookContext) validateSecretsLocked() error {
+	for _, xid := range sortedKeys(hc.sec.updates) {
+		s := hc.lookupLocked(xid)
+		if s == nil {
+			return fmt.Errorf("secret %q not found", xid)
+		}
+		if !hc.canManage(s) {
+			return errPermission
+		}
+	}
 	labels := map[string]string{}
 	for _, s := range hc.m.secrets {
 		if s.label != "" {
