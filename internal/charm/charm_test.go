@@ -55,6 +55,8 @@ type fixture struct {
 	container workload.Container
 	// describe, when set, answers DescribeCluster.
 	describe cluster.Describer
+	// runner, when set, stands between the charm and model.
+	runner juju.Runner
 	// dialFailures is how many probes fail before the port answers.
 	mu           sync.Mutex
 	dialFailures int
@@ -115,8 +117,12 @@ func (f *fixture) run(t testing.TB, ev juju.Event) error {
 	if f.container != nil {
 		box = f.container
 	}
+	var runner juju.Runner = f.model
+	if f.runner != nil {
+		runner = f.runner
+	}
 	c := charm.New(charm.Deps{
-		Juju:      juju.NewClient(f.model),
+		Juju:      juju.NewClient(runner),
 		Container: box,
 		Clock:     f.clock,
 		Dial:      f.dial,

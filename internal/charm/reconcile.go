@@ -89,8 +89,12 @@ func (c *Charm) assess(in *inputs) assessment {
 			a.st.add(juju.StatusWaiting, "waiting for the schema on the admin relation: "+schema.Reason)
 		}
 	}
-	if in.pebbleErr != nil {
+	switch {
+	case errors.Is(in.pebbleErr, workload.ErrCannotConnect):
 		a.st.add(juju.StatusWaiting, "waiting for Pebble in the temporal container")
+	case in.pebbleErr != nil:
+		// Pebble answers, but not as it should: say what failed.
+		a.st.add(juju.StatusWaiting, "cannot read the temporal container: "+in.pebbleErr.Error())
 	}
 	if !a.st.ok() {
 		return a

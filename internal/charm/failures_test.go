@@ -1,0 +1,262 @@
+package charm_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
+)
+
+// failAt fails the n-th hook-tool call (from 0) as a broken agent
+// connection would, and records every call it saw.
+type failAt struct {
+	juju.Runner
+	mu    sync.Mutex
+	n     int
+	seen  int
+	calls []string
+	err   *juju.ToolError
+}
+
+func (r *failAt) Run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
+	r.mu.Lock()
+	i := r.seen
+	r.seen++
+	r.calls = append(r.calls, strings.Join(append([]string{name}, args...), " "))
+	r.mu.Unlock()
+	if i == r.n {
+		r.err = &juju.ToolError{Tool: name, Code: 1, Stderr: "ERROR connection is shut down\n"}
+		return nil, r.err
+	}
+	return r.Runner.Run(ctx, stdin, name, args...)
+}
+
+// tolerated are the calls whose failure must not fail the hook: a log line;
+// goal-state, which only refines a status message; and the maintenance
+// status said before a restart, which must not stop the restart (the
+// hook's final status replaces it).
+func tolerated(call string) bool {
+	return strings.HasPrefix(call, "juju-log ") || strings.HasPrefix(call, "goal-state ") ||
+		strings.HasPrefix(call, "status-set maintenance ")
+}
+
+// Every hook-tool call a hook makes is necessary: when any one of them
+// fails, the hook fails with that error (so Juju retries it and commits
+// nothing), except for the few whose failure only costs a log line. The
+// scenarios cover the full reconcile of a leader and a non-leader, and the
+// restart action.
+func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
+	t.Parallel()
+	scenarios := []struct {
+		name  string
+		state func() jujutest.State
+		event juju.Event
+	}{
+		{"leader config-changed", func() jujutest.State { return ready(true, nil) }, juju.Event{Kind: juju.ConfigChanged}},
+		{"non-leader config-changed", func() jujutest.State { return ready(false, nil) }, juju.Event{Kind: juju.ConfigChanged}},
+		{"leader upgrade-charm", func() jujutest.State { return ready(true, map[string]any{"services": "frontend"}) }, juju.Event{Kind: juju.UpgradeCharm}},
+		{"restart action", func() jujutest.State {
+			s := ready(true, nil)
+			s.ActionParams = map[string]any{}
+			return s
+		}, juju.Event{Kind: juju.Action, Name: "restart"}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			// The calls of a clean run.
+			clean := &failAt{n: -1}
+			f := newFixture(t, sc.state())
+			clean.Runner = f.model
+			f.runner = clean
+			f.mustRun(t, sc.event)
+			require.NotEmpty(t, clean.calls)
+			for i, call := range clean.calls {
+				t.Run(fmt.Sprintf("%02d %s", i, call), func(t *testing.T) {
+					f := newFixture(t, sc.state())
+					r := &failAt{Runner: f.model, n: i}
+					f.runner = r
+					err := f.run(t, sc.event)
+					require.NotNil(t, r.err, "the run made fewer calls: %v", r.calls)
+					if tolerated(call) {
+						require.NoError(t, err)
+						return
+					}
+					require.True(t, errors.Is(err, r.err), "a failed %q must fail the hook, got %v", call, err)
+				})
+			}
+		})
+	}
+}
+
+// pebbleFailAt fails the n-th Pebble call (from 0) and records every call.
+type pebbleFailAt struct {
+	workload.Container
+	mu    sync.Mutex
+	n     int
+	seen  int
+	calls []string
+	err   error
+}
+
+func (p *pebbleFailAt) fail(name string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := p.seen
+	p.seen++
+	p.calls = append(p.calls, name)
+	if i == p.n {
+		p.err = fmt.Errorf("cannot %s: pebble broke at call %d", strings.ToLower(name), i)
+		return p.err
+	}
+	return nil
+}
+
+func (p *pebbleFailAt) BootID(ctx context.Context) (string, error) {
+	if err := p.fail("BootID"); err != nil {
+		return "", err
+	}
+	return p.Container.BootID(ctx)
+}
+
+func (p *pebbleFailAt) Plan(ctx context.Context) (workload.Layer, error) {
+	if err := p.fail("Plan"); err != nil {
+		return workload.Layer{}, err
+	}
+	return p.Container.Plan(ctx)
+}
+
+func (p *pebbleFailAt) AddLayer(ctx context.Context, label string, l workload.Layer) error {
+	if err := p.fail("AddLayer"); err != nil {
+		return err
+	}
+	return p.Container.AddLayer(ctx, label, l)
+}
+
+func (p *pebbleFailAt) Replan(ctx context.Context) error {
+	if err := p.fail("Replan"); err != nil {
+		return err
+	}
+	return p.Container.Replan(ctx)
+}
+
+func (p *pebbleFailAt) Restart(ctx context.Context, services ...string) error {
+	if err := p.fail("Restart"); err != nil {
+		return err
+	}
+	return p.Container.Restart(ctx, services...)
+}
+
+func (p *pebbleFailAt) Stop(ctx context.Context, services ...string) error {
+	if err := p.fail("Stop"); err != nil {
+		return err
+	}
+	return p.Container.Stop(ctx, services...)
+}
+
+func (p *pebbleFailAt) Services(ctx context.Context, names ...string) ([]workload.ServiceInfo, error) {
+	if err := p.fail("Services"); err != nil {
+		return nil, err
+	}
+	return p.Container.Services(ctx, names...)
+}
+
+func (p *pebbleFailAt) Checks(ctx context.Context, names ...string) ([]workload.CheckInfo, error) {
+	if err := p.fail("Checks"); err != nil {
+		return nil, err
+	}
+	return p.Container.Checks(ctx, names...)
+}
+
+func (p *pebbleFailAt) Push(ctx context.Context, f workload.File) error {
+	if err := p.fail("Push"); err != nil {
+		return err
+	}
+	return p.Container.Push(ctx, f)
+}
+
+func (p *pebbleFailAt) Pull(ctx context.Context, path string) ([]byte, error) {
+	if err := p.fail("Pull"); err != nil {
+		return nil, err
+	}
+	return p.Container.Pull(ctx, path)
+}
+
+func (p *pebbleFailAt) Exec(ctx context.Context, command ...string) (string, error) {
+	if err := p.fail("Exec"); err != nil {
+		return "", err
+	}
+	return p.Container.Exec(ctx, command...)
+}
+
+// Every Pebble call a hook makes matters: when any one of them fails, the
+// hook either fails with that error or says it in the unit's status — it
+// never reports active over a workload it could not check or set up.
+func TestEveryPebbleFailureIsSeen(t *testing.T) {
+	t.Parallel()
+	scenarios := []struct {
+		name  string
+		state func() jujutest.State
+		event juju.Event
+	}{
+		{"leader config-changed", func() jujutest.State { return ready(true, nil) }, juju.Event{Kind: juju.ConfigChanged}},
+		{"non-leader pebble-ready", func() jujutest.State { return ready(false, map[string]any{"services": "history"}) }, juju.Event{Kind: juju.PebbleReady, Name: "temporal-pebble-ready"}},
+		{"restart action", func() jujutest.State {
+			s := ready(true, nil)
+			s.ActionParams = map[string]any{}
+			return s
+		}, juju.Event{Kind: juju.Action, Name: "restart"}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, sc.state())
+			clean := &pebbleFailAt{Container: f.box, n: -1}
+			f.container = clean
+			f.mustRun(t, sc.event)
+			require.NotEmpty(t, clean.calls)
+			for i, call := range clean.calls {
+				t.Run(fmt.Sprintf("%02d %s", i, call), func(t *testing.T) {
+					f := newFixture(t, sc.state())
+					p := &pebbleFailAt{Container: f.box, n: i}
+					f.container = p
+					err := f.run(t, sc.event)
+					require.NotNil(t, p.err, "the run made fewer calls: %v", p.calls)
+					if err != nil {
+						require.ErrorIs(t, err, p.err)
+						return
+					}
+					// The charm may do without an answer only where it
+					// says so: a dynamic config it cannot read back is
+					// written anyway, and a start is polled until it
+					// answers (the same call comes again).
+					doesWithout := call == "Pull" || slices.Contains(p.calls[i+1:], call)
+					if sc.event.Kind == juju.Action {
+						_, failed := f.model.ActionResults()
+						if failed == nil {
+							require.True(t, doesWithout, "a failed %s must fail the action", call)
+							return
+						}
+						require.Contains(t, *failed, "pebble broke")
+						return
+					}
+					st := f.status()
+					if st.Name == juju.StatusActive {
+						require.True(t, doesWithout, "a failed %s must not leave the unit active", call)
+						return
+					}
+					require.Contains(t, st.Message, "pebble broke")
+				})
+			}
+		})
+	}
+}
