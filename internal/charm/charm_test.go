@@ -778,6 +778,30 @@ func TestRestartAction(t *testing.T) {
 		require.Contains(t, *failed, `invalid log-level "loud"`)
 		require.Zero(t, f.box.Starts(temporal.ServiceName))
 	})
+	t.Run("starts a unit that was not running, once", func(t *testing.T) {
+		t.Parallel()
+		s := ready(false, nil)
+		s.ActionParams = map[string]any{}
+		f := newFixture(t, s)
+		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
+		results, failed := f.model.ActionResults()
+		require.Nil(t, failed)
+		require.Equal(t, "temporal-server restarted and serving", results["result"])
+		require.Equal(t, 1, f.box.Starts(temporal.ServiceName), "the start was the restart")
+		require.Equal(t, active, f.status(), "a non-leader sets its unit status only")
+		require.Empty(t, f.model.State().AppStatus.Name)
+	})
+	t.Run("an unknown action fails", func(t *testing.T) {
+		t.Parallel()
+		s := ready(true, nil)
+		s.ActionParams = map[string]any{}
+		f := newFixture(t, s)
+		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "bogus"})
+		_, failed := f.model.ActionResults()
+		require.NotNil(t, failed)
+		require.Equal(t, `unknown action "bogus"`, *failed)
+		require.Zero(t, f.box.Writes().Total())
+	})
 	t.Run("reports a server that does not come back", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, ready(true, nil))

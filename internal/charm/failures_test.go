@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
@@ -60,22 +61,36 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 		name  string
 		state func() jujutest.State
 		event juju.Event
+		setup func(*fixture)
 	}{
-		{"leader config-changed", func() jujutest.State { return ready(true, nil) }, juju.Event{Kind: juju.ConfigChanged}},
-		{"non-leader config-changed", func() jujutest.State { return ready(false, nil) }, juju.Event{Kind: juju.ConfigChanged}},
-		{"leader upgrade-charm", func() jujutest.State { return ready(true, map[string]any{"services": "frontend"}) }, juju.Event{Kind: juju.UpgradeCharm}},
+		{"leader config-changed", func() jujutest.State { return ready(true, nil) }, juju.Event{Kind: juju.ConfigChanged}, nil},
+		{"non-leader config-changed", func() jujutest.State { return ready(false, nil) }, juju.Event{Kind: juju.ConfigChanged}, nil},
+		{"describe-cluster action", func() jujutest.State {
+			s := ready(false, map[string]any{"services": "frontend"})
+			s.ActionParams = map[string]any{}
+			return s
+		}, juju.Event{Kind: juju.Action, Name: "describe-cluster"}, func(f *fixture) {
+			f.describe = (&fakeCluster{d: cluster.Description{ClusterID: "c", Rings: fullRings}}).describe
+		}},
+		{"leader upgrade-charm", func() jujutest.State { return ready(true, map[string]any{"services": "frontend"}) }, juju.Event{Kind: juju.UpgradeCharm}, nil},
 		{"restart action", func() jujutest.State {
 			s := ready(true, nil)
 			s.ActionParams = map[string]any{}
 			return s
-		}, juju.Event{Kind: juju.Action, Name: "restart"}},
+		}, juju.Event{Kind: juju.Action, Name: "restart"}, nil},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
+			setup := func(f *fixture) {
+				if sc.setup != nil {
+					sc.setup(f)
+				}
+			}
 			// The calls of a clean run.
 			clean := &failAt{n: -1}
 			f := newFixture(t, sc.state())
+			setup(f)
 			clean.Runner = f.model
 			f.runner = clean
 			f.mustRun(t, sc.event)
@@ -83,6 +98,7 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 			for i, call := range clean.calls {
 				t.Run(fmt.Sprintf("%02d %s", i, call), func(t *testing.T) {
 					f := newFixture(t, sc.state())
+					setup(f)
 					r := &failAt{Runner: f.model, n: i}
 					f.runner = r
 					err := f.run(t, sc.event)
