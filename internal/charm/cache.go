@@ -110,15 +110,13 @@ type cache struct {
 // an empty cache.
 func loadCache(path, build string) cache {
 	var ca cache
-	if path != "" {
-		if data, err := os.ReadFile(path); err == nil {
-			// Numbers stay json.Number, as config-get gives them.
-			dec := json.NewDecoder(bytes.NewReader(data))
-			dec.UseNumber()
-			if dec.Decode(&ca) != nil {
-				ca = cache{}
-			}
-		}
+	// A missing or unreadable file (or no path) decodes as nothing.
+	data, _ := os.ReadFile(path)
+	// Numbers stay json.Number, as config-get gives them.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if dec.Decode(&ca) != nil {
+		ca = cache{}
 	}
 	if ca.Format != cacheFormat || ca.Build != build {
 		ca = cache{Format: cacheFormat, Build: build}
@@ -128,9 +126,6 @@ func loadCache(path, build string) cache {
 	}
 	if ca.Published == nil {
 		ca.Published = map[string]string{}
-	}
-	if ca.Seen == nil {
-		ca.Seen = map[string]string{}
 	}
 	return ca
 }

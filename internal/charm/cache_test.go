@@ -359,3 +359,25 @@ func TestRelationJoinedLeavesTheWorkToRelationChanged(t *testing.T) {
 	require.Equal(t, before, f.status())
 	require.Zero(t, f.box.Starts(temporal.ServiceName))
 }
+
+// What a leader published and has read back stays known across hooks: a
+// full reconcile for another reason (a changed option that publishes
+// nothing new) reads none of its own app data again.
+func TestPublishedDataIsNotReadBackAgain(t *testing.T) {
+	t.Parallel()
+	f := settled(t, everyRelation(true))
+	f.model.Update(func(s *jujutest.State) { s.Config["log-level"] = "debug" })
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	calls := f.model.Calls()
+	require.Contains(t, callNames(calls), "secret-get", "a full reconcile")
+	ownReads := 0
+	for _, c := range calls {
+		// The peer bag is an input (the locks), read by every full hook.
+		args := strings.Join(c.Args, " ")
+		if c.Name == "relation-get" && strings.Contains(args, "--app - "+app) && !strings.Contains(args, "peer:") {
+			ownReads++
+		}
+	}
+	require.Zero(t, ownReads, "own app data read back again")
+	require.Contains(t, f.configFile(t), "level: debug")
+}

@@ -595,7 +595,9 @@ func TestHookToolCallCounts(t *testing.T) {
 
 // everyRelation is a frontend unit with every relation in place.
 func everyRelation(leader bool) jujutest.State {
-	s := ready(leader, map[string]any{"services": "frontend"})
+	// A number among the options: config-get gives it as json.Number,
+	// and the cache must keep it that way to compare.
+	s := ready(leader, map[string]any{"services": "frontend", "num-history-shards": 512})
 	s.Relations = append(s.Relations, &jujutest.Relation{
 		ID: "temporal-host-info:9", RemoteApp: "temporal-ui-k8s",
 		RemoteUnits: []string{"temporal-ui-k8s/0"}, RemoteAppData: map[string]string{},
