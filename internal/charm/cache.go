@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -138,19 +137,14 @@ func (ca cache) begin(path string) error {
 	return ca.save(path)
 }
 
+// save writes the cache in place: a write cut short leaves a file that
+// does not decode, which loadCache reads as no cache at all.
 func (ca cache) save(path string) error {
-	if path == "" {
-		return nil
-	}
 	data, err := json.Marshal(ca)
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot encode cache: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	return os.Rename(tmp, path)
+	return os.WriteFile(path, data, 0o600)
 }
 
 // dataHash is a stable hash of relation data.

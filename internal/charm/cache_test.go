@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -380,4 +381,20 @@ func TestPublishedDataIsNotReadBackAgain(t *testing.T) {
 	}
 	require.Zero(t, ownReads, "own app data read back again")
 	require.Contains(t, f.configFile(t), "level: debug")
+}
+
+// A cache that cannot be written is no cache: every hook reads everything
+// and is right.
+func TestUnwritableCacheMeansEveryHookInFull(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, everyRelation(true))
+	f.cache = filepath.Join(t.TempDir(), "no-such-dir", "cache.json")
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, active, f.status())
+	for range 2 {
+		f.model.Calls()
+		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+		requireFull(t, f)
+		require.Equal(t, active, f.status())
+	}
 }
