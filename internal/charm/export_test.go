@@ -17,6 +17,6 @@ func RunWith(ctx context.Context, getenv func(string) string, socket string, dea
 const ChangeTimeout = changeTimeout
 
 // NewDeps is the wiring Main uses for an event.
-func NewDeps(event juju.Event, socket string, runner juju.Runner) (Deps, error) {
+func NewDeps(event juju.Event, socket string, runner juju.Runner) Deps {
 	return newDeps(event, runOptions{socket: socket, runner: runner})
 }

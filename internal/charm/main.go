@@ -45,25 +45,17 @@ func run(ctx context.Context, getenv func(string) string, opts runOptions) error
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.deadline)
 	defer cancel()
-	deps, err := newDeps(event, opts)
-	if err != nil {
-		return err
-	}
-	if err := New(deps, event).Run(ctx); err != nil {
+	if err := New(newDeps(event, opts), event).Run(ctx); err != nil {
 		return fmt.Errorf("cannot handle %s: %w", event.Name, err)
 	}
 	return nil
 }
 
 // newDeps wires the real collaborators for one event.
-func newDeps(event juju.Event, opts runOptions) (Deps, error) {
-	container, err := workload.NewPebble(opts.socket, changeTimeout)
-	if err != nil {
-		return Deps{}, err
-	}
+func newDeps(event juju.Event, opts runOptions) Deps {
 	deps := Deps{
 		Juju:      juju.NewClient(opts.runner),
-		Container: container,
+		Container: workload.NewPebble(opts.socket, changeTimeout),
 		Clock:     RealClock{},
 		Dial:      TCPDial,
 		Describe:  cluster.Describe,
@@ -72,7 +64,7 @@ func newDeps(event juju.Event, opts runOptions) (Deps, error) {
 		deps.Cache = filepath.Join(event.CharmDir, cacheFile)
 	}
 	deps.Build = buildID()
-	return deps, nil
+	return deps
 }
 
 // buildID tells builds of the charm apart for one stat call: a refresh

@@ -14,6 +14,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/charm"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
@@ -94,6 +95,7 @@ func TestHookDeadline(t *testing.T) {
 		require.Positive(t, charm.HookDeadline)
 		require.Less(t, charm.HookDeadline, 5*time.Minute)
 		// A stop waits for Pebble's kill-delay within the hook.
+		require.Greater(t, charm.ChangeTimeout, temporal.KillDelay+5*time.Second)
 		require.Less(t, charm.ChangeTimeout, charm.HookDeadline)
 	})
 }
@@ -102,8 +104,7 @@ func TestHookDeadline(t *testing.T) {
 // build identity from the binary, Pebble at the socket.
 func TestMainWiring(t *testing.T) {
 	dir := t.TempDir()
-	deps, err := charm.NewDeps(juju.Event{CharmDir: dir}, "/charm/containers/temporal/pebble.socket", juju.ExecRunner{})
-	require.NoError(t, err)
+	deps := charm.NewDeps(juju.Event{CharmDir: dir}, "/charm/containers/temporal/pebble.socket", juju.ExecRunner{})
 	require.Equal(t, filepath.Join(dir, ".temporal-k8s-cache.json"), deps.Cache)
 	exe, err := os.Executable()
 	require.NoError(t, err)
@@ -117,9 +118,15 @@ func TestMainWiring(t *testing.T) {
 	require.NotNil(t, deps.Describe)
 
 	// Without a charm directory there is nowhere to keep a cache.
-	deps, err = charm.NewDeps(juju.Event{}, "/x.socket", juju.ExecRunner{})
-	require.NoError(t, err)
+	deps = charm.NewDeps(juju.Event{}, "/x.socket", juju.ExecRunner{})
 	require.Empty(t, deps.Cache)
 	// The socket Main uses is where Juju mounts the workload's Pebble.
 	require.Equal(t, "/charm/containers/temporal/pebble.socket", workload.SocketPath(charm.Container))
+}
+
+// Outside a hook, Main says so and touches nothing.
+func TestMainOutsideAHook(t *testing.T) {
+	t.Parallel()
+	err := charm.Main(context.Background(), func(string) string { return "" })
+	require.ErrorIs(t, err, juju.ErrNoDispatchPath)
 }

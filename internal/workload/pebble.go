@@ -59,12 +59,14 @@ type Pebble struct {
 }
 
 // NewPebble returns a Container talking to the Pebble at socket.
-func NewPebble(socket string, changeTimeout time.Duration) (*Pebble, error) {
+func NewPebble(socket string, changeTimeout time.Duration) *Pebble {
 	c, err := client.New(&client.Config{Socket: socket})
 	if err != nil {
-		return nil, fmt.Errorf("cannot create pebble client for %s: %w", socket, err)
+		// client.New fails only on conflicting TLS options, and a socket
+		// has none.
+		panic(fmt.Sprintf("cannot create pebble client for %s: %v", socket, err))
 	}
-	return &Pebble{socket: socket, client: c, changeTimeout: changeTimeout}, nil
+	return &Pebble{socket: socket, client: c, changeTimeout: changeTimeout}
 }
 
 func wrap(what string, err error) error {
@@ -159,11 +161,12 @@ func (p *Pebble) AddLayer(ctx context.Context, label string, layer Layer) error 
 	return err
 }
 
-// changeWait is how long a change may take: the change timeout, or what is
-// left of the context's deadline if that is sooner. A deadline already
-// passed is an error, never a zero or negative wait (which Pebble reads as
-// "no timeout").
-func (p *Pebble) changeWait(ctx context.Context, what string) (time.Duration, error) {
+// execTimeout is how long an exec may run before Pebble kills it: the
+// change timeout, or what is left of the context's deadline if that is
+// sooner, so that nothing a hook started outlives it. A deadline already
+// passed is an error, never a zero or negative timeout (which Pebble reads
+// as "no timeout").
+func (p *Pebble) execTimeout(ctx context.Context, what string) (time.Duration, error) {
 	wait := p.changeTimeout
 	if deadline, ok := ctx.Deadline(); ok {
 		left := time.Until(deadline)
@@ -184,9 +187,6 @@ func (p *Pebble) services(ctx context.Context, action string, names []string) er
 	if len(names) > 0 {
 		what += " " + strings.Join(names, ", ")
 	}
-	if _, err := p.changeWait(ctx, what); err != nil {
-		return err
-	}
 	if names == nil {
 		names = []string{}
 	}
@@ -194,14 +194,12 @@ func (p *Pebble) services(ctx context.Context, action string, names []string) er
 	if err != nil {
 		return err
 	}
-	wait, err := p.changeWait(ctx, what)
-	if err != nil {
-		return err
-	}
+	// Pebble stops waiting after the change timeout; the context ends the
+	// wait sooner.
 	var ch struct {
 		Err string `json:"err"`
 	}
-	if err := p.get(ctx, what, "/v1/changes/"+id+"/wait", url.Values{"timeout": {wait.String()}}, &ch); err != nil {
+	if err := p.get(ctx, what, "/v1/changes/"+id+"/wait", url.Values{"timeout": {p.changeTimeout.String()}}, &ch); err != nil {
 		return err
 	}
 	if ch.Err != "" {
@@ -240,12 +238,8 @@ func (p *Pebble) Services(ctx context.Context, names ...string) ([]ServiceInfo, 
 
 // Checks implements Container.
 func (p *Pebble) Checks(ctx context.Context, names ...string) ([]CheckInfo, error) {
-	query := url.Values{}
-	if len(names) > 0 {
-		query["names"] = names
-	}
 	var infos []client.CheckInfo
-	if err := p.get(ctx, "list checks", "/v1/checks", query, &infos); err != nil {
+	if err := p.get(ctx, "list checks", "/v1/checks", url.Values{"names": names}, &infos); err != nil {
 		return nil, err
 	}
 	out := make([]CheckInfo, 0, len(infos))
@@ -311,7 +305,7 @@ func (p *Pebble) Exec(ctx context.Context, command ...string) (string, error) {
 		return "", errors.New("cannot exec: no command")
 	}
 	what := "exec " + command[0]
-	timeout, err := p.changeWait(ctx, what)
+	timeout, err := p.execTimeout(ctx, what)
 	if err != nil {
 		return "", err
 	}

@@ -78,8 +78,7 @@ func realPebble(t *testing.T) backend {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
 	})
-	p, err := workload.NewPebble(socket, 30*time.Second)
-	require.NoError(t, err)
+	p := workload.NewPebble(socket, 30*time.Second)
 	require.Eventually(t, func() bool {
 		_, err := p.BootID(context.Background())
 		return err == nil
@@ -190,6 +189,30 @@ var scenarios = []struct {
 		require.Equal(t, workload.ServiceInactive, current(t, b, "on"))
 		require.NoError(t, b.Restart(ctx, "on"))
 		require.Equal(t, workload.ServiceActive, current(t, b, "on"))
+	}},
+	{"services and checks are listed by name", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		l := layer(map[string]workload.Service{"a": svc(runs), "b": svc(runs)})
+		l.Checks = map[string]workload.Check{
+			"c1": {Override: "replace", Level: "ready", Period: "1h", TCP: &workload.TCPCheck{Port: 1}},
+			"c2": {Override: "replace", Level: "alive", Period: "1h", TCP: &workload.TCPCheck{Port: 2}},
+		}
+		require.NoError(t, b.AddLayer(ctx, "charm", l))
+		services, err := b.Services(ctx, "b")
+		require.NoError(t, err)
+		require.Len(t, services, 1)
+		require.Equal(t, "b", services[0].Name)
+		require.Equal(t, "enabled", services[0].Startup)
+		all, err := b.Services(ctx)
+		require.NoError(t, err)
+		require.Len(t, all, 2)
+		checks, err := b.Checks(ctx, "c2")
+		require.NoError(t, err)
+		require.Len(t, checks, 1)
+		require.Equal(t, "c2", checks[0].Name)
+		allChecks, err := b.Checks(ctx)
+		require.NoError(t, err)
+		require.Len(t, allChecks, 2)
 	}},
 	{"restart and stop refuse services not in the plan", func(t *testing.T, b backend) {
 		ctx := context.Background()
@@ -304,4 +327,19 @@ func TestPebbleAcceptsEveryLayer(t *testing.T) {
 		require.Equal(t, out.Layer.Services, plan.Services, services)
 		require.Equal(t, out.Layer.Checks, plan.Checks, services)
 	}
+}
+
+// An exec outlives neither its context nor the hook: Pebble kills it at
+// the deadline (the fake runs nothing, so this is the real Pebble's alone).
+func TestExecEndsWithTheContext(t *testing.T) {
+	t.Parallel()
+	b := realPebble(t)
+	mark := filepath.Join(t.TempDir(), "still-ran")
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := b.Exec(ctx, "/bin/sh", "-c", "sleep 1.5; touch "+mark)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	time.Sleep(2 * time.Second)
+	_, err = os.Stat(mark)
+	require.True(t, os.IsNotExist(err), "the command ran on after the deadline")
 }
