@@ -276,3 +276,42 @@ func TestEveryPebbleFailureIsSeen(t *testing.T) {
 		})
 	}
 }
+
+// The workload version is read once per Pebble boot: a full hook of the
+// same boot execs nothing, a rebooted container is asked again, and an
+// answer that names no version is said plainly.
+func TestVersionIsReadOncePerBoot(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ready(true, nil))
+	p := &pebbleFailAt{Container: f.box, n: -1}
+	f.container = p
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, 1, countOf(p.calls, "Exec"))
+	require.Equal(t, "1.31.2", f.model.State().Version)
+
+	f.model.Update(func(s *jujutest.State) { s.Config["log-level"] = "debug" })
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, 1, countOf(p.calls, "Exec"), "same boot: version known")
+
+	f.box.Reboot("boot-2")
+	f.box.SetExec("/usr/bin/temporal-server --version", "temporal-server version 1.31.3\n")
+	f.mustRun(t, juju.Event{Kind: juju.PebbleReady, Name: "temporal-pebble-ready"})
+	require.Equal(t, 2, countOf(p.calls, "Exec"), "new boot: asked again")
+	require.Equal(t, "1.31.3", f.model.State().Version)
+
+	f.box.Reboot("boot-3")
+	f.box.SetExec("/usr/bin/temporal-server --version", "  \n")
+	f.mustRun(t, juju.Event{Kind: juju.PebbleReady, Name: "temporal-pebble-ready"})
+	require.Equal(t, juju.StatusWaiting, f.status().Name)
+	require.Contains(t, f.status().Message, "cannot parse /usr/bin/temporal-server --version output")
+}
+
+func countOf(calls []string, name string) int {
+	n := 0
+	for _, c := range calls {
+		if c == name {
+			n++
+		}
+	}
+	return n
+}

@@ -215,27 +215,24 @@ func (c *Charm) gatherWorkload(ctx context.Context, ca *cache, in *inputs) {
 }
 
 // serverState reads the server's service and health check; either is nil
-// when the plan does not define it yet.
+// when the plan does not define it yet. Pebble lists only the names asked
+// for (pinned by internal/workload's scenarios, against a real Pebble).
 func (c *Charm) serverState(ctx context.Context) (*workload.ServiceInfo, *workload.CheckInfo, error) {
 	services, err := c.Container.Services(ctx, temporal.ServiceName)
 	if err != nil {
 		return nil, nil, err
 	}
 	var service *workload.ServiceInfo
-	for i := range services {
-		if services[i].Name == temporal.ServiceName {
-			service = &services[i]
-		}
+	if len(services) > 0 {
+		service = &services[0]
 	}
 	checks, err := c.Container.Checks(ctx, temporal.CheckName)
 	if err != nil {
 		return nil, nil, err
 	}
 	var check *workload.CheckInfo
-	for i := range checks {
-		if checks[i].Name == temporal.CheckName {
-			check = &checks[i]
-		}
+	if len(checks) > 0 {
+		check = &checks[0]
 	}
 	return service, check, nil
 }
