@@ -50,6 +50,15 @@ func tolerated(call string) bool {
 		strings.HasPrefix(call, "status-set maintenance ")
 }
 
+// settle brings a unit to the steady state in which hooks only observe.
+func settle(f *fixture) {
+	for _, kind := range []juju.Kind{juju.ConfigChanged, juju.UpdateStatus, juju.UpdateStatus} {
+		if err := f.run(nil, juju.Event{Kind: kind}); err != nil {
+			panic(err)
+		}
+	}
+}
+
 // Every hook-tool call a hook makes is necessary: when any one of them
 // fails, the hook fails with that error (so Juju retries it and commits
 // nothing), except for the few whose failure only costs a log line. The
@@ -72,6 +81,11 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 		}, juju.Event{Kind: juju.Action, Name: "describe-cluster"}, func(f *fixture) {
 			f.describe = (&fakeCluster{d: cluster.Description{ClusterID: "c", Rings: fullRings}}).describe
 		}},
+		// Observing hooks of a settled unit.
+		{"settled leader update-status", func() jujutest.State { return everyRelation(true) }, juju.Event{Kind: juju.UpdateStatus}, settle},
+		{"settled leader config-changed", func() jujutest.State { return everyRelation(true) }, juju.Event{Kind: juju.ConfigChanged}, settle},
+		{"settled non-leader db-relation-changed", func() jujutest.State { return everyRelation(false) },
+			juju.Event{Kind: juju.RelationChanged, Name: "db-relation-changed", Relation: "db", RelationID: "db:3", RemoteApp: "postgresql-k8s", RemoteUnit: "postgresql-k8s/0"}, settle},
 		{"leader upgrade-charm", func() jujutest.State { return ready(true, map[string]any{"services": "frontend"}) }, juju.Event{Kind: juju.UpgradeCharm}, nil},
 		{"restart action", func() jujutest.State {
 			s := ready(true, nil)

@@ -68,13 +68,10 @@ func newDeps(event juju.Event, opts runOptions) Deps {
 }
 
 // buildID tells builds of the charm apart for one stat call: a refresh
-// replaces the binary, and with it its size and time.
+// replaces the binary, and with it its size and time. /proc/self/exe is
+// the running binary on Linux, where every charm runs.
 func buildID() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return ""
-	}
-	fi, err := os.Stat(exe)
+	fi, err := os.Stat("/proc/self/exe")
 	if err != nil {
 		return ""
 	}
