@@ -40,6 +40,18 @@ func TestParse(t *testing.T) {
 		app:     map[string]string{"database": "d"},
 		wantErr: "database not ready",
 	}, {
+		name:    "a user without a password",
+		app:     map[string]string{"endpoints": "10.0.0.1:5432", "username": "u"},
+		wantErr: "database not ready",
+	}, {
+		name:    "a password without a user",
+		app:     map[string]string{"endpoints": "10.0.0.1:5432", "password": "p"},
+		wantErr: "database not ready",
+	}, {
+		name:    "credentials without endpoints",
+		app:     map[string]string{"username": "u", "password": "p"},
+		wantErr: "database not ready",
+	}, {
 		name:    "endpoints without credentials",
 		app:     map[string]string{"endpoints": "10.0.0.1:5432"},
 		wantErr: "database not ready",
@@ -90,6 +102,11 @@ func TestParseEndpoint(t *testing.T) {
 		{in: "pg/../x:5432", wantErr: "neither an IP address nor a DNS name"},
 		{in: long, wantErr: "the host must be 1-253 characters"},
 		{in: "", wantErr: "the host must be 1-253 characters"},
+		// Bounds are inclusive.
+		{in: "h:1", host: "h", port: 1},
+		{in: "h:65535", host: "h", port: 65535},
+		{in: strings.Repeat("a.", 126) + "b", host: strings.Repeat("a.", 126) + "b", port: 5432},
+		{in: strings.Repeat("a.", 126) + "bc", wantErr: "the host must be 1-253 characters"},
 	}
 	for _, tt := range tests {
 		t.Run(config.Truncate(tt.in), func(t *testing.T) {
