@@ -178,12 +178,14 @@ func (f *fixture) configFile(t testing.TB) string {
 	return string(file.Content)
 }
 
-// secretURI is a valid Juju secret URI (secret:<20 base32hex>) that
-// names its purpose, so that tests read well.
+// secretURI is a valid Juju secret URI (secret:<xid>, 20 characters of
+// base32hex) that names its purpose, so that tests read well. The last
+// character stays "0": an xid's last character carries padding bits and
+// must be "0" or "g" (juju.ValidSecretURI).
 func secretURI(name string) string {
 	id := []byte("00000000000000000000")
 	for i, r := range strings.ToLower(name) {
-		if i < len(id) && (r >= '0' && r <= '9' || r >= 'a' && r <= 'v') {
+		if i < len(id)-1 && (r >= '0' && r <= '9' || r >= 'a' && r <= 'v') {
 			id[i] = byte(r)
 		}
 	}

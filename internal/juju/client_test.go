@@ -229,7 +229,7 @@ func (garbageRunner) Run(context.Context, []byte, string, ...string) ([]byte, er
 
 func TestDecodeErrorsKeepOutputOutOfTheMessage(t *testing.T) {
 	t.Parallel()
-	_, err := juju.NewClient(garbageRunner{}).SecretGet(context.Background(), "secret:d0ufq1ivn8stmtsv1kx0", true)
+	_, err := juju.NewClient(garbageRunner{}).SecretGet(context.Background(), "secret:d0ufq1ivn8stmtsv1kv0", true)
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "hunter2")
 	require.Contains(t, err.Error(), "secret-get")

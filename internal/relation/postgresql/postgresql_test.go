@@ -21,7 +21,7 @@ func TestParse(t *testing.T) {
 		wantErr string
 	}{{
 		name: "secrets",
-		app:  map[string]string{"endpoints": "pg-primary.m.svc.cluster.local:5432", "secret-user": "secret://x"},
+		app:  map[string]string{"endpoints": "pg-primary.m.svc.cluster.local:5432", "secret-user": "secret:d0ufq1ivn8stmtsv1kc0"},
 		user: map[string]string{"username": "relation_id_3", "password": "pw"},
 		tls:  map[string]string{"tls": "False"},
 		want: postgresql.Connection{Database: "d", Host: "pg-primary.m.svc.cluster.local", Port: 5432, User: "relation_id_3", Password: "pw"},

@@ -112,7 +112,8 @@ func (h *harness) Run(ctx context.Context, stdin []byte, name string, args ...st
 		content, err := contentFile(args)
 		require.NoError(h.t, err)
 		h.nextSecret++
-		uri := fmt.Sprintf("secret:d2f3k8s0000000000%03d", h.nextSecret)
+		// An xid: its last character must be "0" or "g".
+		uri := fmt.Sprintf("secret:d2f3k8s000000000%03d0", h.nextSecret)
 		h.stagedSecrets[uri] = content
 		return []byte(uri + "\n"), nil
 	case "secret-set":
