@@ -56,6 +56,14 @@ func TestParseEvent(t *testing.T) {
 		name:    "garbage path",
 		env:     map[string]string{"JUJU_DISPATCH_PATH": "bin/x"},
 		wantErr: `cannot parse JUJU_DISPATCH_PATH "bin/x".*`,
+	}, {
+		name:    "no hook name",
+		env:     map[string]string{"JUJU_DISPATCH_PATH": "hooks/"},
+		wantErr: `^cannot parse JUJU_DISPATCH_PATH "hooks/"$`,
+	}, {
+		name:    "no slash",
+		env:     map[string]string{"JUJU_DISPATCH_PATH": "hooks"},
+		wantErr: `^cannot parse JUJU_DISPATCH_PATH "hooks"$`,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,10 +70,9 @@ type ToolError struct {
 // Message is the tool's error text without the "ERROR " prefix.
 func (e *ToolError) Message() string {
 	msg := strings.TrimSpace(e.Stderr)
-	// Deprecation warnings may precede the error line; the last line is it.
-	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-		msg = msg[i+1:]
-	}
+	// Deprecation warnings may precede the error line; the last line is it
+	// (with no newline, LastIndexByte's -1 keeps the whole message).
+	msg = msg[strings.LastIndexByte(msg, '\n')+1:]
 	return strings.TrimPrefix(msg, "ERROR ")
 }
 

@@ -94,18 +94,10 @@ func Render(in Inputs) (Output, error) {
 	if len(in.Config.Services) == 0 {
 		return Output{}, ErrNoServices
 	}
-	server, err := yaml.Marshal(serverConfig(in))
-	if err != nil {
-		return Output{}, fmt.Errorf("cannot render server config: %w", err)
-	}
-	dynamic, err := yaml.Marshal(dynamicConfig(in.Config))
-	if err != nil {
-		return Output{}, fmt.Errorf("cannot render dynamic config: %w", err)
-	}
 	file := func(path string, content []byte) workload.File {
 		return workload.File{Path: path, Content: content, Permissions: 0o600, User: User, Group: User}
 	}
-	files := []workload.File{file(ConfigPath, server)}
+	files := []workload.File{file(ConfigPath, marshal(serverConfig(in)))}
 	if in.DB.TLS && in.DB.TLSCA != "" {
 		files = append(files, file(DBCAPath, []byte(in.DB.TLSCA)))
 	}
@@ -113,36 +105,39 @@ func Render(in Inputs) (Output, error) {
 		files = append(files, file(VisibilityCAPath, []byte(in.Visibility.TLSCA)))
 	}
 	layer := Layer(in.Config.Services)
-	hash, err := hashOf(files, layer)
-	if err != nil {
-		return Output{}, err
-	}
+	hash := hashOf(files, layer)
 	layer.Services[ServiceName].Environment[HashEnv] = hash
-	out := Output{
+	return Output{
 		Files:         files,
-		DynamicConfig: file(DynamicConfigPath, dynamic),
+		DynamicConfig: file(DynamicConfigPath, marshal(dynamicConfig(in.Config))),
 		Layer:         layer,
 		Hash:          hash,
+		Ports:         OpenPorts(in.Config),
+	}, nil
+}
+
+// marshal renders one of this package's own types, which hold only
+// strings, numbers, bools, slices and maps of them: yaml.v3 cannot fail on
+// those, so a failure is a bug in this package.
+func marshal(v any) []byte {
+	data, err := yaml.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("cannot render %T: %v", v, err))
 	}
-	out.Ports = OpenPorts(in.Config)
-	return out, nil
+	return data
 }
 
 // hashOf is one hash over the files and the layer itself (before the hash
 // goes in): the charm compares a single value in the running plan to know
 // whether both are current. Each file is framed by its path and length, so
 // moving bytes from one file to the next changes the hash too.
-func hashOf(files []workload.File, layer workload.Layer) (string, error) {
-	layerYAML, err := yaml.Marshal(layer)
-	if err != nil {
-		return "", fmt.Errorf("cannot render layer: %w", err)
-	}
+func hashOf(files []workload.File, layer workload.Layer) string {
 	h := sha256.New()
-	for _, f := range append(files, workload.File{Path: "layer", Content: layerYAML}) {
+	for _, f := range append(files, workload.File{Path: "layer", Content: marshal(layer)}) {
 		fmt.Fprintf(h, "%s\x00%d\x00", f.Path, len(f.Content))
 		h.Write(f.Content)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // OpenPorts are the ports clients reach through the application's

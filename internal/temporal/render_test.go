@@ -265,10 +265,8 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 		out, err := temporal.Render(inputs(t, map[string]any{"services": "frontend"}))
 		require.NoError(t, err)
 		layer := temporal.Layer([]string{"frontend"})
-		base, err := temporal.HashOf(out.Files, layer)
-		require.NoError(t, err)
-		again, err := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}))
-		require.NoError(t, err)
+		base := temporal.HashOf(out.Files, layer)
+		again := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}))
 		require.Equal(t, base, again, "deterministic")
 
 		for fi, f := range out.Files {
@@ -277,18 +275,13 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 				content := append([]byte(nil), f.Content...)
 				content[at] ^= 1
 				files[fi].Content = content
-				h, err := temporal.HashOf(files, layer)
-				require.NoError(t, err)
-				require.NotEqual(t, base, h, "%s byte %d", f.Path, at)
+				require.NotEqual(t, base, temporal.HashOf(files, layer), "%s byte %d", f.Path, at)
 			}
 		}
 		moved := []workload.File{{Path: "a", Content: []byte("xy")}, {Path: "b", Content: []byte("z")}}
-		h1, err := temporal.HashOf(moved, layer)
-		require.NoError(t, err)
+		h1 := temporal.HashOf(moved, layer)
 		moved[0].Content, moved[1].Content = []byte("x"), []byte("yz")
-		h2, err := temporal.HashOf(moved, layer)
-		require.NoError(t, err)
-		require.NotEqual(t, h1, h2, "bytes moved between files")
+		require.NotEqual(t, h1, temporal.HashOf(moved, layer), "bytes moved between files")
 
 		for name, change := range map[string]func(*workload.Service){
 			"command":    func(s *workload.Service) { s.Command += " --x" },
@@ -299,17 +292,13 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 			svc := l.Services[temporal.ServiceName]
 			change(&svc)
 			l.Services[temporal.ServiceName] = svc
-			h, err := temporal.HashOf(out.Files, l)
-			require.NoError(t, err)
-			require.NotEqual(t, base, h, name)
+			require.NotEqual(t, base, temporal.HashOf(out.Files, l), name)
 		}
 		l := temporal.Layer([]string{"frontend"})
 		check := l.Checks[temporal.CheckName]
 		check.Period = "5s"
 		l.Checks[temporal.CheckName] = check
-		h, err := temporal.HashOf(out.Files, l)
-		require.NoError(t, err)
-		require.NotEqual(t, base, h, "check period")
+		require.NotEqual(t, base, temporal.HashOf(out.Files, l), "check period")
 	})
 }
 
@@ -321,4 +310,38 @@ func TestRenderRefusesNoServices(t *testing.T) {
 	require.ErrorIs(t, err, temporal.ErrNoServices)
 	// Layer alone must not panic either: it has nothing to probe.
 	require.Empty(t, temporal.Layer(nil).Checks)
+}
+
+// The CA files: pushed only for a store that uses TLS and has a CA.
+func TestRenderCAFiles(t *testing.T) {
+	t.Parallel()
+	paths := func(in temporal.Inputs) []string {
+		out, err := temporal.Render(in)
+		require.NoError(t, err)
+		var got []string
+		for _, f := range out.Files {
+			got = append(got, f.Path)
+		}
+		return got
+	}
+	in := inputs(t, nil)
+	in.DB.TLSCA, in.Visibility.TLSCA = "CA", "CA"
+	require.Equal(t, []string{temporal.ConfigPath}, paths(in), "a CA without TLS is not used")
+	in.Visibility.TLS = true
+	require.Equal(t, []string{temporal.ConfigPath, temporal.VisibilityCAPath}, paths(in))
+	in.DB.TLS = true
+	require.Equal(t, []string{temporal.ConfigPath, temporal.DBCAPath, temporal.VisibilityCAPath}, paths(in))
+	in.DB.TLSCA = ""
+	require.Equal(t, []string{temporal.ConfigPath, temporal.VisibilityCAPath}, paths(in), "TLS without a CA verifies nothing")
+}
+
+func TestRenderIPv6AndRateLimits(t *testing.T) {
+	t.Parallel()
+	in := inputs(t, map[string]any{"global-rps-limit": 0})
+	in.DB.Host = "fd00::5"
+	out, err := temporal.Render(in)
+	require.NoError(t, err)
+	require.Contains(t, string(out.Files[0].Content), "connectAddr: '[fd00::5]:5432'")
+	// No limit at all: the key is absent and Temporal keeps its default.
+	require.NotContains(t, string(out.DynamicConfig.Content), "frontend.namespaceRPS")
 }

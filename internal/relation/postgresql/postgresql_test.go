@@ -1,12 +1,15 @@
 package postgresql_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 )
 
@@ -134,4 +137,27 @@ func TestRequest(t *testing.T) {
 		"extra-user-roles":  "admin",
 		"requested-secrets": `["username","password","tls","tls-ca","uris"]`,
 	}, postgresql.Request("temporal-k8s_db", "admin"))
+}
+
+// Read takes the provider's application data (not a unit's), reads the
+// secrets it names with --refresh, and reports a failed read.
+func TestRead(t *testing.T) {
+	t.Parallel()
+	const user = "secret:d0ufq1ivn8stmtsv1ku0"
+	m := jujutest.New(jujutest.State{
+		Unit: "temporal-k8s/0",
+		Relations: []*jujutest.Relation{{
+			ID: "db:3", RemoteApp: "postgresql-k8s", RemoteUnits: []string{"postgresql-k8s/0"},
+			RemoteAppData:  map[string]string{"endpoints": "pg:5432", "secret-user": user},
+			RemoteUnitData: map[string]map[string]string{"postgresql-k8s/0": {"endpoints": "unit:1"}},
+		}},
+		Secrets: []*jujutest.Secret{{URI: user, Granted: true, Revisions: []map[string]string{{"username": "u", "password": "p1"}, {"username": "u", "password": "p2"}}}},
+	})
+	c := juju.NewClient(m)
+	got, err := postgresql.Read(context.Background(), c, "db:3", "postgresql-k8s", "d")
+	require.NoError(t, err)
+	require.Equal(t, postgresql.Connection{Database: "d", Host: "pg", Port: 5432, User: "u", Password: "p2"}, got, "the latest revision")
+
+	_, err = postgresql.Read(context.Background(), c, "db:9", "postgresql-k8s", "d")
+	require.ErrorContains(t, err, "cannot read db:9 data of postgresql-k8s")
 }
