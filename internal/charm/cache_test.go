@@ -2,6 +2,7 @@ package charm_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -397,4 +398,23 @@ func TestUnwritableCacheMeansEveryHookInFull(t *testing.T) {
 		requireFull(t, f)
 		require.Equal(t, active, f.status())
 	}
+}
+
+// A cache that lacks part of what it should hold (here the remote
+// applications) sends the hook to the full reconcile rather than reading
+// a databag of nobody.
+func TestPartialCacheMeansAFullHook(t *testing.T) {
+	t.Parallel()
+	f := settled(t, everyRelation(false))
+	data, err := os.ReadFile(f.cache)
+	require.NoError(t, err)
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(data, &raw))
+	delete(raw, "remote-apps")
+	data, err = json.Marshal(raw)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(f.cache, data, 0o600))
+	f.mustRun(t, juju.Event{Kind: juju.RelationChanged, Name: "db-relation-changed", Relation: "db", RelationID: "db:3", RemoteApp: "postgresql-k8s", RemoteUnit: "postgresql-k8s/0"})
+	requireFull(t, f)
+	require.Equal(t, active, f.status())
 }

@@ -576,6 +576,11 @@ func TestHookToolCallCounts(t *testing.T) {
 			[]string{"relation-get"}},
 		{false, juju.Event{Kind: juju.RelationJoined, Name: "peer-relation-joined", Relation: "peer", RelationID: "peer:0", RemoteApp: app, RemoteUnit: app + "/2"}, nil},
 		{false, juju.Event{Kind: juju.LeaderSettingsChanged}, nil},
+		// A unit going changes nothing the charm reads.
+		{false, juju.Event{Kind: juju.RelationDeparted, Name: "db-relation-departed", Relation: "db", RelationID: "db:3", RemoteApp: "postgresql-k8s", RemoteUnit: "postgresql-k8s/1", DepartingUnit: "postgresql-k8s/1"}, nil},
+		// The charm reads nothing of a temporal-host-info requirer.
+		{true, juju.Event{Kind: juju.RelationChanged, Name: "temporal-host-info-relation-changed", Relation: "temporal-host-info", RelationID: "temporal-host-info:9", RemoteApp: "temporal-ui-k8s", RemoteUnit: "temporal-ui-k8s/0"}, []string{"is-leader"}},
+		{false, juju.Event{Kind: juju.RelationChanged, Name: "temporal-host-info-relation-changed", Relation: "temporal-host-info", RelationID: "temporal-host-info:9", RemoteApp: "temporal-ui-k8s", RemoteUnit: "temporal-ui-k8s/0"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("leader=%v/%s", tt.leader, tt.ev.Name+string(tt.ev.Kind)), func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/hostinfo"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 )
@@ -48,6 +49,11 @@ func (c *Charm) observe(ctx context.Context, ca *cache) (bool, error) {
 			return false, nil
 		}
 	case juju.RelationChanged, juju.RelationDeparted:
+		if c.event.Relation == hostinfo.Endpoint {
+			// The charm reads nothing of its requirers: only a new
+			// relation (relation-created, in full) calls for a write.
+			break
+		}
 		seen, known := ca.Seen[c.event.RelationID]
 		if !known {
 			return false, nil
@@ -81,11 +87,10 @@ func (c *Charm) observe(ctx context.Context, ca *cache) (bool, error) {
 		// container, a stopped server. Put it back.
 		return false, nil
 	}
+	// The version needs no check: a new one comes with a new Pebble
+	// boot, whose empty plan has sent this hook to the full reconcile.
 	var a assessment
 	a.st.best = ca.Assessed
-	if err := c.applyVersion(ctx, ca, in); err != nil {
-		return false, err
-	}
 	c.workloadStatus(ctx, in, &a, false)
 	c.checkCluster(ctx, ca, in, &a)
 	locks, err := peer.ReadLocks(in.peerApp)
