@@ -351,6 +351,22 @@ func TestShardCountThatDiffersFromTheCluster(t *testing.T) {
 	require.Contains(t, f.configFile(t), "numHistoryShards: 512")
 }
 
+// Only the leader moves the shard lock to the cluster's count: a
+// non-leader frontend that sees the difference says so and writes nothing.
+func TestShardCountThatDiffersFromTheClusterOnANonLeader(t *testing.T) {
+	t.Parallel()
+	cl := &fakeCluster{d: cluster.Description{HistoryShardCount: 512, Rings: fullRings}}
+	s := ready(false, map[string]any{"services": "frontend", "num-history-shards": 1024})
+	f := newFixture(t, s)
+	f.describe = cl.describe
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, juju.StatusBlocked, f.status().Name)
+	require.Contains(t, f.status().Message, "has 512 shards")
+	require.Empty(t, f.model.State().Relations[0].LocalAppData["num_history_shards"])
+}
+
 func TestClusterChecksOnlyWhereAFrontendRuns(t *testing.T) {
 	t.Parallel()
 	cl := &fakeCluster{d: cluster.Description{HistoryShardCount: 4}}

@@ -93,11 +93,9 @@ func (c *Charm) observe(ctx context.Context, ca *cache) (bool, error) {
 	a.st.best = ca.Assessed
 	c.workloadStatus(ctx, in, &a, false)
 	c.checkCluster(ctx, ca, in, &a)
-	locks, err := peer.ReadLocks(in.peerApp)
-	if err != nil {
-		return false, nil
-	}
-	a.locks = locks
+	// The full reconcile that cached the peer data parsed it: a change
+	// since came with peer-relation-changed, which read it again.
+	a.locks, _ = peer.ReadLocks(in.peerApp)
 	if in.leader {
 		if err := c.lock(ctx, in, &a); err != nil {
 			return false, err
