@@ -833,9 +833,35 @@ func TestStopDrainsTheServer(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "inactive", services[0].Current)
 
+	logs := newLogs(f)
+	require.Empty(t, logs(), "a clean stop logs nothing")
+
+	// A server Pebble cannot stop: the hook goes on (the pod goes
+	// anyway) and the operator is told.
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	logs()
+	f.box.FailNext("Stop", errors.New("cannot stop service: timed out"))
+	require.NoError(t, f.run(t, juju.Event{Kind: juju.Stop}))
+	require.Equal(t, []string{"Cannot stop temporal-server: cannot stop service: timed out"}, logs())
+
 	f.box.SetDown(true)
 	require.NoError(t, f.run(t, juju.Event{Kind: juju.Stop}), "stop must not fail once Pebble is gone")
+	got := logs()
+	require.Len(t, got, 1)
+	require.Contains(t, got[0], "Cannot reach Pebble to stop temporal-server")
 	require.NoError(t, f.run(t, juju.Event{Kind: juju.Remove}))
+}
+
+// newLogs returns a function giving the juju-log messages since its last
+// call.
+func newLogs(f *fixture) func() []string {
+	seen := len(f.model.Logs())
+	return func() []string {
+		all := f.model.Logs()
+		out := all[seen:]
+		seen = len(all)
+		return out
+	}
 }
 
 func BenchmarkSteadyStateReconcile(b *testing.B) {

@@ -12,13 +12,9 @@ import (
 // and the unit leaves the membership rings cleanly.
 func (c *Charm) stop(ctx context.Context) error {
 	// The unit agent sets the unit's status around stop, and the pod
-	// may stay (a charm-container restart): forget the status cached.
-	ca := c.beginHook(ctx)
-	defer func() {
-		ca.Settled = false
-		ca.UnitStatus = juju.Status{}
-		c.endHook(ctx, ca)
-	}()
+	// may stay (a charm-container restart): the cache beginHook saves,
+	// unsettled and with no status known, is what the next hook must see.
+	c.beginHook(ctx)
 	services, err := c.Container.Services(ctx, temporal.ServiceName)
 	if err != nil {
 		// Nothing to drain if Pebble is already gone.
