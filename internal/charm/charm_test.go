@@ -828,12 +828,11 @@ func TestStopDrainsTheServer(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, ready(true, nil))
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	logs := newLogs(f)
 	f.mustRun(t, juju.Event{Kind: juju.Stop})
 	services, err := f.box.Services(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, "inactive", services[0].Current)
-
-	logs := newLogs(f)
 	require.Empty(t, logs(), "a clean stop logs nothing")
 
 	// A server Pebble cannot stop: the hook goes on (the pod goes
