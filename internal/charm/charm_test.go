@@ -57,6 +57,8 @@ type fixture struct {
 	describe cluster.Describer
 	// runner, when set, stands between the charm and model.
 	runner juju.Runner
+	// startTimeout is Deps.StartTimeout.
+	startTimeout time.Duration
 	// dialFailures is how many probes fail before the port answers.
 	mu           sync.Mutex
 	dialFailures int
@@ -129,6 +131,8 @@ func (f *fixture) run(t testing.TB, ev juju.Event) error {
 		Describe:  f.describe,
 		Cache:     f.cache,
 		Build:     f.build,
+
+		StartTimeout: f.startTimeout,
 	}, ev)
 	// The unit agent sets the unit's status around stop itself
 	// (internal/worker/uniter/operation/runhook.go, beforeHook and

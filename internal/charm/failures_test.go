@@ -269,7 +269,8 @@ func TestEveryPebbleFailureIsSeen(t *testing.T) {
 					// says so: a dynamic config it cannot read back is
 					// written anyway, and a start is polled until it
 					// answers (the same call comes again).
-					doesWithout := call == "Pull" || slices.Contains(p.calls[i+1:], call)
+					started := slices.Contains(p.calls[:i], "Replan") || slices.Contains(p.calls[:i], "Restart")
+					doesWithout := call == "Pull" || started && slices.Contains(p.calls[i+1:], call)
 					if sc.event.Kind == juju.Action {
 						_, failed := f.model.ActionResults()
 						if failed == nil {

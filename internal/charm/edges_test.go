@@ -1,0 +1,161 @@
+package charm_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/charm"
+	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
+)
+
+func TestRealClockAndDial(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, charm.RealClock{}.Sleep(ctx, time.Hour), context.Canceled)
+	require.NoError(t, charm.RealClock{}.Sleep(context.Background(), time.Millisecond))
+	require.WithinDuration(t, time.Now(), charm.RealClock{}.Now(), time.Second)
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
+	require.NoError(t, charm.TCPDial(context.Background(), l.Addr().String()))
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	require.Error(t, charm.TCPDial(context.Background(), addr), "nothing listens any more")
+}
+
+// StartTimeout bounds the wait for a started server; unset, it is 30 s.
+func TestStartTimeout(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		set, want time.Duration
+	}{{0, 30 * time.Second}, {5 * time.Second, 5 * time.Second}} {
+		f := newFixture(t, ready(true, nil))
+		f.dialFailures = 1_000_000
+		f.startTimeout = tt.set
+		start := f.clock.Now()
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		waited := f.clock.Now().Sub(start)
+		require.GreaterOrEqual(t, waited, tt.want)
+		require.Less(t, waited, tt.want+time.Second)
+	}
+}
+
+// Leadership gained without leader-elected first (a lost event, a cache
+// from the unit's earlier spell as leader): what it once published is
+// checked again, as another leader may have written since.
+func TestLeadershipRegainedWithoutLeaderElected(t *testing.T) {
+	t.Parallel()
+	f := settled(t, everyRelation(true))
+	f.model.Update(func(s *jujutest.State) { s.Leader = false })
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	f.model.Update(func(s *jujutest.State) {
+		s.Leader = true
+		for _, r := range s.Relations {
+			r.LocalAppData = nil
+		}
+	})
+	f.model.Update(func(s *jujutest.State) { s.Config["log-level"] = "debug" })
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.NotEmpty(t, f.relation(t, "admin:5").LocalAppData["database_connections"])
+	require.Equal(t, "7233", f.relation(t, "temporal-host-info:9").LocalAppData["port"])
+	require.Equal(t, active, f.model.State().AppStatus)
+}
+
+// The exact calls of full reconciles, so that a change in their cost
+// shows: a unit with every relation, and a new unit's first hook on the
+// admin relation (its remote application comes from the event).
+func TestFullReconcileCalls(t *testing.T) {
+	t.Parallel()
+	f := settled(t, everyRelation(true))
+	f.mustRun(t, juju.Event{Kind: juju.SecretChanged, Name: "secret-changed", SecretID: secretURI("db-user")})
+	require.Equal(t, []string{
+		"config-get", "is-leader", "relation-ids", "relation-get", "relation-ids", "relation-get", "secret-get", "secret-get",
+		"relation-ids", "relation-get", "secret-get", "secret-get", "relation-ids", "relation-get", "relation-ids",
+		"opened-ports",
+	}, callNames(f.model.Calls()), "no network-get (cached), no goal-state (nothing missing)")
+
+	g := newFixture(t, everyRelation(false))
+	g.mustRun(t, juju.Event{Kind: juju.RelationChanged, Name: "admin-relation-changed", Relation: "admin", RelationID: "admin:5", RemoteApp: "temporal-admin-k8s", RemoteUnit: "temporal-admin-k8s/0"})
+	names := callNames(g.model.Calls())
+	require.Equal(t, 2, countOf(names, "relation-list"), "db and visibility: the admin's app came with the event")
+	require.Equal(t, 1, countOf(names, "network-get"))
+	require.Zero(t, countOf(names, "goal-state"), "nothing missing: goal-state is not needed")
+}
+
+// goal-state only refines what a missing relation means: when it cannot
+// be read, the status says what is true either way and the operator is
+// told why.
+func TestGoalStateUnreadable(t *testing.T) {
+	t.Parallel()
+	s := ready(true, nil)
+	s.Relations = append(s.Relations[:1], s.Relations[2:]...)
+	f := newFixture(t, s)
+	logs := newLogs(f)
+	f.model.FailTool("goal-state", &juju.ToolError{Tool: "goal-state", Code: 1, Stderr: "ERROR connection is shut down\n"})
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "waiting for the db relation"}, f.status())
+	require.Contains(t, logs(), "Cannot read goal-state: goal-state failed (exit 1): connection is shut down")
+}
+
+// An observing hook never waits for the server: only a hook that started
+// it does.
+func TestObservingHookDoesNotWait(t *testing.T) {
+	t.Parallel()
+	f := settled(t, everyRelation(true))
+	f.dialFailures = 1_000_000
+	start := f.clock.Now()
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, start, f.clock.Now())
+	require.Equal(t, juju.StatusWaiting, f.status().Name)
+}
+
+// A hook that does nothing succeeds through Main's path too.
+func TestRunSucceeds(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"JUJU_DISPATCH_PATH": "hooks/db-relation-joined", "JUJU_UNIT_NAME": "temporal-k8s/0", "JUJU_CHARM_DIR": t.TempDir()}
+	err := charm.RunWith(context.Background(), func(k string) string { return env[k] }, "/nonexistent.socket", time.Second, jujutest.New(jujutest.State{Unit: "temporal-k8s/0"}))
+	require.NoError(t, err)
+}
+
+// An observing hook's own writes fail it: moving the shard lock, and a
+// status that changed.
+func TestObservingHookWritesFail(t *testing.T) {
+	t.Parallel()
+	broken := &juju.ToolError{Tool: "x", Code: 1, Stderr: "ERROR connection is shut down\n"}
+	t.Run("shard lock", func(t *testing.T) {
+		t.Parallel()
+		cl := &fakeCluster{d: cluster.Description{HistoryShardCount: 512, Rings: fullRings}}
+		f := newFixture(t, everyRelation(true))
+		f.describe = cl.describe
+		settle(f)
+		cl.set(cluster.Description{HistoryShardCount: 1024, Rings: fullRings}, nil)
+		f.model.FailTool("relation-set", broken)
+		require.ErrorIs(t, f.run(t, juju.Event{Kind: juju.UpdateStatus}), broken)
+	})
+	t.Run("status", func(t *testing.T) {
+		t.Parallel()
+		f := settled(t, everyRelation(true))
+		f.box.SetCheck(workload.CheckInfo{Name: "temporal-server-running", Status: "down", Failures: 3})
+		f.model.FailTool("status-set", broken)
+		err := f.run(t, juju.Event{Kind: juju.UpdateStatus})
+		require.True(t, errors.Is(err, broken), "%v", err)
+	})
+}
