@@ -159,3 +159,18 @@ func TestObservingHookWritesFail(t *testing.T) {
 		require.True(t, errors.Is(err, broken), "%v", err)
 	})
 }
+
+// Leadership lost and won back between two hooks of this unit: the
+// leader-elected hook checks again what it once published.
+func TestLeaderElectedChecksWhatItPublished(t *testing.T) {
+	t.Parallel()
+	f := settled(t, everyRelation(true))
+	f.model.Update(func(s *jujutest.State) {
+		for _, r := range s.Relations {
+			r.LocalAppData = nil // the leader in between wrote elsewhere
+		}
+	})
+	f.mustRun(t, juju.Event{Kind: juju.LeaderElected})
+	require.NotEmpty(t, f.relation(t, "admin:5").LocalAppData["database_connections"])
+	require.Equal(t, "7233", f.relation(t, "temporal-host-info:9").LocalAppData["port"])
+}
