@@ -52,6 +52,7 @@ check:
 # internal/workload's tests run the same scenarios against a real Pebble.
 unit: check $(BIN)/pebble
 	TEMPORAL_K8S_PEBBLE=$(BIN)/pebble go test -race ./...
+	go -C tests/mutation test -race ./...
 
 # The local model: its CLI, a static Pebble for the workload containers,
 # the temporal-server rock, and a charm repository holding this charm and
@@ -92,7 +93,7 @@ bench: deps localmodel
 	cd $(LM) && $(LM_ENV) go test -count=1 -timeout 20m -run '^$$' -bench SteadyHooks -benchtime 20x ./e2e
 
 # go vet and staticcheck (from the module proxy, into .cache/bin) on all
-# three modules. Last in `test`, so it reuses the packages the tests built.
+# four modules. Last in `test`, so it reuses the packages the tests built.
 STATICCHECK_VERSION := 0.8.2
 STATICCHECK := $(BIN)/staticcheck
 export STATICCHECK_CACHE := $(CACHE)/staticcheck
@@ -106,6 +107,7 @@ lint: staticcheck
 	cd $(LM) && go vet ./... && $(STATICCHECK) ./...
 	cd $(IT) && go vet ./... && go vet -tags integration ./... && \
 		$(STATICCHECK) ./... && $(STATICCHECK) -tags integration ./...
+	cd tests/mutation && go vet ./... && test -z "$$(gofmt -l .)" && $(STATICCHECK) ./...
 
 # Mutation testing of the charm module (tests/mutation, a tool of ours):
 # every mutant of the packages below is run against the tests that can see
