@@ -104,7 +104,7 @@ func TestClientCommandLines(t *testing.T) {
 			return []any{v, ok}, err
 		}, `"v"`, "state-get k --format=json", "", "", []any{"v", true}},
 		{"state-set", func(c *juju.Client) (any, error) { return nil, c.StateSet(ctx(), map[string]string{"k": "v"}) }, "",
-			"state-set --file -", `{"k":"v"}`, "", nil},
+			"state-set --file -", "k: v\n", "", nil},
 		{"network-get", func(c *juju.Client) (any, error) { return c.BindAddress(ctx(), "peer") }, `"10.1.0.5"`,
 			"network-get peer --bind-address --format=json", "", "", "10.1.0.5"},
 		{"goal-state", func(c *juju.Client) (any, error) { return c.GoalState(ctx()) },

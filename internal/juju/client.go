@@ -110,16 +110,12 @@ func (c *Client) RelationGet(ctx context.Context, relID, target string, app bool
 // RelationSet writes settings to this unit's (or, as leader, this app's)
 // databag. An empty value deletes the key. The data goes on stdin.
 func (c *Client) RelationSet(ctx context.Context, relID string, app bool, data map[string]string) error {
-	stdin, err := yaml.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("cannot encode relation data for %s: %w", relID, err)
-	}
 	args := []string{"-r", relID}
 	if app {
 		args = append(args, "--app")
 	}
 	args = append(args, "--file", "-")
-	_, err = c.run(ctx, stdin, "relation-set", args...)
+	_, err := c.run(ctx, mustYAML(data), "relation-set", args...)
 	return err
 }
 
@@ -135,20 +131,25 @@ func (c *Client) SecretGet(ctx context.Context, id string, refresh bool) (map[st
 	return content, err
 }
 
+// mustYAML encodes a map of strings, on which yaml.v3 cannot fail.
+func mustYAML(m map[string]string) []byte {
+	data, err := yaml.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("cannot encode a map of strings: %v", err))
+	}
+	return data
+}
+
 // withContentFile writes secret content to a private temporary file for the
 // duration of fn, so the values never appear in argv.
 func withContentFile(content map[string]string, fn func(path string) error) error {
-	data, err := yaml.Marshal(content)
-	if err != nil {
-		return fmt.Errorf("cannot encode secret content: %w", err)
-	}
 	dir, err := os.MkdirTemp("", "secret-")
 	if err != nil {
 		return fmt.Errorf("cannot create secret content file: %w", err)
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "content.yaml")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	if err := os.WriteFile(path, mustYAML(content), 0o600); err != nil {
 		return fmt.Errorf("cannot write secret content file: %w", err)
 	}
 	return fn(path)
@@ -219,12 +220,8 @@ func (c *Client) StateGet(ctx context.Context, key string) (value string, ok boo
 // StateSet writes keys of this unit's state; Juju commits them with the
 // hook. The values go on stdin, never in argv.
 func (c *Client) StateSet(ctx context.Context, values map[string]string) error {
-	// JSON is YAML: state-set --file reads it as a map of strings.
-	stdin, err := json.Marshal(values)
-	if err != nil {
-		return fmt.Errorf("cannot encode unit state: %w", err)
-	}
-	_, err = c.run(ctx, stdin, "state-set", "--file", "-")
+	// state-set --file reads YAML, a map of strings.
+	_, err := c.run(ctx, mustYAML(values), "state-set", "--file", "-")
 	return err
 }
 
