@@ -39,6 +39,8 @@ func TestSchema(t *testing.T) {
 		{"1.23 protocol", map[string]string{"schema_status": "ready"}, "1.31.2", admin.SchemaState{Ready: true}},
 		{"1.27+ protocol, same minor", map[string]string{"schema_status": "ready", "migrated_workload_version": "1.31.0"}, "1.31.2", admin.SchemaState{Ready: true}},
 		{"1.24 protocol", map[string]string{"schema_status": "ready", "schema_version": "1.31.2"}, "1.31.2", admin.SchemaState{Ready: true}},
+		{"1.24 protocol, another minor", map[string]string{"schema_status": "ready", "schema_version": "1.30.1"}, "1.31.2",
+			admin.SchemaState{Mismatch: true, Reason: "schema migrated for 1.30.1, server is 1.31.2"}},
 		{"migrated version wins over schema_version", map[string]string{"schema_status": "ready", "schema_version": "1.31.2", "migrated_workload_version": "1.30.6"}, "1.31.2",
 			admin.SchemaState{Mismatch: true, Reason: "schema migrated for 1.30.6, server is 1.31.2"}},
 		{"admin behind the server", map[string]string{"schema_status": "ready", "migrated_workload_version": "1.23.1"}, "1.31.2",
@@ -59,5 +61,12 @@ func TestSchema(t *testing.T) {
 			t.Parallel()
 			require.Equal(t, tt.want, admin.Schema(tt.app, tt.server))
 		})
+	}
+}
+
+func TestMajorMinor(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"1.31.2": "1.31", "v1.31": "1.31", " 1.31.2-rc1 ": "1.31", "1": "1", "": ""} {
+		require.Equal(t, want, admin.MajorMinor(in), in)
 	}
 }

@@ -23,6 +23,8 @@ func TestReadLocks(t *testing.T) {
 		{name: "every lock", app: map[string]string{"num_history_shards": "512", "db_name": `"a"`, "visibility_db_name": `"b"`},
 			want: peer.Locks{Shards: 512, DBName: "a", VisibilityDBName: "b"}},
 		{name: "garbage shards", app: map[string]string{"num_history_shards": `"four"`}, wantErr: `cannot parse peer num_history_shards "\"four\""`},
+		{name: "one shard", app: map[string]string{"num_history_shards": "1"}, want: peer.Locks{Shards: 1}},
+		{name: "zero shards", app: map[string]string{"num_history_shards": "0"}, wantErr: `cannot parse peer num_history_shards "0"`},
 		{name: "unquoted name", app: map[string]string{"db_name": "a"}, wantErr: `cannot parse peer db_name "a"`},
 		{name: "empty name", app: map[string]string{"visibility_db_name": `""`}, wantErr: `cannot parse peer visibility_db_name`},
 		{name: "10 kB of garbage is quoted short", app: map[string]string{"db_name": strings.Repeat("x", 10_000)}, wantErr: `"` + strings.Repeat("x", 64) + `… (10000 bytes)"`},
