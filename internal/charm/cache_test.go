@@ -60,7 +60,7 @@ func TestStatusIsSetOnlyWhenItChanges(t *testing.T) {
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
 	require.Equal(t, []string{"is-leader"}, callNames(f.model.Calls()), "same status, not set again")
 
-	f.box.SetCheck(workload.CheckInfo{Name: temporal.CheckName, Status: "up", Successes: 1})
+	f.box.SetCheck(workload.CheckInfo{Name: temporal.CheckName, Status: "up"})
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
 	require.Equal(t, active, f.status())
 	require.Equal(t, active, f.model.State().AppStatus)

@@ -704,7 +704,7 @@ func TestWorkloadProblemsAreStatusesNotErrors(t *testing.T) {
 		f.mustRun(t, juju.Event{Kind: juju.PebbleCheckFailed, Name: "temporal-pebble-check-failed", CheckName: temporal.CheckName})
 		require.Equal(t, juju.StatusWaiting, f.status().Name)
 		require.Contains(t, f.status().Message, "check temporal-server-running is down")
-		f.box.SetCheck(workload.CheckInfo{Name: temporal.CheckName, Status: "up", Successes: 1})
+		f.box.SetCheck(workload.CheckInfo{Name: temporal.CheckName, Status: "up"})
 		f.mustRun(t, juju.Event{Kind: juju.PebbleCheckRecovered, Name: "temporal-pebble-check-recovered", CheckName: temporal.CheckName})
 		require.Equal(t, active, f.status())
 	})

@@ -78,8 +78,7 @@ func (s ServiceInfo) Running() bool {
 
 // CheckInfo is the state of one check.
 type CheckInfo struct {
-	Name      string
-	Status    string // up, down or inactive
-	Failures  int
-	Successes int
+	Name     string
+	Status   string // up, down or inactive
+	Failures int
 }

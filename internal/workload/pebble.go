@@ -163,22 +163,15 @@ func (p *Pebble) AddLayer(ctx context.Context, label string, layer Layer) error 
 
 // execTimeout is how long an exec may run before Pebble kills it: the
 // change timeout, or what is left of the context's deadline if that is
-// sooner, so that nothing a hook started outlives it. A deadline already
-// passed is an error, never a zero or negative timeout (which Pebble reads
-// as "no timeout").
-func (p *Pebble) execTimeout(ctx context.Context, what string) (time.Duration, error) {
+// sooner, so that nothing a hook started outlives it. Never zero or
+// negative, which Pebble reads as "no timeout": a deadline already passed
+// gives a millisecond, and within refuses a context that is done.
+func (p *Pebble) execTimeout(ctx context.Context) time.Duration {
 	wait := p.changeTimeout
 	if deadline, ok := ctx.Deadline(); ok {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return 0, fmt.Errorf("cannot %s: %w", what, context.DeadlineExceeded)
-		}
-		wait = min(wait, left)
+		wait = min(wait, time.Until(deadline))
 	}
-	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("cannot %s: %w", what, err)
-	}
-	return wait, nil
+	return max(wait, time.Millisecond)
 }
 
 // services starts a change on services and waits for it.
@@ -186,9 +179,6 @@ func (p *Pebble) services(ctx context.Context, action string, names []string) er
 	what := action
 	if len(names) > 0 {
 		what += " " + strings.Join(names, ", ")
-	}
-	if names == nil {
-		names = []string{}
 	}
 	id, err := p.post(ctx, what, "/v1/services", true, map[string]any{"action": action, "services": names})
 	if err != nil {
@@ -244,11 +234,7 @@ func (p *Pebble) Checks(ctx context.Context, names ...string) ([]CheckInfo, erro
 	}
 	out := make([]CheckInfo, 0, len(infos))
 	for _, c := range infos {
-		info := CheckInfo{Name: c.Name, Status: string(c.Status), Failures: c.Failures}
-		if c.Successes != nil {
-			info.Successes = *c.Successes
-		}
-		out = append(out, info)
+		out = append(out, CheckInfo{Name: c.Name, Status: string(c.Status), Failures: c.Failures})
 	}
 	return out, nil
 }
@@ -305,12 +291,9 @@ func (p *Pebble) Exec(ctx context.Context, command ...string) (string, error) {
 		return "", errors.New("cannot exec: no command")
 	}
 	what := "exec " + command[0]
-	timeout, err := p.execTimeout(ctx, what)
-	if err != nil {
-		return "", err
-	}
+	timeout := p.execTimeout(ctx)
 	var stdout, stderr bytes.Buffer
-	err = within(ctx, what, func() error {
+	err := within(ctx, what, func() error {
 		proc, err := p.client.Exec(&client.ExecOptions{Command: command, Stdout: &stdout, Stderr: &stderr, Timeout: timeout})
 		if err != nil {
 			return err

@@ -343,3 +343,19 @@ func TestExecEndsWithTheContext(t *testing.T) {
 	_, err = os.Stat(mark)
 	require.True(t, os.IsNotExist(err), "the command ran on after the deadline")
 }
+
+// A file call whose context is already done does nothing: it does not
+// start and finish behind the caller's back.
+func TestFilesWithADoneContext(t *testing.T) {
+	t.Parallel()
+	b := realPebble(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	path := filepath.Join(t.TempDir(), "f")
+	require.ErrorIs(t, b.Push(ctx, workload.File{Path: path, Content: []byte("x"), Permissions: 0o600}), context.Canceled)
+	_, err := b.Pull(ctx, path)
+	require.ErrorIs(t, err, context.Canceled)
+	time.Sleep(300 * time.Millisecond)
+	_, err = os.Stat(path)
+	require.True(t, os.IsNotExist(err), "the push went ahead")
+}
