@@ -359,3 +359,13 @@ func TestFilesWithADoneContext(t *testing.T) {
 	_, err = os.Stat(path)
 	require.True(t, os.IsNotExist(err), "the push went ahead")
 }
+
+// A command that runs and fails is an error carrying its stderr (the fake
+// runs nothing, so this is the real Pebble's alone).
+func TestExecFailureCarriesStderr(t *testing.T) {
+	t.Parallel()
+	b := realPebble(t)
+	_, err := b.Exec(context.Background(), "/bin/sh", "-c", "echo oops >&2; exit 2")
+	require.ErrorContains(t, err, "cannot exec /bin/sh")
+	require.ErrorContains(t, err, "oops")
+}
