@@ -390,8 +390,12 @@ func TestUnwritableCacheMeansEveryHookInFull(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, everyRelation(true))
 	f.cache = filepath.Join(t.TempDir(), "no-such-dir", "cache.json")
+	logs := newLogs(f)
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
 	require.Equal(t, active, f.status())
+	got := logs()
+	require.Len(t, got, 2, "begin and end each say they could not save")
+	require.Contains(t, got[0], "Cannot save cache "+f.cache)
 	for range 2 {
 		f.model.Calls()
 		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})

@@ -174,3 +174,69 @@ func TestLeaderElectedChecksWhatItPublished(t *testing.T) {
 	require.NotEmpty(t, f.relation(t, "admin:5").LocalAppData["database_connections"])
 	require.Equal(t, "7233", f.relation(t, "temporal-host-info:9").LocalAppData["port"])
 }
+
+// What assess says about the peer relation and its locks.
+func TestPeerStatuses(t *testing.T) {
+	t.Parallel()
+	t.Run("garbage locks block", func(t *testing.T) {
+		t.Parallel()
+		s := ready(true, nil)
+		s.Relations[0].LocalAppData = map[string]string{"num_history_shards": "four"}
+		f := newFixture(t, s)
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		require.Equal(t, juju.StatusBlocked, f.status().Name)
+		require.Contains(t, f.status().Message, `cannot parse peer num_history_shards "four"`)
+	})
+	t.Run("no peer relation yet", func(t *testing.T) {
+		t.Parallel()
+		s := ready(true, nil)
+		s.Relations = s.Relations[1:]
+		f := newFixture(t, s)
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "waiting for the peer relation"}, f.status())
+	})
+	t.Run("an invalid option is not also a lock conflict", func(t *testing.T) {
+		t.Parallel()
+		s := ready(true, map[string]any{"num-history-shards": 100})
+		s.Relations[0].LocalAppData = map[string]string{"num_history_shards": "512"}
+		f := newFixture(t, s)
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		require.Equal(t, juju.StatusBlocked, f.status().Name)
+		require.Contains(t, f.status().Message, "must be a power of 2")
+		require.NotContains(t, f.status().Message, "locked at")
+	})
+}
+
+// Locks and cluster checks wait for a server that serves.
+func TestNothingIsLockedOrAskedBeforeTheServerServes(t *testing.T) {
+	t.Parallel()
+	cl := &fakeCluster{d: cluster.Description{HistoryShardCount: 512, Rings: fullRings}}
+	f := newFixture(t, ready(true, map[string]any{"services": "frontend"}))
+	f.describe = cl.describe
+	f.dialFailures = 1_000_000
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, juju.StatusWaiting, f.status().Name)
+	require.Empty(t, f.model.State().Relations[0].LocalAppData["num_history_shards"])
+	require.Empty(t, cl.calls())
+}
+
+// A cluster that reports no shard count yet (its database still being set
+// up) says nothing about the option.
+func TestClusterWithoutShardCount(t *testing.T) {
+	t.Parallel()
+	cl := &fakeCluster{d: cluster.Description{Rings: fullRings}}
+	f := newFixture(t, ready(true, map[string]any{"services": "frontend"}))
+	f.describe = cl.describe
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, active, f.status())
+}
+
+// A unit with no option set observes its config-changed like any other.
+func TestNoOptionsSetStillObserves(t *testing.T) {
+	t.Parallel()
+	s := ready(false, nil)
+	f := settled(t, s)
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, []string{"config-get"}, callNames(f.model.Calls()))
+}
