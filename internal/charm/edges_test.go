@@ -240,3 +240,16 @@ func TestNoOptionsSetStillObserves(t *testing.T) {
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
 	require.Equal(t, []string{"config-get"}, callNames(f.model.Calls()))
 }
+
+// A server Pebble keeps restarting is named as such, not as a port that
+// does not answer.
+func TestServerInBackoffIsSaid(t *testing.T) {
+	t.Parallel()
+	f := settled(t, everyRelation(true))
+	f.box.SetCurrent("temporal-server", workload.ServiceBackoff)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "temporal-server is backoff"}, f.status())
+	f.box.SetCurrent("temporal-server", workload.ServiceActive)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, active, f.status())
+}
