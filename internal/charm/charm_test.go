@@ -15,6 +15,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/charm"
 	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
@@ -86,12 +87,11 @@ func newFixture(t testing.TB, s jujutest.State) *fixture {
 // and gRPC port of the first selected service (the one the pod exists
 // for), only while Pebble runs the server, and after dialFailures refusals.
 func (f *fixture) dial(ctx context.Context, addr string) error {
-	services := "frontend,history,matching,worker"
-	if v, ok := f.model.State().Config["services"].(string); ok {
-		services = v
+	cfg, _ := config.Parse(f.model.State().Config)
+	if len(cfg.Services) == 0 {
+		return fmt.Errorf("dial tcp %s: connection refused (no services selected)", addr)
 	}
-	first := strings.TrimSpace(strings.Split(services, ",")[0])
-	if want := fmt.Sprintf("127.0.0.1:%d", temporal.Ports[first].GRPC); addr != want {
+	if want := fmt.Sprintf("127.0.0.1:%d", temporal.Ports[cfg.Services[0]].GRPC); addr != want {
 		return fmt.Errorf("dial tcp %s: connection refused (the server listens on %s)", addr, want)
 	}
 	infos, err := f.box.Services(ctx, temporal.ServiceName)
