@@ -2,6 +2,8 @@ package workloadtest
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
@@ -28,7 +30,7 @@ func duration(what, v string) (time.Duration, error) {
 }
 
 func validateLayer(label string, l workload.Layer) error {
-	for _, name := range sortedKeys(l.Services) {
+	for _, name := range slices.Sorted(maps.Keys(l.Services)) {
 		s := l.Services[name]
 		switch {
 		case name == "":
@@ -54,7 +56,7 @@ func validateLayer(label string, l workload.Layer) error {
 			}
 		}
 	}
-	for _, name := range sortedKeys(l.Checks) {
+	for _, name := range slices.Sorted(maps.Keys(l.Checks)) {
 		c := l.Checks[name]
 		switch {
 		case name == "":
@@ -82,12 +84,12 @@ func validateLayer(label string, l workload.Layer) error {
 }
 
 func validatePlan(p workload.Layer) error {
-	for _, name := range sortedKeys(p.Services) {
+	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		if p.Services[name].Command == "" {
 			return fmt.Errorf(`plan must define "command" for service %q`, name)
 		}
 	}
-	for _, name := range sortedKeys(p.Checks) {
+	for _, name := range slices.Sorted(maps.Keys(p.Checks)) {
 		c := p.Checks[name]
 		switch {
 		case c.TCP == nil:

@@ -11,8 +11,10 @@ package workloadtest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -314,7 +316,7 @@ func (c *Container) Replan(ctx context.Context) error {
 	}
 	var failed []string
 	plan := c.plan()
-	for _, name := range sortedKeys(plan.Services) {
+	for _, name := range slices.Sorted(maps.Keys(plan.Services)) {
 		s := plan.Services[name]
 		if s.Startup != "enabled" {
 			continue
@@ -504,15 +506,6 @@ func (c *Container) Exec(ctx context.Context, command ...string) (string, error)
 		return "", fmt.Errorf("cannot exec %s: no such command in the fake", line)
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func contains(list []string, s string) bool {
