@@ -17,24 +17,32 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
-// failAt fails the n-th hook-tool call (from 0) as a broken agent
-// connection would, and records every call it saw.
-type failAt struct {
-	juju.Runner
+// nth records every call and picks the n-th (from 0) to fail; -1 fails
+// none.
+type nth struct {
 	mu    sync.Mutex
 	n     int
-	seen  int
 	calls []string
-	err   *juju.ToolError
+}
+
+// hit records call and says whether it is the one to fail, and its index.
+func (c *nth) hit(call string) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := len(c.calls)
+	c.calls = append(c.calls, call)
+	return i, i == c.n
+}
+
+// failAt fails the n-th hook-tool call as a broken agent connection would.
+type failAt struct {
+	juju.Runner
+	nth
+	err *juju.ToolError
 }
 
 func (r *failAt) Run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
-	r.mu.Lock()
-	i := r.seen
-	r.seen++
-	r.calls = append(r.calls, strings.Join(append([]string{name}, args...), " "))
-	r.mu.Unlock()
-	if i == r.n {
+	if _, fail := r.hit(strings.Join(append([]string{name}, args...), " ")); fail {
 		r.err = &juju.ToolError{Tool: name, Code: 1, Stderr: "ERROR connection is shut down\n"}
 		return nil, r.err
 	}
@@ -107,7 +115,7 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 				}
 			}
 			// The calls of a clean run.
-			clean := &failAt{n: -1}
+			clean := &failAt{nth: nth{n: -1}}
 			f := newFixture(t, sc.state())
 			setup(f)
 			clean.Runner = f.model
@@ -118,7 +126,7 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 				t.Run(fmt.Sprintf("%02d %s", i, call), func(t *testing.T) {
 					f := newFixture(t, sc.state())
 					setup(f)
-					r := &failAt{Runner: f.model, n: i}
+					r := &failAt{Runner: f.model, nth: nth{n: i}}
 					f.runner = r
 					err := f.run(t, sc.event)
 					require.NotNil(t, r.err, "the run made fewer calls: %v", r.calls)
@@ -133,23 +141,15 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 	}
 }
 
-// pebbleFailAt fails the n-th Pebble call (from 0) and records every call.
+// pebbleFailAt fails the n-th Pebble call.
 type pebbleFailAt struct {
 	workload.Container
-	mu    sync.Mutex
-	n     int
-	seen  int
-	calls []string
-	err   error
+	nth
+	err error
 }
 
 func (p *pebbleFailAt) fail(name string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	i := p.seen
-	p.seen++
-	p.calls = append(p.calls, name)
-	if i == p.n {
+	if i, fail := p.hit(name); fail {
 		p.err = fmt.Errorf("cannot %s: pebble broke at call %d", strings.ToLower(name), i)
 		return p.err
 	}
@@ -255,14 +255,14 @@ func TestEveryPebbleFailureIsSeen(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, sc.state())
-			clean := &pebbleFailAt{Container: f.box, n: -1}
+			clean := &pebbleFailAt{Container: f.box, nth: nth{n: -1}}
 			f.container = clean
 			f.mustRun(t, sc.event)
 			require.NotEmpty(t, clean.calls)
 			for i, call := range clean.calls {
 				t.Run(fmt.Sprintf("%02d %s", i, call), func(t *testing.T) {
 					f := newFixture(t, sc.state())
-					p := &pebbleFailAt{Container: f.box, n: i}
+					p := &pebbleFailAt{Container: f.box, nth: nth{n: i}}
 					f.container = p
 					err := f.run(t, sc.event)
 					require.NotNil(t, p.err, "the run made fewer calls: %v", p.calls)
@@ -303,7 +303,7 @@ func TestEveryPebbleFailureIsSeen(t *testing.T) {
 func TestVersionIsReadOncePerBoot(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, ready(true, nil))
-	p := &pebbleFailAt{Container: f.box, n: -1}
+	p := &pebbleFailAt{Container: f.box, nth: nth{n: -1}}
 	f.container = p
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
 	require.Equal(t, 1, countOf(p.calls, "Exec"))
