@@ -225,32 +225,39 @@ func TestMaintenanceBeforeTheServerGoesAway(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		do   func(f *fixture) juju.Event
-		want juju.Status
+		// fresh is a unit whose server has not run yet.
+		fresh bool
+		do    func(f *fixture) juju.Event
+		want  juju.Status
 	}{
-		{"option needing a restart", func(f *fixture) juju.Event {
+		{"first start", true, func(f *fixture) juju.Event { return juju.Event{Kind: juju.ConfigChanged} },
+			juju.Status{Name: juju.StatusMaintenance, Message: "starting temporal-server"}},
+		{"option needing a restart", false, func(f *fixture) juju.Event {
 			f.model.Update(func(s *jujutest.State) { s.Config["log-level"] = "debug" })
 			return juju.Event{Kind: juju.ConfigChanged}
 		}, juju.Status{Name: juju.StatusMaintenance, Message: "restarting temporal-server with a new configuration"}},
-		{"password rotation", func(f *fixture) juju.Event {
+		{"password rotation", false, func(f *fixture) juju.Event {
 			f.model.Update(func(s *jujutest.State) {
 				s.Secrets[2].Revisions = append(s.Secrets[2].Revisions, map[string]string{"username": "relation_id_4", "password": "new"})
 			})
 			return juju.Event{Kind: juju.SecretChanged, SecretID: secretURI("visibility-user")}
 		}, juju.Status{Name: juju.StatusMaintenance, Message: "restarting temporal-server with a new configuration"}},
-		{"schema mismatch", func(f *fixture) juju.Event {
+		{"schema mismatch", false, func(f *fixture) juju.Event {
 			f.model.Update(func(s *jujutest.State) {
 				s.Relations[3].RemoteAppData = map[string]string{"schema_status": "ready", "migrated_workload_version": "1.32.0"}
 			})
 			return adminChanged
 		}, juju.Status{Name: juju.StatusMaintenance, Message: "stopping temporal-server: the admin relation says the schema does not fit server 1.31.2"}},
-		{"stop hook", func(f *fixture) juju.Event { return juju.Event{Kind: juju.Stop} },
+		{"stop hook", false, func(f *fixture) juju.Event { return juju.Event{Kind: juju.Stop} },
 			juju.Status{Name: juju.StatusMaintenance, Message: "stopping temporal-server: the unit is stopping"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := running(t)
+			f := newFixture(t, ready(true, nil))
+			if !tt.fresh {
+				f = running(t)
+			}
 			rec := &statusAt{Container: f.box, model: f.model}
 			f.container = rec
 			f.mustRun(t, tt.do(f))
@@ -391,6 +398,14 @@ func TestEmptyRingsAreReportedFromUpdateStatusToUpdateStatus(t *testing.T) {
 	require.Equal(t, want, f.status())
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
 	require.Equal(t, want, f.status(), "kept until update-status looks again")
+	// A hook that cannot reach Pebble looks at nothing, and forgets
+	// nothing.
+	f.box.SetDown(true)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, juju.StatusWaiting, f.status().Name)
+	f.box.SetDown(false)
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, want, f.status(), "kept across a Pebble outage")
 
 	cl.set(cluster.Description{HistoryShardCount: 512, Rings: fullRings}, nil)
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})

@@ -243,6 +243,19 @@ func TestWritesOfAHookWhoseCommitFailedAreMadeAgain(t *testing.T) {
 		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
 		require.Empty(t, f.model.State().OpenedPorts)
 	})
+	t.Run("opened ports", func(t *testing.T) {
+		t.Parallel()
+		s := everyRelation(false)
+		s.Config["services"] = "history"
+		f := settled(t, s)
+		require.Empty(t, f.model.State().OpenedPorts)
+		f.model.Update(func(s *jujutest.State) { s.Config["services"] = "frontend" })
+		f.runCommitFails(t, juju.Event{Kind: juju.ConfigChanged})
+		require.Empty(t, f.model.State().OpenedPorts)
+
+		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+		require.Equal(t, []string{"7233/tcp", "7236/tcp", "7243/tcp"}, f.model.State().OpenedPorts)
+	})
 }
 
 // The unit agent sets the unit's status around stop; a charm container

@@ -85,7 +85,8 @@ type Charm struct {
 	// wrote is set once this hook has staged relation data or ports,
 	// which Juju commits only after the charm exits.
 	wrote bool
-	// statuses is what this unit last set, kept in the cache.
+	// statuses is what this unit last set, kept in the cache; every
+	// path that sets a status starts with beginHook, which sets it.
 	statuses *cache
 }
 

@@ -49,6 +49,8 @@ type fixture struct {
 	model *jujutest.Model
 	box   *workloadtest.Container
 	clock *fakeClock
+	// sleeper, when set, is the charm's clock instead of clock.
+	sleeper charm.Clock
 	cache string
 	// build names the charm build the unit runs.
 	build string
@@ -123,10 +125,14 @@ func (f *fixture) run(t testing.TB, ev juju.Event) error {
 	if f.runner != nil {
 		runner = f.runner
 	}
+	var clock charm.Clock = f.clock
+	if f.sleeper != nil {
+		clock = f.sleeper
+	}
 	c := charm.New(charm.Deps{
 		Juju:      juju.NewClient(runner),
 		Container: box,
-		Clock:     f.clock,
+		Clock:     clock,
 		Dial:      f.dial,
 		Describe:  f.describe,
 		Cache:     f.cache,
@@ -337,6 +343,30 @@ func TestLeaderPublishesRequestsAndConnections(t *testing.T) {
 	require.Equal(t, map[string]string{
 		"num_history_shards": "512", "db_name": `"temporal-k8s_db"`, "visibility_db_name": `"temporal-k8s_visibility"`,
 	}, byID["peer:0"].LocalAppData)
+}
+
+// Each database is asked for as soon as its own relation is there.
+func TestEachDatabaseIsRequestedOnItsOwn(t *testing.T) {
+	t.Parallel()
+	s := ready(true, nil)
+	s.Relations = append(s.Relations[:1], s.Relations[2:]...) // no db
+	f := newFixture(t, s)
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, "temporal-k8s_visibility", f.relation(t, "visibility:4").LocalAppData["database"])
+	require.Empty(t, f.relation(t, "admin:5").LocalAppData, "connections only for both stores")
+}
+
+// A request the leader wrote is not known to be there until read back: a
+// value set and then set back is written again.
+func TestARequestSetBackIsWrittenAgain(t *testing.T) {
+	t.Parallel()
+	f := settled(t, everyRelation(true))
+	for _, roles := range []string{"charmed_admin", "admin"} {
+		f.model.Update(func(s *jujutest.State) { s.Config["db-extra-user-roles"] = roles })
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		require.Equal(t, roles, f.relation(t, "db:3").LocalAppData["extra-user-roles"])
+		require.Equal(t, roles, f.relation(t, "visibility:4").LocalAppData["extra-user-roles"])
+	}
 }
 
 func TestNonLeaderWritesNoAppData(t *testing.T) {
@@ -577,6 +607,12 @@ func TestHookToolCallCounts(t *testing.T) {
 		{true, juju.Event{Kind: juju.RelationChanged, Name: "peer-relation-changed", Relation: "peer", RelationID: "peer:0", RemoteApp: app, RemoteUnit: app + "/1"},
 			[]string{"is-leader", "relation-get"}},
 		{false, juju.Event{Kind: juju.RelationChanged, Name: "peer-relation-changed", Relation: "peer", RelationID: "peer:0", RemoteApp: app, RemoteUnit: app + "/1"},
+			[]string{"relation-get"}},
+		// Unchanged provider data is read and compared on every
+		// endpoint the charm reads.
+		{false, juju.Event{Kind: juju.RelationChanged, Name: "visibility-relation-changed", Relation: "visibility", RelationID: "visibility:4", RemoteApp: "postgresql-k8s", RemoteUnit: "postgresql-k8s/0"},
+			[]string{"relation-get"}},
+		{false, juju.Event{Kind: juju.RelationChanged, Name: "admin-relation-changed", Relation: "admin", RelationID: "admin:5", RemoteApp: "temporal-admin-k8s", RemoteUnit: "temporal-admin-k8s/0"},
 			[]string{"relation-get"}},
 		{false, juju.Event{Kind: juju.RelationJoined, Name: "peer-relation-joined", Relation: "peer", RelationID: "peer:0", RemoteApp: app, RemoteUnit: app + "/2"}, nil},
 		{false, juju.Event{Kind: juju.LeaderSettingsChanged}, nil},

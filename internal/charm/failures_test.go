@@ -99,6 +99,7 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 			s.OpenedPorts = []string{"7233/tcp", "7236/tcp", "7243/tcp"}
 			return s
 		}, juju.Event{Kind: juju.ConfigChanged}, nil},
+		{"frontend leader with a temporal-host-info requirer", func() jujutest.State { return everyRelation(true) }, juju.Event{Kind: juju.ConfigChanged}, nil},
 		{"leader upgrade-charm", func() jujutest.State { return ready(true, map[string]any{"services": "frontend"}) }, juju.Event{Kind: juju.UpgradeCharm}, nil},
 		{"restart action", func() jujutest.State {
 			s := ready(true, nil)

@@ -123,24 +123,20 @@ func sameConfig(raw, cached map[string]any) bool {
 // when it differs from what this unit last set.
 func (c *Charm) setStatus(ctx context.Context, s juju.Status, leader bool) error {
 	ca := c.statuses
-	if ca == nil || ca.UnitStatus != s {
+	if ca.UnitStatus != s {
 		if err := c.Juju.StatusSet(ctx, s, false); err != nil {
 			return fmt.Errorf("cannot set unit status: %w", err)
 		}
-		if ca != nil {
-			ca.UnitStatus = s
-		}
+		ca.UnitStatus = s
 	}
 	if !leader {
 		return nil
 	}
-	if ca == nil || ca.AppStatus != s {
+	if ca.AppStatus != s {
 		if err := c.Juju.StatusSet(ctx, s, true); err != nil {
 			return fmt.Errorf("cannot set application status: %w", err)
 		}
-		if ca != nil {
-			ca.AppStatus = s
-		}
+		ca.AppStatus = s
 	}
 	return nil
 }

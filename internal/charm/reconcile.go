@@ -57,10 +57,9 @@ func (c *Charm) assess(in *inputs) assessment {
 	case err != nil:
 		a.st.add(juju.StatusBlocked, err.Error())
 	default:
+		// With an invalid option the first problem is the status: a
+		// conflict found with what it parsed to would never be shown.
 		a.locks = locks
-		if len(in.problems) > 0 {
-			break
-		}
 		if conflicts := locks.Conflicts(wantLocks(in)); len(conflicts) > 0 {
 			a.st.add(juju.StatusBlocked, strings.Join(conflicts, "; "))
 		}
@@ -506,9 +505,7 @@ func (c *Charm) maintenance(ctx context.Context, msg string) {
 		c.logf(ctx, juju.LogWarning, "Cannot set maintenance status: %v", err)
 		return
 	}
-	if c.statuses != nil {
-		c.statuses.UnitStatus = s
-	}
+	c.statuses.UnitStatus = s
 }
 
 // startPoll is how often a hook that started the server looks whether it
