@@ -51,7 +51,7 @@ type fixture struct {
 	clock *fakeClock
 	// sleeper, when set, is the charm's clock instead of clock.
 	sleeper charm.Clock
-	cache string
+	cache   string
 	// build names the charm build the unit runs.
 	build string
 	// container, when set, stands between the charm and box.
