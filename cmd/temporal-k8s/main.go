@@ -1,5 +1,6 @@
 // Command temporal-k8s is the charm: Juju runs it as dispatch, once per
-// event.
+// event. Pushed into the workload container as temporal-k8s-health, it is
+// the server's Pebble health check.
 package main
 
 import (
@@ -7,15 +8,23 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/charm"
+	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
 )
 
 func main() {
-	// The unit agent or the kubelet may end the hook: stop cleanly.
+	// The unit agent, the kubelet or Pebble may end the process: stop
+	// cleanly.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	if filepath.Base(os.Args[0]) == grpchealth.Command {
+		code := grpchealth.Main(ctx, os.Args[1:], os.Stdout)
+		stop()
+		os.Exit(code)
+	}
 	if err := charm.Main(ctx, os.Getenv); err != nil {
 		stop()
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)

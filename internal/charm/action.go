@@ -23,8 +23,40 @@ func (c *Charm) runAction(ctx context.Context) error {
 }
 
 // restart restarts the server only when the unit could run it, and
-// reports whether it came back.
+// reports whether it came back. Unless forced, it takes its turn with the
+// restart lock, as a new configuration does: it restarts at once when the
+// lock is free for it, and otherwise asks for it and returns, and the
+// unit restarts in the hook that brings it the lock.
 func (c *Charm) restart(ctx context.Context) error {
+	params, err := c.Juju.ActionGet(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot read the action's parameters: %w", err)
+	}
+	if force, _ := params["force"].(bool); force {
+		return c.forceRestart(ctx)
+	}
+	ca := c.beginHook(ctx)
+	c.restartAction = true
+	in, a, err := c.reconcileInputs(ctx, ca)
+	if err != nil {
+		return err
+	}
+	c.endHook(ctx, ca)
+	switch {
+	case a.out == nil:
+		return c.Juju.ActionFail(ctx, "cannot restart: "+a.st.result().Message)
+	case !a.restarted && a.need != "":
+		return c.Juju.ActionSet(ctx, map[string]string{"result": fmt.Sprintf(
+			"restart queued: temporal-server restarts when this unit holds the restart lock (held by %s), which the leader grants to one unit at a time",
+			holderName(in.grant.Unit))})
+	case !a.serving:
+		return c.Juju.ActionFail(ctx, "temporal-server restarted but is not serving: "+a.st.result().Message)
+	}
+	return c.Juju.ActionSet(ctx, map[string]string{"result": "temporal-server restarted and serving"})
+}
+
+// forceRestart restarts the server at once, whatever the other units do.
+func (c *Charm) forceRestart(ctx context.Context) error {
 	ca := c.beginHook(ctx)
 	in, err := c.gather(ctx, ca)
 	if err != nil {
@@ -34,8 +66,10 @@ func (c *Charm) restart(ctx context.Context) error {
 	if a.out == nil {
 		return c.Juju.ActionFail(ctx, "cannot restart: "+a.st.result().Message)
 	}
-	started, err := c.applyFiles(ctx, in, a.out)
+	a.mayRestart = true
+	started, err := c.applyFiles(ctx, in, &a)
 	if err == nil && !started {
+		c.maintenance(ctx, "restarting temporal-server: the restart action")
 		err = c.Container.Restart(ctx, temporal.ServiceName)
 	}
 	if err != nil {

@@ -103,6 +103,8 @@ type cache struct {
 	// EmptyRings are the service rings the cluster lacked at the last
 	// update-status: reported until the next one looks again.
 	EmptyRings []string `json:"empty-rings,omitempty"`
+	// Requested is set while this unit asks for the restart lock.
+	Requested bool `json:"requested,omitempty"`
 }
 
 // loadCache reads the cache a hook of this build wrote; anything else is

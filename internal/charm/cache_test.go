@@ -70,7 +70,7 @@ func TestChangedInputsAreReadOnTheirEvent(t *testing.T) {
 	t.Parallel()
 	t.Run("config", func(t *testing.T) {
 		t.Parallel()
-		f := settled(t, everyRelation(false))
+		f := settled(t, everyRelation(true))
 		f.model.Update(func(s *jujutest.State) { s.Config["log-level"] = "debug" })
 		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
 		requireFull(t, f)
@@ -79,7 +79,7 @@ func TestChangedInputsAreReadOnTheirEvent(t *testing.T) {
 	})
 	t.Run("remote app data", func(t *testing.T) {
 		t.Parallel()
-		f := settled(t, everyRelation(false))
+		f := settled(t, everyRelation(true))
 		f.model.Update(func(s *jujutest.State) { s.Relations[1].RemoteAppData["endpoints"] = "10.1.0.99:5432" })
 		f.mustRun(t, juju.Event{Kind: juju.RelationChanged, Name: "db-relation-changed", Relation: "db", RelationID: "db:3", RemoteApp: "postgresql-k8s"})
 		requireFull(t, f)
@@ -102,7 +102,7 @@ func TestChangedInputsAreReadOnTheirEvent(t *testing.T) {
 	})
 	t.Run("secret rotated", func(t *testing.T) {
 		t.Parallel()
-		f := settled(t, everyRelation(false))
+		f := settled(t, everyRelation(true))
 		f.model.Update(func(s *jujutest.State) {
 			s.Secrets[0].Revisions = append(s.Secrets[0].Revisions, map[string]string{"username": "relation_id_3", "password": "rotated"})
 		})

@@ -5,10 +5,11 @@ package charm
 import (
 	"context"
 	"fmt"
-	"net"
+	"os"
 	"time"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
+	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
@@ -44,18 +45,24 @@ func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Dialer checks that a TCP port answers. The charm container shares the
+// Prober asks each target's gRPC health service whether it serves, and
+// returns nil only when every one does. The charm container shares the
 // pod's network namespace, so 127.0.0.1 is the workload.
-type Dialer func(ctx context.Context, addr string) error
+type Prober func(ctx context.Context, targets []grpchealth.Target) error
 
-// TCPDial is the real Dialer.
-func TCPDial(ctx context.Context, addr string) error {
-	d := net.Dialer{Timeout: time.Second}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+// GRPCProbe is the real Prober.
+func GRPCProbe(ctx context.Context, targets []grpchealth.Target) error {
+	return grpchealth.Probe(ctx, targets, nil)
+}
+
+// Executable reads the running binary, which the charm pushes into the
+// workload container as its health check (grpchealth.Command).
+func Executable() ([]byte, error) {
+	b, err := os.ReadFile("/proc/self/exe")
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("cannot read the charm's executable: %w", err)
 	}
-	return conn.Close()
+	return b, nil
 }
 
 // Deps are the charm's collaborators.
@@ -63,7 +70,10 @@ type Deps struct {
 	Juju      *juju.Client
 	Container workload.Container
 	Clock     Clock
-	Dial      Dialer
+	Probe     Prober
+	// HealthCheck gives the executable the workload's health check runs
+	// (this binary, as grpchealth.Command).
+	HealthCheck func() ([]byte, error)
 	// Describe asks the local frontend how the cluster sees itself; nil
 	// skips the cluster checks.
 	Describe cluster.Describer
@@ -85,6 +95,9 @@ type Charm struct {
 	// wrote is set once this hook has staged relation data or ports,
 	// which Juju commits only after the charm exits.
 	wrote bool
+	// restartAction is set by the restart action: the server restarts
+	// in its turn even though its configuration did not change.
+	restartAction bool
 	// statuses is what this unit last set, kept in the cache; every
 	// path that sets a status starts with beginHook, which sets it.
 	statuses *cache

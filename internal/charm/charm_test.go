@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,8 +18,10 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/charm"
 	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload/workloadtest"
@@ -49,6 +53,8 @@ type fixture struct {
 	model *jujutest.Model
 	box   *workloadtest.Container
 	clock *fakeClock
+	// healthCheck, when set, stands for the charm's executable.
+	healthCheck func() ([]byte, error)
 	// sleeper, when set, is the charm's clock instead of clock.
 	sleeper charm.Clock
 	cache   string
@@ -85,26 +91,23 @@ func newFixture(t testing.TB, s jujutest.State) *fixture {
 	}
 }
 
-// dial answers as the workload's port would: only on the loopback address
-// and gRPC port of the first selected service (the one the pod exists
-// for), only while Pebble runs the server, and after dialFailures refusals.
-func (f *fixture) dial(ctx context.Context, addr string) error {
+// probe answers as the workload's health services would: only when asked
+// for exactly the selected services at their loopback gRPC addresses, only
+// while Pebble runs the server, and after dialFailures refusals.
+func (f *fixture) probe(ctx context.Context, targets []grpchealth.Target) error {
 	cfg, _ := config.Parse(f.model.State().Config)
-	if len(cfg.Services) == 0 {
-		return fmt.Errorf("dial tcp %s: connection refused (no services selected)", addr)
-	}
-	if want := fmt.Sprintf("127.0.0.1:%d", temporal.Ports[cfg.Services[0]].GRPC); addr != want {
-		return fmt.Errorf("dial tcp %s: connection refused (the server listens on %s)", addr, want)
+	if want := temporal.HealthTargets(cfg.Services); len(want) == 0 || !slices.Equal(targets, want) {
+		return fmt.Errorf("asked %v, the pod serves %v", targets, want)
 	}
 	infos, err := f.box.Services(ctx, temporal.ServiceName)
 	if err != nil || len(infos) != 1 || infos[0].Current != workload.ServiceActive {
-		return fmt.Errorf("dial tcp %s: connection refused (server not running)", addr)
+		return fmt.Errorf("%s is not healthy: cannot ask %s: connection refused", targets[0].Role, targets[0].Addr)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.dialFailures != 0 {
 		f.dialFailures--
-		return errors.New("connection refused")
+		return fmt.Errorf("%s is not healthy: NOT_SERVING at %s", targets[0].Role, targets[0].Addr)
 	}
 	return nil
 }
@@ -125,18 +128,23 @@ func (f *fixture) run(t testing.TB, ev juju.Event) error {
 	if f.runner != nil {
 		runner = f.runner
 	}
+	healthCheck := func() ([]byte, error) { return []byte("#!health"), nil }
+	if f.healthCheck != nil {
+		healthCheck = f.healthCheck
+	}
 	var clock charm.Clock = f.clock
 	if f.sleeper != nil {
 		clock = f.sleeper
 	}
 	c := charm.New(charm.Deps{
-		Juju:      juju.NewClient(runner),
-		Container: box,
-		Clock:     clock,
-		Dial:      f.dial,
-		Describe:  f.describe,
-		Cache:     f.cache,
-		Build:     f.build,
+		Juju:        juju.NewClient(runner),
+		Container:   box,
+		Clock:       clock,
+		Probe:       f.probe,
+		HealthCheck: healthCheck,
+		Describe:    f.describe,
+		Cache:       f.cache,
+		Build:       f.build,
 
 		StartTimeout: f.startTimeout,
 	}, ev)
@@ -168,7 +176,7 @@ func (f *fixture) runCommitFails(t testing.TB, ev juju.Event) {
 	if ev.Name == "" {
 		ev.Name = string(ev.Kind)
 	}
-	c := charm.New(charm.Deps{Juju: juju.NewClient(f.model), Container: f.box, Clock: f.clock, Dial: f.dial, Describe: f.describe, Cache: f.cache, Build: f.build}, ev)
+	c := charm.New(charm.Deps{Juju: juju.NewClient(f.model), Container: f.box, Clock: f.clock, Probe: f.probe, HealthCheck: func() ([]byte, error) { return []byte("#!health"), nil }, Describe: f.describe, Cache: f.cache, Build: f.build}, ev)
 	require.NoError(t, c.Run(context.Background()))
 	f.model.Rollback()
 }
@@ -200,6 +208,25 @@ func secretURI(name string) string {
 		}
 	}
 	return "secret:" + string(id)
+}
+
+// peerChanged is the peer-relation-changed that the leader's write of the
+// peer app data brings every unit.
+var peerChanged = juju.Event{Kind: juju.RelationChanged, Name: "peer-relation-changed", Relation: "peer", RelationID: "peer:0", RemoteApp: app}
+
+// grantRestart gives this unit the restart lock, as the leader does when
+// it asks and no other unit holds it.
+func (f *fixture) grantRestart() {
+	f.model.Update(func(s *jujutest.State) {
+		for _, r := range s.Relations {
+			if r.ID == "peer:0" {
+				if r.LocalAppData == nil {
+					r.LocalAppData = map[string]string{}
+				}
+				maps.Copy(r.LocalAppData, peer.Grant{Unit: s.Unit, At: f.clock.Now()}.Data())
+			}
+		}
+	})
 }
 
 func peerRelation() *jujutest.Relation {
@@ -265,6 +292,11 @@ func TestFullyRelatedUnitGoesActiveInOneHook(t *testing.T) {
 			require.Contains(t, cfg, "pluginName: postgres12")
 			require.Equal(t, "1.31.2", f.model.State().Version)
 			require.Equal(t, []string{"7233/tcp", "7236/tcp", "7243/tcp"}, f.model.State().OpenedPorts)
+			// The check's command is the charm's own binary.
+			health, ok := f.box.File(temporal.HealthPath)
+			require.True(t, ok, "health check not pushed")
+			require.Equal(t, "#!health", string(health.Content))
+			require.Equal(t, uint32(0o755), health.Permissions)
 			if leader {
 				require.Equal(t, active, f.model.State().AppStatus)
 			} else {
@@ -392,9 +424,18 @@ func TestSecretRotationRestartsWithNewPassword(t *testing.T) {
 		s.Secrets[0].Revisions = append(s.Secrets[0].Revisions, map[string]string{"username": "relation_id_3", "password": "rotated"})
 	})
 	f.mustRun(t, juju.Event{Kind: juju.SecretChanged, SecretID: secretURI("db-user")})
+	// A non-leader waits for its turn, serving with the old password
+	// (PostgreSQL keeps sessions that are already authenticated).
+	require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+	require.Equal(t, juju.Status{Name: juju.StatusActive, Message: "serving; restarts for a new configuration when it holds the restart lock (held by nobody yet)"}, f.status())
+	require.NotEmpty(t, f.relation(t, "peer:0").LocalUnitData["restart-request"])
+
+	f.grantRestart()
+	f.mustRun(t, peerChanged)
 	require.Contains(t, f.configFile(t), "password: rotated")
 	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
 	require.Equal(t, active, f.status())
+	require.Empty(t, f.relation(t, "peer:0").LocalUnitData["restart-request"], "served again: the lock is given back")
 	for _, c := range f.model.Calls() {
 		require.NotContains(t, strings.Join(c.Args, " "), "rotated", "password in argv of %s", c.Name)
 	}
@@ -604,8 +645,10 @@ func TestHookToolCallCounts(t *testing.T) {
 		{false, juju.Event{Kind: juju.UpdateStatus}, nil},
 		{false, juju.Event{Kind: juju.ConfigChanged}, []string{"config-get"}},
 		// Not pinned by a limit, measured here so that a change shows.
+		// The leader reads the unit's restart request, then the app
+		// data.
 		{true, juju.Event{Kind: juju.RelationChanged, Name: "peer-relation-changed", Relation: "peer", RelationID: "peer:0", RemoteApp: app, RemoteUnit: app + "/1"},
-			[]string{"is-leader", "relation-get"}},
+			[]string{"is-leader", "relation-get", "relation-get"}},
 		{false, juju.Event{Kind: juju.RelationChanged, Name: "peer-relation-changed", Relation: "peer", RelationID: "peer:0", RemoteApp: app, RemoteUnit: app + "/1"},
 			[]string{"relation-get"}},
 		// Unchanged provider data is read and compared on every
@@ -645,6 +688,8 @@ func everyRelation(leader bool) jujutest.State {
 	// A number among the options: config-get gives it as json.Number,
 	// and the cache must keep it that way to compare.
 	s := ready(leader, map[string]any{"services": "frontend", "num-history-shards": 512})
+	s.Relations[0].RemoteUnits = []string{app + "/1"}
+	s.Relations[0].RemoteUnitData = map[string]map[string]string{app + "/1": {}}
 	s.Relations = append(s.Relations, &jujutest.Relation{
 		ID: "temporal-host-info:9", RemoteApp: "temporal-ui-k8s",
 		RemoteUnits: []string{"temporal-ui-k8s/0"}, RemoteAppData: map[string]string{},
@@ -729,7 +774,7 @@ func TestWorkloadProblemsAreStatusesNotErrors(t *testing.T) {
 		f.dialFailures = 1000
 		start := f.clock.Now()
 		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
-		require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "temporal-server does not answer on 127.0.0.1:7233 yet"}, f.status())
+		require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "temporal-server is not serving yet: frontend is not healthy: NOT_SERVING at 127.0.0.1:7233"}, f.status())
 		require.LessOrEqual(t, f.clock.Now().Sub(start), 31*time.Second)
 	})
 	t.Run("check down", func(t *testing.T) {

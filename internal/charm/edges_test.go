@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -11,12 +12,13 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/charm"
 	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
+	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
-func TestRealClockAndDial(t *testing.T) {
+func TestRealClockProbeAndExecutable(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -26,19 +28,16 @@ func TestRealClockAndDial(t *testing.T) {
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.Close()
-		}
-	}()
-	require.NoError(t, charm.TCPDial(context.Background(), l.Addr().String()))
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
-	require.Error(t, charm.TCPDial(context.Background(), addr), "nothing listens any more")
+	err = charm.GRPCProbe(context.Background(), []grpchealth.Target{{Role: "history", Addr: addr}})
+	require.ErrorContains(t, err, "history is not healthy: cannot ask "+addr)
+
+	exe, err := charm.Executable()
+	require.NoError(t, err)
+	self, err := os.ReadFile(os.Args[0])
+	require.NoError(t, err)
+	require.Equal(t, self, exe, "the running binary")
 }
 
 // StartTimeout bounds the wait for a started server; unset, it is 30 s.

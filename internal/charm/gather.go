@@ -9,6 +9,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/hostinfo"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
@@ -36,6 +37,12 @@ type inputs struct {
 
 	peerID  string
 	peerApp map[string]string
+	// grant is the restart lock; request this unit's own restart request
+	// (read only when it may matter); peerUnits the other units'
+	// requests, read by a leader only while some unit may ask.
+	grant     peer.Grant
+	request   string
+	peerUnits map[string]string
 
 	db, visibility database
 

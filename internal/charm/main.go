@@ -57,8 +57,11 @@ func newDeps(event juju.Event, opts runOptions) Deps {
 		Juju:      juju.NewClient(opts.runner),
 		Container: workload.NewPebble(opts.socket, changeTimeout),
 		Clock:     RealClock{},
-		Dial:      TCPDial,
-		Describe:  cluster.Describe,
+		Probe:     GRPCProbe,
+		// Read only when a layer is added: rarely, and never by an
+		// observing hook.
+		HealthCheck: Executable,
+		Describe:    cluster.Describe,
 	}
 	if event.CharmDir != "" {
 		deps.Cache = filepath.Join(event.CharmDir, cacheFile)

@@ -114,7 +114,12 @@ func TestMainWiring(t *testing.T) {
 	require.NotNil(t, deps.Juju)
 	require.NotNil(t, deps.Container)
 	require.NotNil(t, deps.Clock)
-	require.NotNil(t, deps.Dial)
+	require.NotNil(t, deps.Probe)
+	health, err := deps.HealthCheck()
+	require.NoError(t, err)
+	self, err := os.ReadFile(os.Args[0])
+	require.NoError(t, err)
+	require.Equal(t, self, health, "the health check is this binary")
 	require.NotNil(t, deps.Describe)
 
 	// Without a charm directory there is nowhere to keep a cache.

@@ -58,6 +58,19 @@ func (c *Charm) observe(ctx context.Context, ca *cache) (bool, error) {
 		if !known {
 			return false, nil
 		}
+		if ca.Leader && c.event.Relation == PeerEndpoint && c.event.RemoteUnit != "" && c.event.Kind == juju.RelationChanged {
+			// A unit's own data holds its restart request: a unit
+			// that asks needs the leader to hand the lock on. (A
+			// held lock keeps the leader unsettled, so a request
+			// withdrawn never gets here.)
+			data, err := c.Juju.RelationGet(ctx, c.event.RelationID, c.event.RemoteUnit, false)
+			if err != nil {
+				return false, fmt.Errorf("cannot read the peer data of %s: %w", c.event.RemoteUnit, err)
+			}
+			if data[peer.RequestKey] != "" {
+				return false, nil
+			}
+		}
 		// A unit going changes nothing the charm reads; app data
 		// changes come with relation-changed.
 		if c.event.Kind == juju.RelationChanged && seen != "" {

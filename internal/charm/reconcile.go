@@ -36,6 +36,15 @@ type assessment struct {
 	// clusterShards is the shard count the cluster's database holds, as
 	// the local frontend reports it; 0 when not known.
 	clusterShards int
+	// need is why the running server must restart (see restartNeed),
+	// and mayRestart whether it may now: it holds the restart lock, or
+	// need not restart at all.
+	need       string
+	mayRestart bool
+	// serving is set once the server was seen serving in this hook;
+	// restarted once this hook restarted it.
+	serving   bool
+	restarted bool
 }
 
 // running reports whether Pebble runs (or keeps restarting) the server.
@@ -256,9 +265,16 @@ func (c *Charm) endHook(ctx context.Context, ca *cache) {
 // reconcileAll reads every input, secrets included, and brings the
 // relations, ports and workload to what they call for.
 func (c *Charm) reconcileAll(ctx context.Context, ca *cache) error {
+	_, _, err := c.reconcileInputs(ctx, ca)
+	return err
+}
+
+// reconcileInputs is reconcileAll, returning what it read and decided for
+// the restart action to report on.
+func (c *Charm) reconcileInputs(ctx context.Context, ca *cache) (*inputs, *assessment, error) {
 	in, err := c.gather(ctx, ca)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	a := c.assess(in)
 	// What the inputs said, before the workload had its say; empty
@@ -266,31 +282,44 @@ func (c *Charm) reconcileAll(ctx context.Context, ca *cache) error {
 	assessed := a.st.best
 	if in.leader {
 		if err := c.publish(ctx, ca, in, a.configOK); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	if a.configOK {
 		if err := c.applyPorts(ctx, in); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	if in.pebbleErr == nil {
 		if err := c.applyVersion(ctx, ca, in); err != nil {
-			return err
+			return nil, nil, err
+		}
+		// Without a peer relation the unit renders nothing (assess
+		// waits for it), so there is nobody to take turns with.
+		a.mayRestart = in.peerID == ""
+		if !a.mayRestart {
+			if err := c.roll(ctx, ca, in, &a); err != nil {
+				return nil, nil, err
+			}
 		}
 		c.applyWorkload(ctx, in, &a)
+		if in.peerID != "" {
+			if err := c.release(ctx, ca, in, &a); err != nil {
+				return nil, nil, err
+			}
+		}
 		c.checkCluster(ctx, ca, in, &a)
 	}
 	if in.leader {
 		if err := c.lock(ctx, in, &a); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	if err := c.setStatus(ctx, a.st.result(), in.leader); err != nil {
-		return err
+		return nil, nil, err
 	}
 	c.remember(ca, in, &a, assessed)
-	return nil
+	return in, &a, nil
 }
 
 // remember keeps what an observing hook needs to know that nothing
@@ -323,7 +352,11 @@ func (c *Charm) remember(ca *cache, in *inputs, a *assessment, assessed juju.Sta
 	if a.out != nil {
 		ca.Rendered = a.out.Hash
 	}
-	ca.Settled = ok && a.out != nil && !c.wrote
+	// A restart that waits or runs is finished by a later hook, whatever
+	// its event: the leader hands the lock on (or times it out), the
+	// unit withdraws its request once it serves.
+	waits := in.request != "" || in.leader && in.grant.Held()
+	ca.Settled = ok && a.out != nil && !c.wrote && !waits
 }
 
 // publish writes the leader's app data: the database requests and the
@@ -444,7 +477,7 @@ func (c *Charm) applyWorkload(ctx context.Context, in *inputs, a *assessment) {
 		}
 		return
 	}
-	started, err := c.applyFiles(ctx, in, a.out)
+	started, err := c.applyFiles(ctx, in, a)
 	if err != nil {
 		c.logf(ctx, juju.LogError, "Cannot apply the workload configuration: %v", err)
 		a.st.add(juju.StatusWaiting, "temporal-server did not start: "+err.Error())
@@ -454,9 +487,11 @@ func (c *Charm) applyWorkload(ctx context.Context, in *inputs, a *assessment) {
 }
 
 // applyFiles pushes what changed and replans when the files or the layer
-// changed, or when the service is not running. It reports whether it
-// started or restarted the server.
-func (c *Charm) applyFiles(ctx context.Context, in *inputs, out *temporal.Output) (bool, error) {
+// changed, or when the service is not running; a running server restarts
+// only when a.mayRestart. It reports whether it started or restarted the
+// server.
+func (c *Charm) applyFiles(ctx context.Context, in *inputs, a *assessment) (bool, error) {
+	out := a.out
 	// The server polls the dynamic config: writing it never restarts. A
 	// file that cannot be read is written: Pebble 1.26's client reports a
 	// missing file as a malformed response rather than not-found.
@@ -469,26 +504,48 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, out *temporal.Output
 	svc := in.plan.Services[temporal.ServiceName]
 	reason := "starting temporal-server"
 	if svc.Environment[temporal.HashEnv] == out.Hash {
-		if in.running() {
+		if !in.running() {
+			return true, c.start(ctx, reason)
+		}
+		if a.need != peer.ActionRequest || !a.mayRestart {
 			return false, nil
 		}
-	} else {
-		if in.running() {
-			reason = "restarting temporal-server with a new configuration"
+		c.maintenance(ctx, "restarting temporal-server: the restart action")
+		a.restarted = true
+		return true, c.Container.Restart(ctx, temporal.ServiceName)
+	}
+	if in.running() {
+		if !a.mayRestart {
+			// Its turn comes with the restart lock.
+			return false, nil
 		}
-		for _, f := range out.Files {
-			if err := c.Container.Push(ctx, f); err != nil {
-				return false, err
-			}
-		}
-		if err := c.Container.AddLayer(ctx, temporal.LayerLabel, out.Layer); err != nil {
+		reason = "restarting temporal-server with a new configuration"
+		a.restarted = true
+	}
+	// The layer's check runs this charm's binary: it goes with
+	// every layer, as a new Pebble boot has neither.
+	exe, err := c.HealthCheck()
+	if err != nil {
+		return false, err
+	}
+	files := append([]workload.File{{Path: temporal.HealthPath, Content: exe, Permissions: 0o755}}, out.Files...)
+	for _, f := range files {
+		if err := c.Container.Push(ctx, f); err != nil {
 			return false, err
 		}
 	}
+	if err := c.Container.AddLayer(ctx, temporal.LayerLabel, out.Layer); err != nil {
+		return false, err
+	}
+	return true, c.start(ctx, reason)
+}
+
+// start replans, which starts the server or restarts it with a new layer.
+func (c *Charm) start(ctx context.Context, reason string) error {
 	// Say so before the port closes: a restart takes the server away
 	// for its drain and start, and status must not claim active then.
 	c.maintenance(ctx, reason)
-	return true, c.Container.Replan(ctx)
+	return c.Container.Replan(ctx)
 }
 
 // localGRPC is a service's gRPC address in this pod: the charm container
@@ -517,11 +574,11 @@ const startPoll = 100 * time.Millisecond
 // start it waits a bounded time for the port to answer, so that a healthy
 // unit goes active in the same hook.
 func (c *Charm) workloadStatus(ctx context.Context, in *inputs, a *assessment, started bool) {
-	addr := localGRPC(in.cfg.Services[0])
 	deadline := c.Clock.Now().Add(c.StartTimeout)
 	for {
-		serving, why := c.serving(ctx, in, addr, started)
+		serving, why := c.serving(ctx, in, started)
 		if serving {
+			a.serving = true
 			return
 		}
 		if !started || !c.Clock.Now().Before(deadline) {
@@ -535,7 +592,9 @@ func (c *Charm) workloadStatus(ctx context.Context, in *inputs, a *assessment, s
 	}
 }
 
-func (c *Charm) serving(ctx context.Context, in *inputs, addr string, refresh bool) (bool, string) {
+// serving reports whether the server runs and each selected service says
+// it serves, and if not, why not.
+func (c *Charm) serving(ctx context.Context, in *inputs, refresh bool) (bool, string) {
 	service, check := in.service, in.check
 	if refresh {
 		var err error
@@ -551,10 +610,10 @@ func (c *Charm) serving(ctx context.Context, in *inputs, addr string, refresh bo
 		return false, "temporal-server is " + current
 	}
 	if check != nil && check.Status == "down" {
-		return false, fmt.Sprintf("temporal-server does not answer on %s (check %s is down)", addr, temporal.CheckName)
+		return false, fmt.Sprintf("temporal-server is not serving (check %s is down)", temporal.CheckName)
 	}
-	if err := c.Dial(ctx, addr); err != nil {
-		return false, fmt.Sprintf("temporal-server does not answer on %s yet", addr)
+	if err := c.Probe(ctx, temporal.HealthTargets(in.cfg.Services)); err != nil {
+		return false, "temporal-server is not serving yet: " + err.Error()
 	}
 	return true, ""
 }

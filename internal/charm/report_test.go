@@ -118,6 +118,14 @@ func TestWorkloadFailuresAreSaid(t *testing.T) {
 		require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "temporal-server did not start: cannot add layer: pebble broke"}, f.status())
 		require.Contains(t, logged(f.model.Calls()), "ERROR Cannot apply the workload configuration: cannot add layer: pebble broke")
 	})
+	t.Run("a health check that cannot be read", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, ready(true, nil))
+		f.healthCheck = func() ([]byte, error) { return nil, errors.New("cannot read the charm's executable: gone") }
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "temporal-server did not start: cannot read the charm's executable: gone"}, f.status())
+		require.Zero(t, f.box.Starts(temporal.ServiceName), "no layer whose check cannot run")
+	})
 	t.Run("a maintenance status that cannot be set", func(t *testing.T) {
 		t.Parallel()
 		f := running(t)
@@ -135,7 +143,7 @@ func TestWorkloadFailuresAreSaid(t *testing.T) {
 		clock := &failingSleep{fakeClock: f.clock}
 		f.sleeper = clock
 		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
-		require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "temporal-server does not answer on 127.0.0.1:7233 yet"}, f.status())
+		require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "temporal-server is not serving yet: frontend is not healthy: NOT_SERVING at 127.0.0.1:7233"}, f.status())
 		require.Equal(t, 1, clock.sleeps, "no polling past the hook's deadline")
 	})
 	t.Run("a server state that cannot be read after the start", func(t *testing.T) {

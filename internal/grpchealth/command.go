@@ -34,10 +34,9 @@ func (t Target) Arg() string {
 }
 
 // ErrUsage is returned for arguments Run cannot read.
-var ErrUsage = errors.New("usage: " + Command + " ROLE=HOST:PORT...")
+var ErrUsage = errors.New("usage: " + Command + " ROLE=HOST:PORT [ROLE=HOST:PORT]")
 
-// Run asks every target at once and returns nil only when each is
-// SERVING; otherwise its error names each one that is not, and why.
+// Run reads its arguments as targets and probes them.
 func Run(ctx context.Context, args []string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) error {
 	if len(args) == 0 {
 		return ErrUsage
@@ -53,6 +52,13 @@ func Run(ctx context.Context, args []string, dial func(ctx context.Context, netw
 		}
 		targets[i] = Target{Role: role, Addr: addr}
 	}
+	return Probe(ctx, targets, dial)
+}
+
+// Probe asks every target at once, for no longer than Timeout, and
+// returns nil only when each is SERVING; otherwise its error names each
+// one that is not, and why.
+func Probe(ctx context.Context, targets []Target, dial func(ctx context.Context, network, addr string) (net.Conn, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	c := New(dial)

@@ -19,6 +19,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -112,6 +113,11 @@ func (c *Client) Check(ctx context.Context, addr, service string) (Status, error
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		// The URL is ours and says nothing: keep the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return Unknown, fmt.Errorf("cannot ask %s: %w", addr, err)
 	}
 	defer resp.Body.Close()

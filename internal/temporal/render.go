@@ -8,11 +8,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
@@ -34,7 +36,20 @@ const (
 	HashEnv = "TEMPORAL_K8S_CONFIG_HASH"
 	// MetricsPort serves Prometheus metrics.
 	MetricsPort = 9090
+	// HealthPath is where the charm pushes its own executable, which
+	// runs as the health check under this name (grpchealth.Command).
+	HealthPath = "/usr/local/bin/" + grpchealth.Command
 )
+
+// HealthTargets are the selected services' gRPC health endpoints in the
+// pod: the check and the charm ask each one.
+func HealthTargets(selected []string) []grpchealth.Target {
+	out := make([]grpchealth.Target, 0, len(selected))
+	for _, s := range selected {
+		out = append(out, grpchealth.Target{Role: s, Addr: "127.0.0.1:" + strconv.Itoa(Ports[s].GRPC)})
+	}
+	return out
+}
 
 // RPC are a service's ports.
 type RPC struct {
@@ -195,22 +210,30 @@ func Layer(selected []string) workload.Layer {
 		// panic on it.
 		return layer
 	}
-	// The check probes the first selected service: the one the pod exists for.
-	probe := Ports[selected[0]].GRPC
+	check := []string{HealthPath}
+	for _, t := range HealthTargets(selected) {
+		check = append(check, t.Arg())
+	}
 	layer.Checks = map[string]workload.Check{
-		// Level ready is what Juju's readiness probe asks Pebble
-		// (/v1/health?level=ready), so the application's Service
-		// sends clients only to units whose server answers. Pebble
-		// counts a new check as up until it fails: one failure of a
-		// short period keeps a starting or hung server out of the
-		// Service within seconds, not half a minute.
+		// The check asks each selected service's gRPC health service:
+		// SERVING only once it can work (the frontend once membership
+		// is up, history once it owns its shards) and not while it
+		// drains, and a hung process answers nothing, where a TCP
+		// connect would still succeed. Level ready is what Juju's
+		// readiness probe asks Pebble (/v1/health?level=ready), so the
+		// application's Service sends clients only to units whose
+		// server serves. Pebble counts a new check as up until it
+		// fails: one failure of a short period keeps a starting,
+		// draining or hung server out of the Service within seconds,
+		// not half a minute. The timeout exceeds grpchealth.Timeout,
+		// so a hung server is named rather than the command killed.
 		CheckName: {
 			Override:  "replace",
 			Level:     "ready",
 			Period:    "3s",
 			Timeout:   "1s",
 			Threshold: 1,
-			TCP:       &workload.TCPCheck{Host: "127.0.0.1", Port: probe},
+			Exec:      &workload.ExecCheck{Command: strings.Join(check, " ")},
 		},
 	}
 	return layer

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
@@ -161,7 +162,13 @@ func TestRenderProperties(t *testing.T) {
 		require.True(t, strings.HasSuffix(cmd, "start --service=frontend --service=internal-frontend"), cmd)
 		worker := temporal.Layer([]string{"worker"})
 		require.True(t, strings.HasSuffix(worker.Services[temporal.ServiceName].Command, "start --service=worker"))
-		require.Equal(t, 7239, worker.Checks[temporal.CheckName].TCP.Port)
+		require.Equal(t, "/usr/local/bin/temporal-k8s-health worker=127.0.0.1:7239", worker.Checks[temporal.CheckName].Exec.Command)
+	})
+	t.Run("the check asks every selected service", func(t *testing.T) {
+		l := temporal.Layer([]string{"history", "matching"})
+		require.Equal(t, "/usr/local/bin/temporal-k8s-health history=127.0.0.1:7234 matching=127.0.0.1:7235", l.Checks[temporal.CheckName].Exec.Command)
+		require.Equal(t, []grpchealth.Target{{Role: "history", Addr: "127.0.0.1:7234"}, {Role: "matching", Addr: "127.0.0.1:7235"}},
+			temporal.HealthTargets([]string{"history", "matching"}))
 	})
 }
 

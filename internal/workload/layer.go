@@ -31,13 +31,20 @@ type Service struct {
 
 // Check is a Pebble health check definition.
 type Check struct {
-	Override  string    `yaml:"override,omitempty"`
-	Level     string    `yaml:"level,omitempty"`
-	Startup   string    `yaml:"startup,omitempty"`
-	Period    string    `yaml:"period,omitempty"`
-	Timeout   string    `yaml:"timeout,omitempty"`
-	Threshold int       `yaml:"threshold,omitempty"`
-	TCP       *TCPCheck `yaml:"tcp,omitempty"`
+	Override  string     `yaml:"override,omitempty"`
+	Level     string     `yaml:"level,omitempty"`
+	Startup   string     `yaml:"startup,omitempty"`
+	Period    string     `yaml:"period,omitempty"`
+	Timeout   string     `yaml:"timeout,omitempty"`
+	Threshold int        `yaml:"threshold,omitempty"`
+	TCP       *TCPCheck  `yaml:"tcp,omitempty"`
+	Exec      *ExecCheck `yaml:"exec,omitempty"`
+}
+
+// ExecCheck passes when its command exits 0; Pebble runs it in the
+// workload container and keeps its output when it fails.
+type ExecCheck struct {
+	Command string `yaml:"command"`
 }
 
 // TCPCheck passes when a TCP connection can be opened.

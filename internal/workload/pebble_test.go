@@ -157,17 +157,19 @@ var scenarios = []struct {
 		ctx := context.Background()
 		require.NoError(t, b.AddLayer(ctx, "charm", layer(map[string]workload.Service{"a": svc(runs)})))
 		for name, bad := range map[string]workload.Layer{
-			"no command":              layer(map[string]workload.Service{"x": {Override: "replace", Startup: "enabled"}}),
-			"no override":             layer(map[string]workload.Service{"x": {Command: runs}}),
-			"bad override":            layer(map[string]workload.Service{"x": {Override: "sometimes", Command: runs}}),
-			"bad action":              layer(map[string]workload.Service{"x": {Override: "replace", Command: runs, OnFailure: "panic"}}),
-			"bad duration":            layer(map[string]workload.Service{"x": {Override: "replace", Command: runs, KillDelay: "soon"}}),
-			"check without a checker": {Checks: map[string]workload.Check{"c": {Override: "replace", Level: "ready"}}},
-			"check bad level":         {Checks: map[string]workload.Check{"c": {Override: "replace", Level: "sometimes", TCP: &workload.TCPCheck{Port: 1}}}},
-			"check bad startup":       {Checks: map[string]workload.Check{"c": {Override: "replace", Startup: "sometimes", TCP: &workload.TCPCheck{Port: 1}}}},
-			"check zero period":       {Checks: map[string]workload.Check{"c": {Override: "replace", Period: "0s", TCP: &workload.TCPCheck{Port: 1}}}},
-			"check no override":       {Checks: map[string]workload.Check{"c": {TCP: &workload.TCPCheck{Port: 1}}}},
-			"tcp check without port":  {Checks: map[string]workload.Check{"c": {Override: "replace", TCP: &workload.TCPCheck{Host: "127.0.0.1"}}}},
+			"no command":                 layer(map[string]workload.Service{"x": {Override: "replace", Startup: "enabled"}}),
+			"no override":                layer(map[string]workload.Service{"x": {Command: runs}}),
+			"bad override":               layer(map[string]workload.Service{"x": {Override: "sometimes", Command: runs}}),
+			"bad action":                 layer(map[string]workload.Service{"x": {Override: "replace", Command: runs, OnFailure: "panic"}}),
+			"bad duration":               layer(map[string]workload.Service{"x": {Override: "replace", Command: runs, KillDelay: "soon"}}),
+			"check without a checker":    {Checks: map[string]workload.Check{"c": {Override: "replace", Level: "ready"}}},
+			"check bad level":            {Checks: map[string]workload.Check{"c": {Override: "replace", Level: "sometimes", TCP: &workload.TCPCheck{Port: 1}}}},
+			"check bad startup":          {Checks: map[string]workload.Check{"c": {Override: "replace", Startup: "sometimes", TCP: &workload.TCPCheck{Port: 1}}}},
+			"check zero period":          {Checks: map[string]workload.Check{"c": {Override: "replace", Period: "0s", TCP: &workload.TCPCheck{Port: 1}}}},
+			"check no override":          {Checks: map[string]workload.Check{"c": {TCP: &workload.TCPCheck{Port: 1}}}},
+			"tcp check without port":     {Checks: map[string]workload.Check{"c": {Override: "replace", TCP: &workload.TCPCheck{Host: "127.0.0.1"}}}},
+			"exec check without command": {Checks: map[string]workload.Check{"c": {Override: "replace", Exec: &workload.ExecCheck{}}}},
+			"two checkers":               {Checks: map[string]workload.Check{"c": {Override: "replace", TCP: &workload.TCPCheck{Port: 1}, Exec: &workload.ExecCheck{Command: "/bin/true"}}}},
 		} {
 			require.Error(t, b.AddLayer(ctx, "charm", bad), name)
 		}
@@ -213,6 +215,23 @@ var scenarios = []struct {
 		allChecks, err := b.Checks(ctx)
 		require.NoError(t, err)
 		require.Len(t, allChecks, 2)
+	}},
+	{"a merged exec check keeps the fields and command it does not set", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		l := layer(nil)
+		l.Checks = map[string]workload.Check{"c": {Override: "replace", Level: "ready", Period: "1h", Exec: &workload.ExecCheck{Command: "/bin/true one"}}}
+		require.NoError(t, b.AddLayer(ctx, "base", l))
+		l.Checks = map[string]workload.Check{"c": {Override: "merge", Period: "2h", Exec: &workload.ExecCheck{}}}
+		require.NoError(t, b.AddLayer(ctx, "charm", l))
+		plan, err := b.Plan(ctx)
+		require.NoError(t, err)
+		// Pebble writes durations back in its own form: compare values.
+		c := plan.Checks["c"]
+		period, err := time.ParseDuration(c.Period)
+		require.NoError(t, err)
+		require.Equal(t, 2*time.Hour, period)
+		require.Equal(t, "ready", c.Level)
+		require.Equal(t, &workload.ExecCheck{Command: "/bin/true one"}, c.Exec)
 	}},
 	{"restart and stop refuse services not in the plan", func(t *testing.T, b backend) {
 		ctx := context.Background()

@@ -92,10 +92,12 @@ func validatePlan(p workload.Layer) error {
 	for _, name := range slices.Sorted(maps.Keys(p.Checks)) {
 		c := p.Checks[name]
 		switch {
-		case c.TCP == nil:
-			return fmt.Errorf(`plan must specify one of "http", "tcp", or "exec" for check %q`, name)
-		case c.TCP.Port == 0:
+		case c.TCP != nil && c.TCP.Port == 0:
 			return fmt.Errorf(`plan must set "port" for tcp check %q`, name)
+		case c.Exec != nil && c.Exec.Command == "":
+			return fmt.Errorf(`plan must set "command" for exec check %q`, name)
+		case (c.TCP == nil) == (c.Exec == nil):
+			return fmt.Errorf(`plan must specify one of "http", "tcp", or "exec" for check %q`, name)
 		}
 	}
 	return nil
@@ -174,6 +176,16 @@ func mergeCheck(old, c workload.Check) workload.Check {
 	}
 	if c.TCP != nil {
 		out.TCP = c.TCP
+	}
+	if c.Exec != nil {
+		exec := workload.ExecCheck{}
+		if out.Exec != nil {
+			exec = *out.Exec
+		}
+		if c.Exec.Command != "" {
+			exec.Command = c.Exec.Command
+		}
+		out.Exec = &exec
 	}
 	return out
 }

@@ -6,13 +6,22 @@ import (
 	"archive/zip"
 	"bytes"
 	"debug/elf"
+	"errors"
 	"io"
+	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"gopkg.in/yaml.v3"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
 )
 
 func readCharm(t *testing.T) map[string]*zip.File {
@@ -82,4 +91,38 @@ func TestDispatchIsAStaticExecutable(t *testing.T) {
 	require.Empty(t, libs)
 	require.Nil(t, exe.Section(".symtab"), "dispatch is not stripped")
 	require.Less(t, len(data), 16<<20, "dispatch should stay small: %d bytes", len(data))
+}
+
+// The packed binary, run under the health check's name, is the check: it
+// asks grpc-go's health server (what every Temporal service registers)
+// and exits 0 only while the service says SERVING.
+func TestDispatchIsTheHealthCheck(t *testing.T) {
+	exe := filepath.Join(t.TempDir(), grpchealth.Command)
+	require.NoError(t, os.WriteFile(exe, content(t, readCharm(t)["dispatch"]), 0o755))
+
+	srv := grpc.NewServer()
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(srv.Stop)
+	target := "history=" + l.Addr().String()
+
+	run := func() (string, int) {
+		out, err := exec.Command(exe, target).CombinedOutput()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return string(out), exit.ExitCode()
+		}
+		require.NoError(t, err)
+		return string(out), 0
+	}
+	hs.SetServingStatus(grpchealth.Service["history"], healthpb.HealthCheckResponse_SERVING)
+	out, code := run()
+	require.Equal(t, 0, code, out)
+	hs.SetServingStatus(grpchealth.Service["history"], healthpb.HealthCheckResponse_NOT_SERVING)
+	out, code = run()
+	require.Equal(t, 1, code)
+	require.Equal(t, "history is not healthy: NOT_SERVING at "+l.Addr().String()+"\n", out)
 }

@@ -1,0 +1,226 @@
+package charm_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
+	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+)
+
+// The tests below pin the restart lock (internal/relation/peer/restart.go)
+// as each unit plays its part; the e2e suite runs it across real units.
+
+// threeUnits is a settled unit of a three-unit application: t/0 (this
+// unit), t/1 and t/2.
+func threeUnits(t *testing.T, leader bool) *fixture {
+	t.Helper()
+	s := everyRelation(leader) // t/1 is there already
+	s.Relations[0].RemoteUnits = []string{app + "/1", app + "/2"}
+	s.Relations[0].RemoteUnitData = map[string]map[string]string{app + "/1": {}, app + "/2": {}}
+	return settled(t, s)
+}
+
+// ask makes unit u ask for the lock, as its own hook would.
+func (f *fixture) ask(u, request string) {
+	f.model.Update(func(s *jujutest.State) { s.Relations[0].RemoteUnitData[u][peer.RequestKey] = request })
+}
+
+func (f *fixture) grant(t *testing.T) peer.Grant {
+	t.Helper()
+	g, err := peer.ReadGrant(f.relation(t, "peer:0").LocalAppData)
+	require.NoError(t, err)
+	return g
+}
+
+func (f *fixture) request(t *testing.T) string {
+	return f.relation(t, "peer:0").LocalUnitData[peer.RequestKey]
+}
+
+func peerChangedBy(u string) juju.Event {
+	ev := peerChanged
+	ev.RemoteUnit = u
+	return ev
+}
+
+func (f *fixture) changeConfig() {
+	f.model.Update(func(s *jujutest.State) { s.Config["log-level"] = "debug" })
+}
+
+func TestLeaderRestartsAtOnceWhenTheLockIsFree(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, true)
+	f.changeConfig()
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
+	require.Equal(t, active, f.status())
+	require.Empty(t, f.request(t), "served again: request withdrawn")
+	require.False(t, f.grant(t).Held(), "and the lock freed in the same hook")
+}
+
+func TestLeaderWaitsForTheHolderAndThenTakesItsTurn(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, true)
+	// t/1 asked and was granted the lock.
+	f.ask(app+"/1", "hash-1")
+	f.mustRun(t, peerChangedBy(app+"/1"))
+	require.Equal(t, app+"/1", f.grant(t).Unit)
+
+	f.changeConfig()
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, 1, f.box.Starts(temporal.ServiceName), "t/1 restarts: this unit serves on")
+	require.Equal(t, juju.Status{Name: juju.StatusActive, Message: "serving; restarts for a new configuration when it holds the restart lock (held by temporal-k8s/1)"}, f.status())
+	require.NotEmpty(t, f.request(t))
+
+	// t/2 asks meanwhile: it waits as well.
+	f.ask(app+"/2", "hash-2")
+	f.mustRun(t, peerChangedBy(app+"/2"))
+	require.Equal(t, app+"/1", f.grant(t).Unit)
+	require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+
+	// t/1 serves again and withdraws: the next in unit order after it
+	// is t/2, then this unit (t/0).
+	f.ask(app+"/1", "")
+	f.mustRun(t, peerChangedBy(app+"/1"))
+	require.Equal(t, app+"/2", f.grant(t).Unit)
+	require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+	f.ask(app+"/2", "")
+	f.mustRun(t, peerChangedBy(app+"/2"))
+	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
+	require.Contains(t, f.configFile(t), "level: debug")
+	require.Equal(t, active, f.status())
+	require.Empty(t, f.request(t))
+	require.False(t, f.grant(t).Held())
+
+	// Nothing left to do: the next hooks only observe.
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	f.model.Calls()
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, []string{"is-leader"}, callNames(f.model.Calls()))
+}
+
+func TestAHolderThatNeverComesBackTimesOut(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, true)
+	f.ask(app+"/1", "hash-1")
+	f.ask(app+"/2", "hash-2")
+	f.mustRun(t, peerChangedBy(app+"/1"))
+	require.Equal(t, app+"/1", f.grant(t).Unit)
+
+	// Within its time, update-status leaves it.
+	f.clock.Sleep(context.Background(), peer.RestartTimeout-time.Second)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, app+"/1", f.grant(t).Unit)
+	// Past it, the next unit gets the lock.
+	f.clock.Sleep(context.Background(), time.Second)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, app+"/2", f.grant(t).Unit)
+}
+
+func TestAHolderThatLeavesPassesTheLockOn(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, true)
+	f.ask(app+"/1", "hash-1")
+	f.ask(app+"/2", "hash-2")
+	f.mustRun(t, peerChangedBy(app+"/1"))
+	require.Equal(t, app+"/1", f.grant(t).Unit)
+
+	f.model.Update(func(s *jujutest.State) {
+		s.Relations[0].RemoteUnits = []string{app + "/2"}
+		delete(s.Relations[0].RemoteUnitData, app+"/1")
+	})
+	f.mustRun(t, juju.Event{Kind: juju.RelationDeparted, Name: "peer-relation-departed", Relation: "peer", RelationID: "peer:0",
+		RemoteApp: app, RemoteUnit: app + "/1", DepartingUnit: app + "/1"})
+	require.Equal(t, app+"/2", f.grant(t).Unit)
+}
+
+func TestANewLeaderCarriesTheLockOn(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, false)
+	// The old leader granted t/1, which is done; t/2 asks.
+	f.model.Update(func(s *jujutest.State) {
+		s.Relations[0].LocalAppData = map[string]string{}
+		for k, v := range (peer.Grant{Unit: app + "/1", At: f.clock.Now()}).Data() {
+			s.Relations[0].LocalAppData[k] = v
+		}
+		s.Relations[0].RemoteUnitData[app+"/2"][peer.RequestKey] = "hash-2"
+		s.Leader = true
+	})
+	f.mustRun(t, juju.Event{Kind: juju.LeaderElected})
+	require.Equal(t, app+"/2", f.grant(t).Unit)
+}
+
+func TestARequestNoLongerNeededIsWithdrawn(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, false)
+	f.changeConfig()
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.NotEmpty(t, f.request(t))
+	// Set back before its turn came.
+	f.model.Update(func(s *jujutest.State) { delete(s.Config, "log-level") })
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Empty(t, f.request(t))
+	require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+	require.Equal(t, active, f.status())
+}
+
+// A unit that is granted the lock but does not serve again within the
+// start timeout keeps it until it does.
+func TestTheLockIsKeptUntilTheServerServes(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, false)
+	f.changeConfig()
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	f.grantRestart()
+	f.mu.Lock()
+	f.dialFailures = 1000
+	f.mu.Unlock()
+	f.mustRun(t, peerChanged)
+	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
+	require.Equal(t, juju.StatusWaiting, f.status().Name)
+	require.NotEmpty(t, f.request(t))
+
+	f.mu.Lock()
+	f.dialFailures = 0
+	f.mu.Unlock()
+	f.mustRun(t, juju.Event{Kind: juju.PebbleCheckRecovered, Name: "temporal-pebble-check-recovered", CheckName: temporal.CheckName})
+	require.Empty(t, f.request(t))
+	require.Equal(t, active, f.status())
+	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
+}
+
+func TestRestartActionTakesItsTurn(t *testing.T) {
+	t.Parallel()
+	f := settled(t, everyRelation(false)) // with t/1
+	f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
+	f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
+	results, failed := f.model.ActionResults()
+	require.Nil(t, failed)
+	require.Equal(t, "restart queued: temporal-server restarts when this unit holds the restart lock (held by nobody yet), which the leader grants to one unit at a time", results["result"])
+	require.Equal(t, peer.ActionRequest, f.request(t))
+	require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+
+	f.grantRestart()
+	f.mustRun(t, peerChanged)
+	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
+	require.Empty(t, f.request(t))
+	require.Equal(t, active, f.status())
+
+	// Forced, it restarts at once whoever holds the lock.
+	f.model.Update(func(s *jujutest.State) {
+		for k, v := range (peer.Grant{Unit: app + "/1", At: f.clock.Now()}).Data() {
+			s.Relations[0].LocalAppData[k] = v
+		}
+		s.ActionParams = map[string]any{"force": true}
+	})
+	f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
+	results, failed = f.model.ActionResults()
+	require.Nil(t, failed)
+	require.Equal(t, "temporal-server restarted and serving", results["result"])
+	require.Equal(t, 3, f.box.Starts(temporal.ServiceName))
+}
