@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,6 +27,10 @@ type Load struct {
 	mu      sync.Mutex
 	runs    []client.WorkflowRun
 	refused []string
+	// latencies are the accepted starts' durations; refusedAt when each
+	// refusal's start was asked for.
+	latencies []time.Duration
+	refusedAt []time.Time
 }
 
 // LoadResult is what a load saw between StartLoad and Stop.
@@ -34,10 +40,26 @@ type LoadResult struct {
 	Failed []string
 	// Refusals are the first few start errors.
 	Refusals []string
+	// P50 and P99 are the accepted starts' latencies (SDK retries
+	// included); RefusalWindow spans the first to the last refused
+	// start, 0 when none was.
+	P50, P99      time.Duration
+	RefusalWindow time.Duration
 }
 
 func (r LoadResult) String() string {
-	return fmt.Sprintf("%d started, %d refused, %d completed, %d not completed", r.Started, r.Refused, r.Completed, len(r.Failed))
+	return fmt.Sprintf("%d started, %d refused (window %s), %d completed, %d not completed; start latency p50 %s, p99 %s",
+		r.Started, r.Refused, r.RefusalWindow.Round(time.Millisecond), r.Completed, len(r.Failed),
+		r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond))
+}
+
+// percentile is the p-th percentile (0 < p <= 1) of sorted durations.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(i, 0)]
 }
 
 // StartLoad connects to hostPort and starts rate workflows a second until
@@ -91,14 +113,18 @@ func (l *Load) start(ctx context.Context, id string) {
 	// deadline would see.
 	startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	asked := time.Now()
 	run, err := l.client.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: id, TaskQueue: l.queue}, Greet, "load")
+	took := time.Since(asked)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
 	case err == nil:
 		l.runs = append(l.runs, run)
+		l.latencies = append(l.latencies, took)
 	case ctx.Err() == nil:
 		l.refused = append(l.refused, err.Error())
+		l.refusedAt = append(l.refusedAt, asked)
 	}
 }
 
@@ -111,9 +137,16 @@ func (l *Load) Stop(wait time.Duration) LoadResult {
 	defer l.worker.Stop()
 	l.mu.Lock()
 	runs, refused := l.runs, l.refused
+	latencies, refusedAt := slices.Clone(l.latencies), slices.Clone(l.refusedAt)
 	l.mu.Unlock()
 	res := LoadResult{Started: len(runs), Refused: len(refused)}
 	res.Refusals = refused[:min(len(refused), 5)]
+	slices.Sort(latencies)
+	res.P50, res.P99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
+	if len(refusedAt) > 0 {
+		slices.SortFunc(refusedAt, time.Time.Compare)
+		res.RefusalWindow = refusedAt[len(refusedAt)-1].Sub(refusedAt[0])
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	for _, run := range runs {
