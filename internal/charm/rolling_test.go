@@ -2,6 +2,9 @@ package charm_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -223,4 +226,111 @@ func TestRestartActionTakesItsTurn(t *testing.T) {
 	require.Nil(t, failed)
 	require.Equal(t, "temporal-server restarted and serving", results["result"])
 	require.Equal(t, 3, f.box.Starts(temporal.ServiceName))
+}
+
+func TestANewLeaderGrantsAWaitingUnit(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, false)
+	// The old leader freed the lock and left before it saw t/2 ask.
+	f.ask(app+"/2", "hash-2")
+	f.model.Update(func(s *jujutest.State) { s.Leader = true })
+	f.mustRun(t, juju.Event{Kind: juju.LeaderElected})
+	require.Equal(t, app+"/2", f.grant(t).Unit)
+}
+
+// A lock the leader wrote badly is treated as free, and written again.
+func TestAnUnreadableLockIsFree(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, true)
+	f.model.Update(func(s *jujutest.State) {
+		s.Relations[0].LocalAppData[peer.HolderKey] = app + "/1"
+		s.Relations[0].LocalAppData[peer.GrantedKey] = "yesterday"
+	})
+	logs := newLogs(f)
+	f.changeConfig()
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Contains(t, logs(), `Cannot read the restart lock: cannot parse peer restart-granted "yesterday"`)
+	require.Equal(t, 2, f.box.Starts(temporal.ServiceName), "the lock was free for this unit")
+	require.False(t, f.grant(t).Held())
+}
+
+// The cache is cheap to lose: a unit that asked and lost it still takes
+// its turn and gives the lock back.
+func TestALostCacheDoesNotKeepTheLock(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, false)
+	f.changeConfig()
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.NotEmpty(t, f.request(t))
+	require.NoError(t, os.Remove(f.cache))
+	f.grantRestart()
+	f.mustRun(t, peerChanged)
+	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
+	require.Empty(t, f.request(t))
+
+	// And a queued restart action likewise.
+	f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
+	f.model.Update(func(s *jujutest.State) {
+		delete(s.Relations[0].LocalAppData, peer.HolderKey)
+		delete(s.Relations[0].LocalAppData, peer.GrantedKey)
+	})
+	f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
+	require.Equal(t, peer.ActionRequest, f.request(t))
+	require.Equal(t, juju.Status{Name: juju.StatusActive, Message: "serving; restarts for the restart action when it holds the restart lock (held by nobody yet)"}, f.status())
+	require.NoError(t, os.Remove(f.cache))
+	f.grantRestart()
+	f.mustRun(t, peerChanged)
+	require.Equal(t, 3, f.box.Starts(temporal.ServiceName))
+	require.Empty(t, f.request(t))
+	require.Equal(t, active, f.status())
+}
+
+// Every hook-tool call of the lock's hooks is needed: a failed one fails
+// the hook.
+func TestEveryRestartLockCallFailureFailsTheHook(t *testing.T) {
+	t.Parallel()
+	scenarios := []struct {
+		name  string
+		setup func(t *testing.T, f *fixture) juju.Event
+	}{
+		{"non-leader asks", func(_ *testing.T, f *fixture) juju.Event {
+			f.changeConfig()
+			return juju.Event{Kind: juju.ConfigChanged}
+		}},
+		{"leader hands the lock on", func(_ *testing.T, f *fixture) juju.Event {
+			f.ask(app+"/1", "hash-1")
+			f.model.Update(func(s *jujutest.State) { s.Leader = true })
+			return peerChangedBy(app + "/1")
+		}},
+		{"granted unit restarts and gives the lock back", func(t *testing.T, f *fixture) juju.Event {
+			f.changeConfig()
+			f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+			f.grantRestart()
+			return peerChanged
+		}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			clean := threeUnits(t, false)
+			ev := sc.setup(t, clean)
+			r := &failAt{Runner: clean.model, nth: nth{n: -1}}
+			clean.runner = r
+			clean.mustRun(t, ev)
+			for i, call := range r.calls {
+				if tolerated(call) {
+					continue
+				}
+				t.Run(fmt.Sprintf("%02d %s", i, call), func(t *testing.T) {
+					f := threeUnits(t, false)
+					ev := sc.setup(t, f)
+					fr := &failAt{Runner: f.model, nth: nth{n: i}}
+					f.runner = fr
+					err := f.run(t, ev)
+					require.NotNil(t, fr.err, "the run made fewer calls: %v", fr.calls)
+					require.True(t, errors.Is(err, fr.err), "a failed %q must fail the hook, got %v", call, err)
+				})
+			}
+		})
+	}
 }
