@@ -141,6 +141,7 @@ func TestBadInputUnderLoad(t *testing.T) {
 	step(t, s, "deploy and relate as the README", func() error { return s.Deploy(ctx) })
 	step(t, s, "settled, with a workflow", func() error { return s.Check(ctx, 1, "bad-input") })
 	step(t, s, "bad input under load", func() error { return s.BadInput(ctx) })
+	step(t, s, "single restarts at scale 1, measured", func() error { return s.SingleRestarts(ctx) })
 	s.PrintTimings()
 }
 
