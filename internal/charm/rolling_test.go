@@ -107,13 +107,21 @@ func TestLeaderWaitsForTheHolderAndThenTakesItsTurn(t *testing.T) {
 	require.Equal(t, []string{"is-leader"}, callNames(f.model.Calls()))
 }
 
-func TestAHolderThatNeverComesBackTimesOut(t *testing.T) {
-	t.Parallel()
+// t1HoldsT2Waits is a leader that granted the lock to t/1 while t/2 asks
+// too.
+func t1HoldsT2Waits(t *testing.T) *fixture {
+	t.Helper()
 	f := threeUnits(t, true)
 	f.ask(app+"/1", "hash-1")
 	f.ask(app+"/2", "hash-2")
 	f.mustRun(t, peerChangedBy(app+"/1"))
 	require.Equal(t, app+"/1", f.grant(t).Unit)
+	return f
+}
+
+func TestAHolderThatNeverComesBackTimesOut(t *testing.T) {
+	t.Parallel()
+	f := t1HoldsT2Waits(t)
 
 	// Within its time, update-status leaves it.
 	f.clock.Sleep(context.Background(), peer.RestartTimeout-time.Second)
@@ -127,11 +135,7 @@ func TestAHolderThatNeverComesBackTimesOut(t *testing.T) {
 
 func TestAHolderThatLeavesPassesTheLockOn(t *testing.T) {
 	t.Parallel()
-	f := threeUnits(t, true)
-	f.ask(app+"/1", "hash-1")
-	f.ask(app+"/2", "hash-2")
-	f.mustRun(t, peerChangedBy(app+"/1"))
-	require.Equal(t, app+"/1", f.grant(t).Unit)
+	f := t1HoldsT2Waits(t)
 
 	f.model.Update(func(s *jujutest.State) {
 		s.Relations[0].RemoteUnits = []string{app + "/2"}

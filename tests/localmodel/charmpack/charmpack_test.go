@@ -8,7 +8,6 @@ import (
 	"debug/elf"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,12 +15,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"gopkg.in/yaml.v3"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/internal/healthserver"
 )
 
 func readCharm(t *testing.T) map[string]*zip.File {
@@ -100,14 +98,8 @@ func TestDispatchIsTheHealthCheck(t *testing.T) {
 	exe := filepath.Join(t.TempDir(), grpchealth.Command)
 	require.NoError(t, os.WriteFile(exe, content(t, readCharm(t)["dispatch"]), 0o755))
 
-	srv := grpc.NewServer()
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(srv, hs)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(srv.Stop)
-	target := "history=" + l.Addr().String()
+	addr, hs := healthserver.Start(t)
+	target := "history=" + addr
 
 	run := func() (string, int) {
 		out, err := exec.Command(exe, target).CombinedOutput()
@@ -124,5 +116,5 @@ func TestDispatchIsTheHealthCheck(t *testing.T) {
 	hs.SetServingStatus(grpchealth.Service["history"], healthpb.HealthCheckResponse_NOT_SERVING)
 	out, code = run()
 	require.Equal(t, 1, code)
-	require.Equal(t, "history is not healthy: NOT_SERVING at "+l.Addr().String()+"\n", out)
+	require.Equal(t, "history is not healthy: NOT_SERVING at "+addr+"\n", out)
 }

@@ -2,18 +2,16 @@ package realcheck
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/server/service/frontend"
 	"go.temporal.io/server/service/worker"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/internal/healthserver"
 )
 
 // The charm's health check speaks gRPC with the standard library alone;
@@ -21,14 +19,7 @@ import (
 // service registers, through every answer that server gives.
 func TestGRPCHealthAgainstGRPCGo(t *testing.T) {
 	t.Parallel()
-	srv := grpc.NewServer()
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(srv, hs)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(srv.Stop)
-	addr := l.Addr().String()
+	addr, hs := healthserver.Start(t)
 
 	// The names the check asks for are the ones Temporal registers.
 	require.Equal(t, frontend.WorkflowServiceName, grpchealth.Service["frontend"])
@@ -44,7 +35,7 @@ func TestGRPCHealthAgainstGRPCGo(t *testing.T) {
 	name := grpchealth.Service["history"]
 
 	// Not registered yet: grpc-go answers NOT_FOUND.
-	_, err = ask(name)
+	_, err := ask(name)
 	var se *grpchealth.StatusError
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, 5, se.Code)
