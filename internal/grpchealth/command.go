@@ -62,7 +62,6 @@ func Probe(ctx context.Context, targets []Target, dial func(ctx context.Context,
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	c := New(dial)
-	defer c.Close()
 	errs := make([]error, len(targets))
 	done := make(chan struct{})
 	for i, t := range targets {

@@ -71,17 +71,16 @@ func (e *StatusError) Error() string {
 }
 
 // Client asks over HTTP/2 without TLS (prior knowledge, as gRPC's
-// insecure credentials do).
+// insecure credentials do). Each call has a connection of its own, closed
+// with the call: a check runs once a period, and a hung server must not
+// hold a pooled connection for the next one.
 type Client struct {
 	http *http.Client
 }
 
 // New returns a Client whose connections are made by dial (nil: a
-// net.Dialer).
+// net.Dialer's).
 func New(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *Client {
-	if dial == nil {
-		dial = (&net.Dialer{}).DialContext
-	}
 	var p http.Protocols
 	p.SetUnencryptedHTTP2(true)
 	return &Client{http: &http.Client{Transport: &http.Transport{
@@ -89,11 +88,6 @@ func New(dial func(ctx context.Context, network, addr string) (net.Conn, error))
 		DialContext:       dial,
 		DisableKeepAlives: true,
 	}}}
-}
-
-// Close releases idle connections.
-func (c *Client) Close() {
-	c.http.CloseIdleConnections()
 }
 
 // Check asks the server at addr (host:port) for service's status. It
@@ -191,41 +185,46 @@ func unframe(body []byte) ([]byte, error) {
 func response(m []byte) (Status, error) {
 	status := Unknown
 	for len(m) > 0 {
-		key, n := binary.Uvarint(m)
-		if n <= 0 {
-			return Unknown, errMalformed
+		key, rest, err := uvarint(m)
+		if err != nil {
+			return Unknown, err
 		}
-		m = m[n:]
-		field, wire := key>>3, key&7
-		switch wire {
+		m = rest
+		var skip uint64
+		switch wire := key & 7; wire {
 		case 0:
-			v, n := binary.Uvarint(m)
-			if n <= 0 {
-				return Unknown, errMalformed
+			v, rest, err := uvarint(m)
+			if err != nil {
+				return Unknown, err
 			}
-			m = m[n:]
-			if field == 1 {
+			if key>>3 == 1 {
 				status = Status(v)
 			}
-		case 2:
-			l, n := binary.Uvarint(m)
-			if n <= 0 || l > uint64(len(m)-n) {
-				return Unknown, errMalformed
-			}
-			m = m[n+int(l):]
+			m = rest
 		case 1:
-			if len(m) < 8 {
-				return Unknown, errMalformed
+			skip = 8
+		case 2:
+			if skip, m, err = uvarint(m); err != nil {
+				return Unknown, err
 			}
-			m = m[8:]
 		case 5:
-			if len(m) < 4 {
-				return Unknown, errMalformed
-			}
-			m = m[4:]
+			skip = 4
 		default:
 			return Unknown, fmt.Errorf("%w: wire type %d", errMalformed, wire)
 		}
+		if skip > uint64(len(m)) {
+			return Unknown, fmt.Errorf("%w: a field of %d bytes, %d left", errMalformed, skip, len(m))
+		}
+		m = m[skip:]
 	}
 	return status, nil
+}
+
+// uvarint reads one varint off m.
+func uvarint(m []byte) (uint64, []byte, error) {
+	v, n := binary.Uvarint(m)
+	if n <= 0 {
+		return 0, nil, fmt.Errorf("%w: truncated varint", errMalformed)
+	}
+	return v, m[n:], nil
 }
