@@ -75,10 +75,9 @@ func (g Grant) Data() map[string]string {
 // it in unit order, so that a unit that never comes back does not starve
 // the others, or is freed when nobody asks.
 func NextGrant(current Grant, requests map[string]string, now time.Time) Grant {
-	if current.Held() {
-		if _, asks := requests[current.Unit]; asks && now.Sub(current.At) < RestartTimeout {
-			return current
-		}
+	// A free lock names no unit, and no unit asks under no name.
+	if _, asks := requests[current.Unit]; asks && now.Sub(current.At) < RestartTimeout {
+		return current
 	}
 	units := make([]string, 0, len(requests))
 	for u := range requests {

@@ -21,6 +21,7 @@ func TestNextGrant(t *testing.T) {
 		want     peer.Grant
 	}{
 		{"nobody asks", peer.Grant{}, nil, peer.Grant{}},
+		{"unit 0 first", peer.Grant{}, map[string]string{"t/1": "h", "t/0": "h"}, peer.Grant{Unit: "t/0", At: now}},
 		{"the lowest asking unit first", peer.Grant{}, map[string]string{"t/10": "h1", "t/9": "h1", "t/2": "h1"}, peer.Grant{Unit: "t/2", At: now}},
 		{"the holder keeps it while it asks", peer.Grant{Unit: "t/9", At: fresh}, map[string]string{"t/2": "h", "t/9": "h"}, peer.Grant{Unit: "t/9", At: fresh}},
 		{"a holder that is done passes it on in order", peer.Grant{Unit: "t/2", At: fresh}, map[string]string{"t/1": "h", "t/10": "h", "t/9": "h"}, peer.Grant{Unit: "t/9", At: now}},
