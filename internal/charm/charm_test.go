@@ -848,13 +848,24 @@ func TestMissingAndPendingRelations(t *testing.T) {
 	}
 }
 
+// The restart action's outcomes, in its turn with the restart lock (free
+// here, as the unit is alone) and forced.
 func TestRestartAction(t *testing.T) {
 	t.Parallel()
+	for _, force := range []bool{false, true} {
+		t.Run(fmt.Sprintf("force=%v", force), func(t *testing.T) {
+			t.Parallel()
+			testRestartAction(t, map[string]any{"force": force})
+		})
+	}
+}
+
+func testRestartAction(t *testing.T, params map[string]any) {
 	t.Run("restarts a healthy unit", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, ready(true, nil))
 		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
-		f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
+		f.model.Update(func(s *jujutest.State) { s.ActionParams = params })
 		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
 		results, failed := f.model.ActionResults()
 		require.Nil(t, failed)
@@ -864,7 +875,7 @@ func TestRestartAction(t *testing.T) {
 	t.Run("refuses when the unit is blocked", func(t *testing.T) {
 		t.Parallel()
 		s := ready(true, map[string]any{"log-level": "loud"})
-		s.ActionParams = map[string]any{}
+		s.ActionParams = params
 		f := newFixture(t, s)
 		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
 		_, failed := f.model.ActionResults()
@@ -875,7 +886,7 @@ func TestRestartAction(t *testing.T) {
 	t.Run("starts a unit that was not running, once", func(t *testing.T) {
 		t.Parallel()
 		s := ready(false, nil)
-		s.ActionParams = map[string]any{}
+		s.ActionParams = params
 		f := newFixture(t, s)
 		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
 		results, failed := f.model.ActionResults()
@@ -888,7 +899,7 @@ func TestRestartAction(t *testing.T) {
 	t.Run("an unknown action fails", func(t *testing.T) {
 		t.Parallel()
 		s := ready(true, nil)
-		s.ActionParams = map[string]any{}
+		s.ActionParams = params
 		f := newFixture(t, s)
 		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "bogus"})
 		_, failed := f.model.ActionResults()
@@ -900,7 +911,7 @@ func TestRestartAction(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, ready(true, nil))
 		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
-		f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
+		f.model.Update(func(s *jujutest.State) { s.ActionParams = params })
 		f.dialFailures = 1000
 		f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
 		_, failed := f.model.ActionResults()

@@ -106,6 +106,11 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 			s.ActionParams = map[string]any{}
 			return s
 		}, juju.Event{Kind: juju.Action, Name: "restart"}, nil},
+		{"forced restart action", func() jujutest.State {
+			s := ready(true, nil)
+			s.ActionParams = map[string]any{"force": true}
+			return s
+		}, juju.Event{Kind: juju.Action, Name: "restart"}, nil},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -249,6 +254,11 @@ func TestEveryPebbleFailureIsSeen(t *testing.T) {
 		{"restart action", func() jujutest.State {
 			s := ready(true, nil)
 			s.ActionParams = map[string]any{}
+			return s
+		}, juju.Event{Kind: juju.Action, Name: "restart"}},
+		{"forced restart action", func() jujutest.State {
+			s := ready(true, nil)
+			s.ActionParams = map[string]any{"force": true}
 			return s
 		}, juju.Event{Kind: juju.Action, Name: "restart"}},
 	}

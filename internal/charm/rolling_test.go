@@ -211,6 +211,11 @@ func TestRestartActionTakesItsTurn(t *testing.T) {
 	require.Equal(t, "restart queued: temporal-server restarts when this unit holds the restart lock (held by nobody yet), which the leader grants to one unit at a time", results["result"])
 	require.Equal(t, peer.ActionRequest, f.request(t))
 	require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+	// The action kept what it did in the cache: the status it set is
+	// not set again.
+	f.model.Calls()
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.NotContains(t, callNames(f.model.Calls()), "status-set")
 
 	f.grantRestart()
 	f.mustRun(t, peerChanged)
