@@ -216,6 +216,11 @@ func (s *statusAt) Replan(ctx context.Context) error {
 	return s.Container.Replan(ctx)
 }
 
+func (s *statusAt) Restart(ctx context.Context, services ...string) error {
+	s.record()
+	return s.Container.Restart(ctx, services...)
+}
+
 func (s *statusAt) Stop(ctx context.Context, services ...string) error {
 	s.record()
 	return s.Container.Stop(ctx, services...)
@@ -248,6 +253,14 @@ func TestMaintenanceBeforeTheServerGoesAway(t *testing.T) {
 			})
 			return adminChanged
 		}, juju.Status{Name: juju.StatusMaintenance, Message: "stopping temporal-server: the admin relation says the schema does not fit server 1.31.2"}},
+		{"restart action", false, func(f *fixture) juju.Event {
+			f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
+			return juju.Event{Kind: juju.Action, Name: "restart"}
+		}, juju.Status{Name: juju.StatusMaintenance, Message: "restarting temporal-server: the restart action"}},
+		{"forced restart action", false, func(f *fixture) juju.Event {
+			f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{"force": true} })
+			return juju.Event{Kind: juju.Action, Name: "restart"}
+		}, juju.Status{Name: juju.StatusMaintenance, Message: "restarting temporal-server: the restart action"}},
 		{"stop hook", false, func(f *fixture) juju.Event { return juju.Event{Kind: juju.Stop} },
 			juju.Status{Name: juju.StatusMaintenance, Message: "stopping temporal-server: the unit is stopping"}},
 	}

@@ -223,18 +223,23 @@ func TestRestartActionTakesItsTurn(t *testing.T) {
 	require.Empty(t, f.request(t))
 	require.Equal(t, active, f.status())
 
-	// Forced, it restarts at once whoever holds the lock.
+	// Forced, it restarts at once whoever holds the lock, with the
+	// configuration it was waiting to restart with.
 	f.model.Update(func(s *jujutest.State) {
 		for k, v := range (peer.Grant{Unit: app + "/1", At: f.clock.Now()}).Data() {
 			s.Relations[0].LocalAppData[k] = v
 		}
-		s.ActionParams = map[string]any{"force": true}
 	})
+	f.changeConfig()
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.Equal(t, 2, f.box.Starts(temporal.ServiceName), "t/1 holds the lock")
+	f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{"force": true} })
 	f.mustRun(t, juju.Event{Kind: juju.Action, Name: "restart"})
 	results, failed = f.model.ActionResults()
 	require.Nil(t, failed)
 	require.Equal(t, "temporal-server restarted and serving", results["result"])
 	require.Equal(t, 3, f.box.Starts(temporal.ServiceName))
+	require.Contains(t, f.configFile(t), "level: debug")
 }
 
 func TestANewLeaderGrantsAWaitingUnit(t *testing.T) {
