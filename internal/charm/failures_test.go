@@ -94,6 +94,8 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 		{"settled leader config-changed", func() jujutest.State { return everyRelation(true) }, juju.Event{Kind: juju.ConfigChanged}, settle},
 		{"settled non-leader db-relation-changed", func() jujutest.State { return everyRelation(false) },
 			juju.Event{Kind: juju.RelationChanged, Name: "db-relation-changed", Relation: "db", RelationID: "db:3", RemoteApp: "postgresql-k8s", RemoteUnit: "postgresql-k8s/0"}, settle},
+		{"settled leader peer-relation-changed from a unit", func() jujutest.State { return everyRelation(true) },
+			juju.Event{Kind: juju.RelationChanged, Name: "peer-relation-changed", Relation: "peer", RelationID: "peer:0", RemoteApp: app, RemoteUnit: app + "/1"}, settle},
 		{"history leader closing the frontend's ports", func() jujutest.State {
 			s := ready(true, map[string]any{"services": "history"})
 			s.OpenedPorts = []string{"7233/tcp", "7236/tcp", "7243/tcp"}

@@ -191,6 +191,10 @@ func TestTheLockIsKeptUntilTheServerServes(t *testing.T) {
 	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
 	require.Equal(t, juju.StatusWaiting, f.status().Name)
 	require.NotEmpty(t, f.request(t))
+	// Still not serving at the next hook: still held.
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.NotEmpty(t, f.request(t))
+	require.Equal(t, juju.StatusWaiting, f.status().Name)
 
 	f.mu.Lock()
 	f.dialFailures = 0
@@ -304,19 +308,23 @@ func TestALostCacheDoesNotKeepTheLock(t *testing.T) {
 func TestEveryRestartLockCallFailureFailsTheHook(t *testing.T) {
 	t.Parallel()
 	scenarios := []struct {
-		name  string
-		setup func(t *testing.T, f *fixture) juju.Event
+		name   string
+		leader bool
+		setup  func(t *testing.T, f *fixture) juju.Event
 	}{
-		{"non-leader asks", func(_ *testing.T, f *fixture) juju.Event {
+		{"non-leader asks", false, func(_ *testing.T, f *fixture) juju.Event {
 			f.changeConfig()
 			return juju.Event{Kind: juju.ConfigChanged}
 		}},
-		{"leader hands the lock on", func(_ *testing.T, f *fixture) juju.Event {
+		{"leader grants the lock", true, func(_ *testing.T, f *fixture) juju.Event {
 			f.ask(app+"/1", "hash-1")
-			f.model.Update(func(s *jujutest.State) { s.Leader = true })
 			return peerChangedBy(app + "/1")
 		}},
-		{"granted unit restarts and gives the lock back", func(t *testing.T, f *fixture) juju.Event {
+		{"leader restarts itself and frees the lock", true, func(_ *testing.T, f *fixture) juju.Event {
+			f.changeConfig()
+			return juju.Event{Kind: juju.ConfigChanged}
+		}},
+		{"granted unit restarts and gives the lock back", false, func(t *testing.T, f *fixture) juju.Event {
 			f.changeConfig()
 			f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
 			f.grantRestart()
@@ -326,7 +334,7 @@ func TestEveryRestartLockCallFailureFailsTheHook(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			clean := threeUnits(t, false)
+			clean := threeUnits(t, sc.leader)
 			ev := sc.setup(t, clean)
 			r := &failAt{Runner: clean.model, nth: nth{n: -1}}
 			clean.runner = r
@@ -336,7 +344,7 @@ func TestEveryRestartLockCallFailureFailsTheHook(t *testing.T) {
 					continue
 				}
 				t.Run(fmt.Sprintf("%02d %s", i, call), func(t *testing.T) {
-					f := threeUnits(t, false)
+					f := threeUnits(t, sc.leader)
 					ev := sc.setup(t, f)
 					fr := &failAt{Runner: f.model, nth: nth{n: i}}
 					f.runner = fr
@@ -347,4 +355,31 @@ func TestEveryRestartLockCallFailureFailsTheHook(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Juju may fail to commit what a hook wrote to the peer relation: the
+// hooks after write it again rather than trust the cache.
+func TestLockWritesWhoseCommitFailedAreMadeAgain(t *testing.T) {
+	t.Parallel()
+	t.Run("a withdrawn request", func(t *testing.T) {
+		t.Parallel()
+		f := threeUnits(t, false)
+		f.changeConfig()
+		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		f.grantRestart()
+		f.runCommitFails(t, peerChanged)
+		require.NotEmpty(t, f.request(t), "nothing was flushed")
+		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+		require.Empty(t, f.request(t))
+	})
+	t.Run("a freed lock", func(t *testing.T) {
+		t.Parallel()
+		f := t1HoldsT2Waits(t)
+		f.ask(app+"/2", "")
+		f.ask(app+"/1", "")
+		f.runCommitFails(t, peerChangedBy(app+"/1"))
+		require.Equal(t, app+"/1", f.grant(t).Unit, "nothing was flushed")
+		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+		require.False(t, f.grant(t).Held())
+	})
 }
