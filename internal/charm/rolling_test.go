@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -59,11 +60,40 @@ func TestLeaderRestartsAtOnceWhenTheLockIsFree(t *testing.T) {
 	t.Parallel()
 	f := threeUnits(t, true)
 	f.changeConfig()
+	f.model.Calls()
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
 	require.Equal(t, 2, f.box.Starts(temporal.ServiceName))
 	require.Equal(t, active, f.status())
 	require.Empty(t, f.request(t), "served again: request withdrawn")
 	require.False(t, f.grant(t).Held(), "and the lock freed in the same hook")
+	require.Equal(t, 1, peerLists(f.model.Calls()), "the other units' requests are read once a hook")
+}
+
+// peerLists counts the relation-list calls on the peer relation: how
+// often a hook read which units might ask for the lock.
+func peerLists(calls []jujutest.Call) int {
+	n := 0
+	for _, c := range calls {
+		if c.Name == "relation-list" && slices.Contains(c.Args, "peer:0") {
+			n++
+		}
+	}
+	return n
+}
+
+// A leader reads the other units' requests only when one may ask: not on
+// another relation's unit event.
+func TestLeaderReadsRequestsOnlyWhenOneMayAsk(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, true)
+	// New admin data that changes nothing the server runs with.
+	f.model.Update(func(s *jujutest.State) { s.Relations[3].RemoteAppData["note"] = "hello" })
+	f.model.Calls()
+	f.mustRun(t, juju.Event{Kind: juju.RelationChanged, Name: "admin-relation-changed", Relation: "admin", RelationID: "admin:5", RemoteApp: "temporal-admin-k8s", RemoteUnit: "temporal-admin-k8s/0"})
+	calls := f.model.Calls()
+	require.Contains(t, callNames(calls), "secret-get", "a full hook")
+	require.Equal(t, 1, f.box.Starts(temporal.ServiceName))
+	require.Zero(t, peerLists(calls))
 }
 
 func TestLeaderWaitsForTheHolderAndThenTakesItsTurn(t *testing.T) {
