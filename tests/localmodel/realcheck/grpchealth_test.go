@@ -26,7 +26,6 @@ func TestGRPCHealthAgainstGRPCGo(t *testing.T) {
 	require.Equal(t, worker.ServiceName, grpchealth.Service["worker"])
 
 	c := grpchealth.New(nil)
-	defer c.Close()
 	ask := func(service string) (grpchealth.Status, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
