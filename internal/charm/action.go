@@ -8,7 +8,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
-	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
 )
 
 func (c *Charm) runAction(ctx context.Context) error {
@@ -66,13 +66,11 @@ func (c *Charm) forceRestart(ctx context.Context) error {
 	if a.out == nil {
 		return c.Juju.ActionFail(ctx, "cannot restart: "+a.st.result().Message)
 	}
-	a.mayRestart = true
-	started, err := c.applyFiles(ctx, in, &a)
-	if err == nil && !started {
-		c.maintenance(ctx, "restarting temporal-server: the restart action")
-		err = c.Container.Restart(ctx, temporal.ServiceName)
-	}
-	if err != nil {
+	// The restart action's own request, granted at once: applyFiles
+	// restarts a running server, with a new layer if it has one, and
+	// starts one that is not running.
+	a.need, a.mayRestart = peer.ActionRequest, true
+	if _, err := c.applyFiles(ctx, in, &a); err != nil {
 		return c.Juju.ActionFail(ctx, "cannot restart temporal-server: "+err.Error())
 	}
 	c.workloadStatus(ctx, in, &a, true)

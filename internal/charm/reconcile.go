@@ -295,18 +295,17 @@ func (c *Charm) reconcileInputs(ctx context.Context, ca *cache) (*inputs, *asses
 			return nil, nil, err
 		}
 		// Without a peer relation the unit renders nothing (assess
-		// waits for it), so there is nobody to take turns with.
-		a.mayRestart = in.peerID == ""
-		if !a.mayRestart {
+		// waits for it): there is no server to restart, and nobody to
+		// take turns with.
+		if in.peerID != "" {
 			if err := c.roll(ctx, ca, in, &a); err != nil {
 				return nil, nil, err
 			}
 		}
 		c.applyWorkload(ctx, in, &a)
-		if in.peerID != "" {
-			if err := c.release(ctx, ca, in, &a); err != nil {
-				return nil, nil, err
-			}
+		// Only roll reads a request, so without one this does nothing.
+		if err := c.release(ctx, ca, in, &a); err != nil {
+			return nil, nil, err
 		}
 		c.checkCluster(ctx, ca, in, &a)
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -63,21 +64,18 @@ func Probe(ctx context.Context, targets []Target, dial func(ctx context.Context,
 	defer cancel()
 	c := New(dial)
 	errs := make([]error, len(targets))
-	done := make(chan struct{})
+	var wg sync.WaitGroup
 	for i, t := range targets {
-		go func() {
-			defer func() { done <- struct{}{} }()
+		wg.Go(func() {
 			switch s, err := c.Check(ctx, t.Addr, Service[t.Role]); {
 			case err != nil:
 				errs[i] = fmt.Errorf("%s is not healthy: %w", t.Role, err)
 			case s != Serving:
 				errs[i] = fmt.Errorf("%s is not healthy: %s at %s", t.Role, s, t.Addr)
 			}
-		}()
+		})
 	}
-	for range targets {
-		<-done
-	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

@@ -108,27 +108,21 @@ func (s *Scenario) Rolling(ctx context.Context) error {
 		name: "restart action on every unit at once",
 		trigger: func() error {
 			var wg sync.WaitGroup
-			errs := make(chan error, 16)
+			var mu sync.Mutex
+			var errs []error
 			for _, app := range apps {
 				for _, unit := range status.Applications[app].UnitNames() {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
+					wg.Go(func() {
 						if _, err := s.CLI.RunAction(ctx, unit, "restart"); err != nil {
-							errs <- err
+							mu.Lock()
+							errs = append(errs, err)
+							mu.Unlock()
 						}
-					}()
+					})
 				}
 			}
 			wg.Wait()
-			close(errs)
-			return errors.Join(func() []error {
-				var out []error
-				for err := range errs {
-					out = append(out, err)
-				}
-				return out
-			}()...)
+			return errors.Join(errs...)
 		},
 	}}
 	for _, sc := range scenarios {
