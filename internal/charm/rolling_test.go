@@ -52,6 +52,17 @@ func peerChangedBy(u string) juju.Event {
 	return ev
 }
 
+// asking is a settled non-leader of three whose new configuration made it
+// ask for the restart lock.
+func asking(t *testing.T) *fixture {
+	t.Helper()
+	f := threeUnits(t, false)
+	f.changeConfig()
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	require.NotEmpty(t, f.request(t))
+	return f
+}
+
 func (f *fixture) changeConfig() {
 	f.model.Update(func(s *jujutest.State) { s.Config["log-level"] = "debug" })
 }
@@ -194,10 +205,7 @@ func TestANewLeaderCarriesTheLockOn(t *testing.T) {
 
 func TestARequestNoLongerNeededIsWithdrawn(t *testing.T) {
 	t.Parallel()
-	f := threeUnits(t, false)
-	f.changeConfig()
-	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
-	require.NotEmpty(t, f.request(t))
+	f := asking(t)
 	// Set back before its turn came.
 	f.model.Update(func(s *jujutest.State) { delete(s.Config, "log-level") })
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
@@ -210,9 +218,7 @@ func TestARequestNoLongerNeededIsWithdrawn(t *testing.T) {
 // start timeout keeps it until it does.
 func TestTheLockIsKeptUntilTheServerServes(t *testing.T) {
 	t.Parallel()
-	f := threeUnits(t, false)
-	f.changeConfig()
-	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+	f := asking(t)
 	f.grantRestart()
 	f.mu.Lock()
 	f.dialFailures = 1000
@@ -306,10 +312,7 @@ func TestAnUnreadableLockIsFree(t *testing.T) {
 // its turn and gives the lock back.
 func TestALostCacheDoesNotKeepTheLock(t *testing.T) {
 	t.Parallel()
-	f := threeUnits(t, false)
-	f.changeConfig()
-	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
-	require.NotEmpty(t, f.request(t))
+	f := asking(t)
 	require.NoError(t, os.Remove(f.cache))
 	f.grantRestart()
 	f.mustRun(t, peerChanged)
@@ -393,9 +396,7 @@ func TestLockWritesWhoseCommitFailedAreMadeAgain(t *testing.T) {
 	t.Parallel()
 	t.Run("a withdrawn request", func(t *testing.T) {
 		t.Parallel()
-		f := threeUnits(t, false)
-		f.changeConfig()
-		f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+		f := asking(t)
 		f.grantRestart()
 		f.runCommitFails(t, peerChanged)
 		require.NotEmpty(t, f.request(t), "nothing was flushed")

@@ -3,7 +3,6 @@ package grpchealth
 import (
 	"bytes"
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -50,17 +49,14 @@ func TestRun(t *testing.T) {
 	}
 }
 
-func TestMain(t *testing.T) {
+func TestMainExitStatus(t *testing.T) {
 	t.Parallel()
 	serving, _ := serve(t, answer{body: statusMessage(Serving)})
 	var out bytes.Buffer
 	require.Equal(t, 0, Main(context.Background(), []string{"frontend=" + serving}, &out))
 	require.Empty(t, out.String())
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	l.Close()
+	addr := closedAddr(t)
 	require.Equal(t, 1, Main(context.Background(), []string{"history=" + addr}, &out))
 	require.Contains(t, out.String(), "history is not healthy: cannot ask "+addr)
 	require.Contains(t, out.String(), "connection refused")
