@@ -9,6 +9,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
+	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 )
 
 func (c *Charm) runAction(ctx context.Context) error {
@@ -97,7 +98,7 @@ func (c *Charm) describeCluster(ctx context.Context) error {
 	if !cfg.Has(config.Frontend) || c.Describe == nil {
 		return c.Juju.ActionFail(ctx, "describe-cluster runs on units of an application with the frontend service (services option)")
 	}
-	d, err := c.Describe(ctx, localGRPC(config.Frontend))
+	d, err := c.Describe(ctx, temporal.LocalGRPC(config.Frontend))
 	if err != nil {
 		return c.Juju.ActionFail(ctx, err.Error())
 	}

@@ -135,7 +135,7 @@ func (c *Charm) checkCluster(ctx context.Context, ca *cache, in *inputs, a *asse
 		ca.EmptyRings = nil
 		return
 	}
-	d, err := c.Describe(ctx, localGRPC(config.Frontend))
+	d, err := c.Describe(ctx, temporal.LocalGRPC(config.Frontend))
 	if err != nil {
 		// Not serving yet, or restarting: the status already says so.
 		return
@@ -545,12 +545,6 @@ func (c *Charm) start(ctx context.Context, reason string) error {
 	// for its drain and start, and status must not claim active then.
 	c.maintenance(ctx, reason)
 	return c.Container.Replan(ctx)
-}
-
-// localGRPC is a service's gRPC address in this pod: the charm container
-// shares the workload's network namespace.
-func localGRPC(service string) string {
-	return "127.0.0.1:" + strconv.Itoa(temporal.Ports[service].GRPC)
 }
 
 // maintenance sets the unit's status before an operation that takes the

@@ -41,12 +41,19 @@ const (
 	HealthPath = "/usr/local/bin/" + grpchealth.Command
 )
 
+// LocalGRPC is a service's gRPC address inside its pod, where the health
+// check runs and where the charm container, which shares the workload's
+// network namespace, reaches it.
+func LocalGRPC(service string) string {
+	return "127.0.0.1:" + strconv.Itoa(Ports[service].GRPC)
+}
+
 // HealthTargets are the selected services' gRPC health endpoints in the
 // pod: the check and the charm ask each one.
 func HealthTargets(selected []string) []grpchealth.Target {
 	out := make([]grpchealth.Target, 0, len(selected))
 	for _, s := range selected {
-		out = append(out, grpchealth.Target{Role: s, Addr: "127.0.0.1:" + strconv.Itoa(Ports[s].GRPC)})
+		out = append(out, grpchealth.Target{Role: s, Addr: LocalGRPC(s)})
 	}
 	return out
 }
