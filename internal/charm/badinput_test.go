@@ -261,7 +261,10 @@ func TestMaintenanceBeforeTheServerGoesAway(t *testing.T) {
 			f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{"force": true} })
 			return juju.Event{Kind: juju.Action, Name: "restart"}
 		}, juju.Status{Name: juju.StatusMaintenance, Message: "restarting temporal-server: the restart action"}},
-		{"stop hook", false, func(f *fixture) juju.Event { return juju.Event{Kind: juju.Stop} },
+		{"stop hook of a unit being removed", false, func(f *fixture) juju.Event {
+			f.model.Update(func(s *jujutest.State) { s.Dying = true })
+			return juju.Event{Kind: juju.Stop}
+		},
 			juju.Status{Name: juju.StatusMaintenance, Message: "stopping temporal-server: the unit is stopping"}},
 	}
 	for _, tt := range tests {

@@ -925,6 +925,7 @@ func TestStopDrainsTheServer(t *testing.T) {
 	f := newFixture(t, ready(true, nil))
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
 	logs := newLogs(f)
+	f.model.Update(func(s *jujutest.State) { s.Dying = true })
 	f.mustRun(t, juju.Event{Kind: juju.Stop})
 	services, err := f.box.Services(context.Background())
 	require.NoError(t, err)
@@ -945,6 +946,33 @@ func TestStopDrainsTheServer(t *testing.T) {
 	require.Len(t, got, 1)
 	require.Contains(t, got[0], "Cannot reach Pebble to stop temporal-server")
 	require.NoError(t, f.run(t, juju.Event{Kind: juju.Remove}))
+}
+
+// stop also runs when the pod is deleted or the charm container restarts
+// while the unit lives on: the server keeps running (Pebble stops it
+// itself in a deleted pod), and so it does when goal-state cannot say.
+func TestStopLeavesTheServerOfALivingUnit(t *testing.T) {
+	t.Parallel()
+	for _, goalFails := range []bool{false, true} {
+		t.Run(fmt.Sprintf("goal-state fails=%v", goalFails), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, ready(true, nil))
+			f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
+			logs := newLogs(f)
+			if goalFails {
+				f.model.FailTool("goal-state", &juju.ToolError{Tool: "goal-state", Code: 1, Stderr: "ERROR connection is shut down\n"})
+			}
+			f.mustRun(t, juju.Event{Kind: juju.Stop})
+			services, err := f.box.Services(context.Background())
+			require.NoError(t, err)
+			require.Equal(t, "active", services[0].Current)
+			if goalFails {
+				require.Equal(t, []string{"Cannot read goal-state, leaving temporal-server running: goal-state failed (exit 1): connection is shut down"}, logs())
+			} else {
+				require.Empty(t, logs())
+			}
+		})
+	}
 }
 
 // newLogs returns a function giving the juju-log messages since its last

@@ -173,14 +173,15 @@ type lmPod struct {
 	ip  string
 }
 
-func (p *lmPod) Address() string                      { return p.ip }
-func (p *lmPod) DataDir() (string, string)            { return p.dir, p.dir }
-func (p *lmPod) ToolPath() string                     { return "/nonexistent/hook-tool" }
-func (p *lmPod) StartWorkloads(context.Context) error { return nil }
-func (p *lmPod) StopWorkloads(context.Context) error  { return nil }
-func (p *lmPod) ResetWorkloads(context.Context) error { return nil }
-func (p *lmPod) PebbleSocket(c string) string         { return filepath.Join(p.dir, "pebble", c) }
-func (p *lmPod) Delete(context.Context) error         { return nil }
+func (p *lmPod) Address() string                                { return p.ip }
+func (p *lmPod) DataDir() (string, string)                      { return p.dir, p.dir }
+func (p *lmPod) ToolPath() string                               { return "/nonexistent/hook-tool" }
+func (p *lmPod) StartWorkloads(context.Context) error           { return nil }
+func (p *lmPod) StopWorkloads(context.Context) error            { return nil }
+func (p *lmPod) RestartContainer(context.Context, string) error { return nil }
+func (p *lmPod) ResetWorkloads(context.Context) error           { return nil }
+func (p *lmPod) PebbleSocket(c string) string                   { return filepath.Join(p.dir, "pebble", c) }
+func (p *lmPod) Delete(context.Context) error                   { return nil }
 
 func envValue(env []string, key string) string {
 	for _, kv := range env {

@@ -70,6 +70,9 @@ type Pod interface {
 	// ResetWorkloads stops the workloads and wipes their filesystems and
 	// Pebble state, as when Kubernetes recreates a pod.
 	ResetWorkloads(ctx context.Context) error
+	// RestartContainer restarts one workload container as after a crash:
+	// its filesystem is reset from the image and its Pebble starts again.
+	RestartContainer(ctx context.Context, name string) error
 	// PebbleSocket is a workload's Pebble socket on the host.
 	PebbleSocket(container string) string
 	// RunCharm runs one charm process in the charm container and returns

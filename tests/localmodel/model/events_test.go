@@ -245,20 +245,6 @@ func TestFailedHookRetriesAndBlocks(t *testing.T) {
 	require.Equal(t, "unknown", e.m.Status().Applications["demo"].Units["demo/0"].WorkloadStatus.Current)
 }
 
-func TestRefreshOrder(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	ch := e.charm("demo", fakeCharm{})
-	e.deploy(ch, "demo", 2, nil)
-	e.settle()
-	e.clearEvents()
-	require.NoError(t, e.m.Refresh("demo", ""))
-	e.settle()
-	require.Equal(t, []string{"hooks/stop", "hooks/upgrade-charm", "hooks/config-changed", "hooks/start"}, e.events("demo/0"))
-	require.Equal(t, []string{"hooks/stop", "hooks/upgrade-charm", "hooks/config-changed", "hooks/leader-settings-changed", "hooks/start"}, e.events("demo/1"))
-	require.Equal(t, 1, e.m.Status().Applications["demo"].CharmRev)
-}
-
 func TestConfigChanged(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -391,23 +377,6 @@ func TestHostsAndUpdateStatus(t *testing.T) {
 	require.Contains(t, hosts, svc+"\tdemo demo.localmodel.svc.cluster.local\n", "a Service outlives its pods")
 	require.Equal(t, svc, e.m.Status().Applications["demo"].Address)
 	require.NotContains(t, hosts, ip0)
-}
-
-func TestRefreshRestartsWorkload(t *testing.T) {
-	t.Parallel()
-	e := newEnvWithPebble(t, pebbleBin(t), func(c *model.Config) { c.PebblePollInterval = 100 * time.Millisecond })
-	e.deploy(e.charm("demo", fakeCharm{}), "demo", 1, nil)
-	e.waitFor("pebble-ready", func() bool {
-		return strings.Contains(strings.Join(e.events("demo/0"), ","), "app-pebble-ready")
-	})
-	e.settle()
-	e.clearEvents()
-	require.NoError(t, e.m.Refresh("demo", ""))
-	e.waitFor("pebble-ready after the refresh", func() bool {
-		return strings.Contains(strings.Join(e.events("demo/0"), ","), "app-pebble-ready")
-	})
-	evs := without(e.events("demo/0"), "update-status")
-	require.Equal(t, []string{"hooks/stop", "hooks/upgrade-charm", "hooks/config-changed", "hooks/start"}, without(evs, "pebble-ready"))
 }
 
 // A hook whose process exits 0 can still fail: Juju flushes what it

@@ -48,6 +48,9 @@ type Config struct {
 	// LeadershipGuarantee of 30 s (cmd/containeragent/unit/agent.go), so
 	// the application has no leader for up to a minute (default 60 s).
 	LeaseDuration time.Duration
+	// TerminationGrace is how long a deleted pod's containers get between
+	// SIGTERM and SIGKILL (default TerminationGrace, Kubernetes' 30 s).
+	TerminationGrace time.Duration
 	// HookHistoryLimit is how many hook records each unit keeps, the
 	// latest (default DefaultHookHistoryLimit).
 	HookHistoryLimit int
@@ -194,6 +197,9 @@ func New(cfg Config) (*Model, error) {
 	}
 	if cfg.LeaseDuration == 0 {
 		cfg.LeaseDuration = time.Minute
+	}
+	if cfg.TerminationGrace == 0 {
+		cfg.TerminationGrace = TerminationGrace
 	}
 	if cfg.HookHistoryLimit <= 0 {
 		cfg.HookHistoryLimit = DefaultHookHistoryLimit
@@ -842,7 +848,8 @@ func (m *Model) Refresh(app, path string) error {
 	}
 	a.charm, a.charmSrc, a.rev = ch, path, rev
 	m.logf("model", "INFO", "juju.model", "refreshed %q to revision %d", app, rev)
-	m.wakeAll()
+	m.wg.Add(1)
+	go m.rollRefresh(m.ctx, a, rev)
 	return nil
 }
 
@@ -995,7 +1002,7 @@ func (m *Model) syncServicesLocked() {
 					ports = append(ports, p.Number)
 				}
 			}
-			if u.ready {
+			if u.podReadyLocked() {
 				endpoints = append(endpoints, u.address)
 			}
 		}

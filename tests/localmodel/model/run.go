@@ -139,6 +139,8 @@ func (u *unit) runOp(ctx context.Context, o *op) {
 	if o.onSuccess != nil {
 		o.onSuccess()
 	}
+	// start and stop change the charm container's readiness.
+	m.syncServicesLocked()
 	u.recordLocked(rec, reqs)
 	m.wakeAll()
 }

@@ -48,9 +48,20 @@ type unit struct {
 	rels           map[int]*unitRel
 	bootSeen       map[string]string
 	bootNow        map[string]string
-	// ready is the pod's readiness: every workload Pebble healthy at
-	// level=ready, as Juju's readiness probes ask.
+	// ready is the workloads' readiness: every workload Pebble healthy
+	// at level=ready, as Juju's readiness probes ask.
 	ready bool
+	// agentReady is the charm container's readiness: its agent has run
+	// start and not stop since it started (the uniter's probe,
+	// internal/worker/uniter/op_callbacks.go CommitHook).
+	agentReady bool
+	// terminating is set while the pod is being deleted.
+	terminating bool
+	// churns are pending pod deletions and container restarts.
+	churns []*churnReq
+	// agentCancel ends the agent process's goroutines: the hook-tool
+	// server and the Pebble watchers.
+	agentCancel context.CancelFunc
 	// failCommits is how many of the next hooks that exit 0 fail to
 	// commit (a fault a test injects).
 	failCommits    int
@@ -167,6 +178,24 @@ func (u *unit) run(ctx context.Context) {
 	}
 	for {
 		m.mu.Lock()
+		c := u.nextChurnLocked()
+		m.mu.Unlock()
+		if c != nil {
+			err := u.doChurn(ctx, c)
+			if err != nil {
+				m.mu.Lock()
+				u.agentStatus, u.agentMessage = "error", err.Error()
+				m.mu.Unlock()
+				m.logf(unitTag(u.name), "ERROR", "juju.worker.uniter", "cannot restart: %v", err)
+			}
+			c.done <- err
+			if ctx.Err() != nil {
+				u.cleanup(context.Background())
+				return
+			}
+			continue
+		}
+		m.mu.Lock()
 		next, wait := u.nextOp(m.cfg.Clock.Now())
 		isDead := u.life == dead
 		m.mu.Unlock()
@@ -239,18 +268,10 @@ func (u *unit) provision(ctx context.Context) error {
 			return fmt.Errorf("cannot create storage: %w", err)
 		}
 	}
-	sock := filepath.Join(host, "agents", tag, "agent.socket")
-	os.Remove(sock)
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		return fmt.Errorf("cannot listen for hook tools: %w", err)
-	}
-	go func() {
-		<-ctx.Done()
-		l.Close()
-	}()
-	go m.serveTools(l, u)
 	if err := pod.StartWorkloads(ctx); err != nil {
+		return err
+	}
+	if err := u.startAgent(ctx, pod); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -259,9 +280,32 @@ func (u *unit) provision(ctx context.Context) error {
 	m.updateHostsLocked()
 	m.wakeAll()
 	m.mu.Unlock()
+	m.logf(tag, "INFO", "juju.worker.uniter", "unit %q started, pod address %s", u.name, pod.Address())
+	return nil
+}
+
+// startAgent starts what the unit agent's process runs beside the hooks:
+// the hook-tool server on its socket and the Pebble watchers.
+func (u *unit) startAgent(ctx context.Context, pod Pod) error {
+	m := u.m
+	_, host := pod.DataDir()
+	sock := filepath.Join(host, "agents", unitTag(u.name), "agent.socket")
+	os.Remove(sock)
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		return fmt.Errorf("cannot listen for hook tools: %w", err)
+	}
+	actx, cancel := context.WithCancel(ctx)
+	go func() {
+		<-actx.Done()
+		l.Close()
+	}()
+	go m.serveTools(l, u)
+	m.mu.Lock()
+	u.agentCancel = cancel
+	m.mu.Unlock()
 	m.wg.Add(1)
-	go u.watchPebble(ctx)
-	m.logf(tag, "INFO", "juju.worker.uniter", "unit %q started, pod address %s", u.name, u.address)
+	go u.watchPebble(actx)
 	return nil
 }
 
@@ -276,11 +320,16 @@ func installCharm(src, dest string) error {
 // cleanup stops the workloads and deletes the pod, then forgets the unit.
 func (u *unit) cleanup(ctx context.Context) {
 	m := u.m
+	u.stopAgent()
 	m.mu.Lock()
 	pod := u.pod
+	for _, c := range u.churns {
+		c.done <- fmt.Errorf("unit %q was removed", u.name)
+	}
+	u.churns = nil
 	m.mu.Unlock()
 	if pod != nil {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		stopCtx, cancel := context.WithTimeout(context.Background(), m.cfg.TerminationGrace)
 		if err := pod.StopWorkloads(stopCtx); err != nil {
 			m.logf(unitTag(u.name), "WARNING", "juju.worker.uniter", "cannot stop workloads: %v", err)
 		}
@@ -356,9 +405,6 @@ func (u *unit) nextOp(now time.Time) (*op, time.Time) {
 	if a := u.nextAction(); a != nil {
 		return a, time.Time{}
 	}
-	if o := u.upgradeOp(); o != nil {
-		return o, time.Time{}
-	}
 	// A RunHook for config-changed takes the path a config change does.
 	if h := u.configHashLocked(); h != u.configHash || u.requestedLocked("config-changed") {
 		return u.hookOp("config-changed", func() {
@@ -403,12 +449,19 @@ func (u *unit) hookOp(hook string, onSuccess func()) *op {
 	return &op{hook: hook, relID: -1, onSuccess: onSuccess}
 }
 
-func (u *unit) startOp() *op {
+func (u *unit) startOp() *op { return u.startOpThen(nil) }
+
+// startOpThen is start, then what follows it on success.
+func (u *unit) startOpThen(then func()) *op {
 	return u.hookOp("start", func() {
 		u.started = true
 		u.stopped = false
+		u.agentReady = true
 		if !u.statusByHook {
 			u.status = hooktools.Status{Status: "unknown", Since: u.m.cfg.Clock.Now()}
+		}
+		if then != nil {
+			then()
 		}
 	})
 }
@@ -552,44 +605,6 @@ func (u *unit) secretOp() *op {
 		}
 	}
 	return nil
-}
-
-// upgradeOp runs a refresh the way a recreated pod does: stop with the old
-// charm, then a fresh workload and upgrade-charm, then config-changed and
-// start.
-func (u *unit) upgradeOp() *op {
-	if u.charmRev == u.app.rev {
-		return nil
-	}
-	if u.started {
-		return u.hookOp("stop", func() { u.started = false; u.stopped = true })
-	}
-	rev := u.app.rev
-	src := u.app.charm.Path
-	o := u.hookOp("upgrade-charm", func() {
-		u.charmRev = rev
-		u.queue = append(u.queue, u.hookOp("config-changed", func() {
-			u.configHash = u.configHashLocked()
-			if !u.isLeader() {
-				v := u.app.leaderVersion
-				u.queue = append(u.queue, u.hookOp("leader-settings-changed", func() { u.leaderSeen = v }))
-			}
-			u.queue = append(u.queue, u.startOp())
-		}))
-	})
-	pod := u.pod
-	_, host := pod.DataDir()
-	dest := filepath.Join(host, "agents", unitTag(u.name), "charm")
-	o.prepare = func(ctx context.Context) error {
-		if err := pod.ResetWorkloads(ctx); err != nil {
-			return err
-		}
-		if err := installCharm(src, dest); err != nil {
-			return err
-		}
-		return pod.StartWorkloads(ctx)
-	}
-	return o
 }
 
 // relationOp picks the next relation hook: departs, broken, the app-data
@@ -737,6 +752,7 @@ func (u *unit) teardownOp() *op {
 		o := u.hookOp("stop", func() {
 			u.started = false
 			u.stopped = true
+			u.agentReady = false
 			u.status = hooktools.Status{Status: "maintenance", Since: u.m.cfg.Clock.Now()}
 		})
 		o.before = func() {

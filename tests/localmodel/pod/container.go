@@ -32,11 +32,14 @@ type containerSpec struct {
 	// FreshTmp mounts a private tmpfs on /tmp.
 	FreshTmp bool `json:"fresh-tmp,omitempty"`
 	// FreshProc mounts a /proc for the helper's own PID namespace.
-	FreshProc bool       `json:"fresh-proc,omitempty"`
-	Binds     []bindSpec `json:"binds"`
-	Dir       string     `json:"dir"`
-	Env       []string   `json:"env"`
-	Argv      []string   `json:"argv"`
+	FreshProc bool `json:"fresh-proc,omitempty"`
+	// Hostname is set in the container's own UTS namespace: the pod
+	// name, as Kubernetes sets it for every container of a pod.
+	Hostname string     `json:"hostname,omitempty"`
+	Binds    []bindSpec `json:"binds"`
+	Dir      string     `json:"dir"`
+	Env      []string   `json:"env"`
+	Argv     []string   `json:"argv"`
 }
 
 type bindSpec struct {
@@ -267,6 +270,11 @@ func enterContainer(spec *containerSpec) error {
 	for _, bs := range spec.Binds {
 		if err := b.bind(bs.Source, bs.Target, bs.ReadOnly); err != nil {
 			return err
+		}
+	}
+	if spec.Hostname != "" {
+		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+			return fmt.Errorf("cannot set hostname: %w", err)
 		}
 	}
 	if spec.NetNS != "" {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,6 +65,8 @@ type Manager struct {
 
 	mu   sync.Mutex
 	used map[int]string
+	// lastPod is the last host number given to a pod.
+	lastPod int
 }
 
 // registry is what is on disk about the pods, for Cleanup after a crash.
@@ -254,18 +257,25 @@ func (s *svcService) Close() {
 	s.m.free(s.n)
 }
 
-// claim takes a free host number of the subnet for owner: pods from the
-// bottom (.10 up), Services from the top, so neither runs out first.
+// claim takes a free host number of the subnet for owner. Services take
+// theirs from the top (.254 down). Pods take theirs round-robin from the
+// bottom (.10 up), starting after the last one given, as the CNI
+// host-local IPAM plugin allocates (it keeps its last reserved IP): a
+// recreated pod gets a new address, not the one its predecessor had.
 func (m *Manager) claim(owner string, fromTop bool) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i := 10; i < 255; i++ {
-		n := i
-		if fromTop {
-			n = 264 - i
+	const lo, hi = 10, 254
+	for i := range hi - lo + 1 {
+		n := hi - i
+		if !fromTop {
+			n = lo + (max(m.lastPod, lo-1)-lo+1+i)%(hi-lo+1)
 		}
 		if _, ok := m.used[n]; !ok {
 			m.used[n] = owner
+			if !fromTop {
+				m.lastPod = n
+			}
 			return n, m.save()
 		}
 	}
@@ -385,6 +395,7 @@ func (p *Pod) workloadSpec(c model.ContainerSpec, port int) (*containerSpec, err
 		Root:      root + "/merged",
 		FreshTmp:  true,
 		FreshProc: true,
+		Hostname:  p.spec.Name,
 		Dir:       "/",
 		Env: []string{
 			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -438,7 +449,7 @@ func (p *Pod) startWorkload(c model.ContainerSpec, port int) error {
 		// container: it then makes up a new boot id on every start (which
 		// is how Juju notices a restart), and its services die with it.
 		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID,
+			Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS,
 			Setpgid:    true,
 		},
 	}
@@ -516,6 +527,38 @@ func (p *Pod) ResetWorkloads(ctx context.Context) error {
 	return nil
 }
 
+// RestartContainer restarts one workload container as Kubernetes does
+// after a crash or a failed liveness probe: its Pebble is killed, its root
+// filesystem (the overlay's upper layer) goes and it starts again from the
+// image. /charm/container, Pebble's directory, is on the pod's charm
+// volume (an emptyDir: internal/provider/kubernetes/application/
+// application.go), so Pebble's state file survives, as in a real pod.
+func (p *Pod) RestartContainer(ctx context.Context, name string) error {
+	i := slices.IndexFunc(p.spec.Containers, func(c model.ContainerSpec) bool { return c.Name == name })
+	if i < 0 {
+		return fmt.Errorf("pod %s has no container %q", p.spec.Name, name)
+	}
+	p.mu.Lock()
+	w := p.workloads[name]
+	if w != nil {
+		w.stopping = true
+		delete(p.workloads, name)
+	}
+	p.mu.Unlock()
+	if w != nil {
+		syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
+		select {
+		case <-w.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(p.dir, "roots", name)); err != nil {
+		return fmt.Errorf("cannot reset container %q: %w", name, err)
+	}
+	return p.startWorkload(p.spec.Containers[i], 38813+i)
+}
+
 // RunCharm runs one process in the charm container: the pod's network
 // namespace, a mirror of the host's root with the agent directory at
 // /var/lib/juju, the workloads' Pebble directories at /charm/containers,
@@ -536,9 +579,10 @@ func (p *Pod) RunCharm(ctx context.Context, proc model.CharmProcess) (int, error
 			{Source: p.m.hostsPath(), Target: "/etc/hosts"},
 			{Source: filepath.Join(p.dir, "charm-tmp"), Target: "/tmp"},
 		},
-		Dir:  proc.Dir,
-		Env:  proc.Env,
-		Argv: []string{proc.Path},
+		Hostname: p.spec.Name,
+		Dir:      proc.Dir,
+		Env:      proc.Env,
+		Argv:     []string{proc.Path},
 	}
 	data, err := json.Marshal(spec)
 	if err != nil {
@@ -551,7 +595,7 @@ func (p *Pod) RunCharm(ctx context.Context, proc model.CharmProcess) (int, error
 		Stdout: proc.Stdout,
 		Stderr: proc.Stderr,
 		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: syscall.CLONE_NEWNS,
+			Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWUTS,
 			Setpgid:    true,
 		},
 	}

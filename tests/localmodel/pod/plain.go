@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -104,28 +105,35 @@ func (p *plainPod) StartWorkloads(ctx context.Context) error {
 		return nil
 	}
 	for _, c := range p.spec.Containers {
-		dir := filepath.Join(p.dir, "containers", c.Name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := p.startPebble(c.Name); err != nil {
 			return err
 		}
-		cmd := exec.Command(p.b.pebble, "run", "--create-dirs", "--hold", "--verbose")
-		cmd.Env = []string{"PEBBLE=" + filepath.Join(dir, "pebble"), "PEBBLE_SOCKET=" + filepath.Join(dir, "pebble.socket"), "JUJU_CONTAINER_NAME=" + c.Name, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-		// PID 1 of a new PID namespace (inside a user namespace, so no
-		// privilege is needed), as in a container: Pebble then makes up
-		// a new boot id on every start.
-		cmd.SysProcAttr = &syscall.SysProcAttr{
-			Setpgid:     true,
-			Cloneflags:  syscall.CLONE_NEWPID | syscall.CLONE_NEWUSER,
-			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
-			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
-		}
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("cannot start pebble: %w", err)
-		}
-		p.mu.Lock()
-		p.cmds[c.Name] = cmd
-		p.mu.Unlock()
 	}
+	return nil
+}
+
+func (p *plainPod) startPebble(name string) error {
+	dir := filepath.Join(p.dir, "containers", name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	cmd := exec.Command(p.b.pebble, "run", "--create-dirs", "--hold", "--verbose")
+	cmd.Env = []string{"PEBBLE=" + filepath.Join(dir, "pebble"), "PEBBLE_SOCKET=" + filepath.Join(dir, "pebble.socket"), "JUJU_CONTAINER_NAME=" + name, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	// PID 1 of a new PID namespace (inside a user namespace, so no
+	// privilege is needed), as in a container: Pebble then makes up
+	// a new boot id on every start.
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Setpgid:     true,
+		Cloneflags:  syscall.CLONE_NEWPID | syscall.CLONE_NEWUSER,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("cannot start pebble: %w", err)
+	}
+	p.mu.Lock()
+	p.cmds[name] = cmd
+	p.mu.Unlock()
 	return nil
 }
 
@@ -153,6 +161,26 @@ func (p *plainPod) ResetWorkloads(ctx context.Context) error {
 		return err
 	}
 	return os.RemoveAll(filepath.Join(p.dir, "containers"))
+}
+
+// RestartContainer kills one container's Pebble and starts it again; its
+// directory (Pebble's state) stays, as the pod's emptyDir does.
+func (p *plainPod) RestartContainer(ctx context.Context, name string) error {
+	if !slices.ContainsFunc(p.spec.Containers, func(c model.ContainerSpec) bool { return c.Name == name }) {
+		return fmt.Errorf("pod %s has no container %q", p.spec.Name, name)
+	}
+	p.mu.Lock()
+	cmd := p.cmds[name]
+	delete(p.cmds, name)
+	p.mu.Unlock()
+	if cmd != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+	}
+	if p.b.pebble == "" {
+		return nil
+	}
+	return p.startPebble(name)
 }
 
 func (p *plainPod) RunCharm(ctx context.Context, proc model.CharmProcess) (int, error) {

@@ -157,6 +157,7 @@ ip -4 -o addr show eth0 | awk '{print $4}'
 test -S /charm/containers/app/pebble.socket && echo socket-ok
 test -x /charm/bin/jujuc && echo jujuc-ok
 grep alpha /etc/hosts
+hostname
 echo "cwd=$(pwd) foo=$FOO"
 bash -c 'exec 3<>/dev/tcp/%s/38813' && echo reach-ok
 exit 7
@@ -169,7 +170,7 @@ exit 7
 	})
 	require.NoError(t, err)
 	require.Equal(t, 7, code, "stderr: %s", errOut.String())
-	require.Equal(t, a.Address()+"/24\nsocket-ok\njujuc-ok\n"+a.Address()+"\talpha\ncwd=/var/lib/juju foo=bar\nreach-ok\n", out.String(), "stderr: %s", errOut.String())
+	require.Equal(t, a.Address()+"/24\nsocket-ok\njujuc-ok\n"+a.Address()+"\talpha\ndemo-0\ncwd=/var/lib/juju foo=bar\nreach-ok\n", out.String(), "stderr: %s", errOut.String())
 
 	// Recreating the workload (as a refresh does) gives a fresh filesystem
 	// and a new Pebble boot id, which is how the agent sees the restart.
@@ -182,6 +183,37 @@ exit 7
 	require.NoError(t, err)
 	require.NotEqual(t, before.BootID, after.BootID)
 	require.Error(t, ca.Pull(&client.PullOptions{Path: "/etc/pushed", Target: &bytes.Buffer{}}))
+
+	// A container restart (a crash, a failed liveness probe) resets that
+	// container's filesystem and restarts its Pebble; Pebble's directory,
+	// on the pod's charm volume, stays.
+	require.NoError(t, cb.Push(&client.PushOptions{Source: strings.NewReader("from b"), Path: "/etc/pushed"}))
+	before, err = cb.SysInfo()
+	require.NoError(t, err)
+	pebbleDir := filepath.Join(filepath.Dir(b.PebbleSocket("app")), "pebble")
+	require.NoError(t, os.WriteFile(filepath.Join(pebbleDir, "kept"), nil, 0o644))
+	require.NoError(t, b.RestartContainer(ctx, "app"))
+	cb = waitPebble(t, b.PebbleSocket("app"))
+	after, err = cb.SysInfo()
+	require.NoError(t, err)
+	require.NotEqual(t, before.BootID, after.BootID)
+	require.Error(t, cb.Pull(&client.PullOptions{Path: "/etc/pushed", Target: &bytes.Buffer{}}))
+	require.True(t, exists(filepath.Join(pebbleDir, "kept")))
+	require.ErrorContains(t, b.RestartContainer(ctx, "nope"), `pod demo-1 has no container "nope"`)
+
+	// A pod made again in place of a deleted one gets a new address, as
+	// the CNI's round-robin allocation gives it.
+	oldA := a.Address()
+	require.NoError(t, a.Delete(ctx))
+	a, err = mgr.CreatePod(ctx, spec("demo-0"))
+	require.NoError(t, err)
+	pods[0] = a
+	_, hostA = a.DataDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(hostA, "storage", "data", "0"), 0o755))
+	require.NoError(t, a.StartWorkloads(ctx))
+	waitPebble(t, a.PebbleSocket("app"))
+	require.NotEqual(t, oldA, a.Address())
+	require.NotEqual(t, b.Address(), a.Address())
 
 	// Nothing was mounted or created on the host.
 	require.Empty(t, mountsUnder(t, state))

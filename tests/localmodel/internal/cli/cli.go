@@ -62,6 +62,8 @@ func init() {
 		"fail-commit":        failCommit,
 		"show-hooks":         showHooks,
 		"run-hook":           runHook,
+		"delete-pod":         deletePod,
+		"restart-container":  restartContainer,
 	}
 }
 
@@ -74,12 +76,14 @@ Commands:
   up [--detach] ...                (bootstrap in the foreground; Ctrl-C destroys the model)
   deploy CHARM [APP] [--config k=v]... [--resource name=DIR|host]... [-n N]
   fail-commit UNIT [N]             (fault: the next N hooks that exit 0 fail to commit; default 1)
+  delete-pod UNIT                  (as kubectl delete pod: stop, then a new pod with a new IP)
+  restart-container UNIT CONTAINER (a container crash; "charm" restarts the unit agent)
   relate|integrate A[:endpoint] B[:endpoint]
   remove-relation A[:endpoint] B[:endpoint]
   config APP [key | key=value ...] [--reset key[,key]]
   scale-application APP N
   remove-application APP
-  refresh APP [--path CHARM]
+  refresh APP [--path CHARM]      (recreates the pods one at a time, highest ordinal first)
   status [--format tabular|json|yaml] [--watch DURATION]
   run UNIT ACTION [key=value ...] [--format yaml|json] [--wait DURATION]
   resolved UNIT [--no-retry]

@@ -257,6 +257,28 @@ func (s *server) routes() http.Handler {
 		}
 		return nil, s.m.FailCommits(req.Unit, req.N)
 	})
+	handle("/v1/delete-pod", func(r *http.Request) (any, error) {
+		var req struct{ Unit string }
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		wait, err := s.m.DeletePod(req.Unit)
+		if err != nil {
+			return nil, err
+		}
+		return nil, wait(r.Context())
+	})
+	handle("/v1/restart-container", func(r *http.Request) (any, error) {
+		var req struct{ Unit, Container string }
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		wait, err := s.m.RestartContainer(req.Unit, req.Container)
+		if err != nil {
+			return nil, err
+		}
+		return nil, wait(r.Context())
+	})
 	handle("/v1/show-hooks", func(r *http.Request) (any, error) {
 		var req struct{ Unit string }
 		if err := decode(r, &req); err != nil {
