@@ -244,6 +244,8 @@ func newLMWorld(t *testing.T) *lmWorld {
 		UUID: modelUUID, StateDir: filepath.Join(dir, "state"), Backend: b,
 		UpdateStatusInterval: time.Hour, RetryMin: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond,
 		LeaseDuration: time.Hour,
+		// The scenarios are written with a/0 leading.
+		Elect: model.ElectLowest,
 	})
 	require.NoError(t, err)
 	t.Cleanup(m.Close)

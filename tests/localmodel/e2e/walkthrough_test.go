@@ -160,3 +160,20 @@ func TestRollingRestartsUnderLoad(t *testing.T) {
 	step(t, s, "a hung history server", func() error { return s.HungServer(ctx, 45*time.Second) })
 	s.PrintTimings()
 }
+
+// TestPodChurnUnderLoad puts the README's deployment at scale 2 through
+// what Kubernetes does to pods, under 10 workflow starts a second: a
+// refresh of every application (pods recreated one at a time, new IPs,
+// empty charm directories), the history leader's pod deleted, a workload
+// container and a charm container restarted. After each, every unit is
+// active and idle, the rings hold exactly the current pods, and every
+// workflow started completed.
+func TestPodChurnUnderLoad(t *testing.T) {
+	s, ctx := newScenario(t)
+	step(t, s, "bootstrap", func() error { return s.Bootstrap(ctx) })
+	step(t, s, "deploy and relate as the README", func() error { return s.Deploy(ctx) })
+	step(t, s, "scale every service to 2", func() error { return s.ScaleUp(ctx, 2) })
+	step(t, s, "eight members, and a workflow", func() error { return s.Check(ctx, 2, "churn") })
+	step(t, s, "pod churn under load", func() error { return s.Churn(ctx) })
+	s.PrintTimings()
+}

@@ -23,8 +23,9 @@ import (
 func churnCharm(e *env) string {
 	sock := e.dir + "/pods/demo-${JUJU_UNIT_NAME#demo/}/containers/app/pebble.socket"
 	return e.charm("demo", fakeCharm{script: map[string]string{
-		"hooks/install":               `touch "$JUJU_CHARM_DIR/installed"`,
-		"*":                           `[ -e "$JUJU_CHARM_DIR/installed" ] || echo "$JUJU_UNIT_NAME no-marker $JUJU_DISPATCH_PATH" >> ` + e.log,
+		"hooks/install": `touch "$JUJU_CHARM_DIR/installed"`,
+		// Every hook needs its agent's hook-tool socket.
+		"*":                           `config-get >/dev/null || exit 1; [ -e "$JUJU_CHARM_DIR/installed" ] || echo "$JUJU_UNIT_NAME no-marker $JUJU_DISPATCH_PATH" >> ` + e.log,
 		"hooks/peer-relation-changed": `echo "$JUJU_UNIT_NAME sees $JUJU_REMOTE_UNIT at $(relation-get private-address "$JUJU_REMOTE_UNIT")" >> ` + e.log,
 		"hooks/app-pebble-ready":      "PEBBLE_SOCKET=" + sock + " " + pebbleBin(e.t) + " add --combine base " + e.dir + "/layer.yaml",
 	}})
@@ -221,4 +222,32 @@ func TestServiceWaitsForStart(t *testing.T) {
 	require.Empty(t, ask(svc), "no endpoint before start")
 	require.NoError(t, os.WriteFile(release, nil, 0o644))
 	e.waitFor("the pod behind its Service", func() bool { return ask(svc) == "demo/0" })
+}
+
+// A workload container whose Pebble reports a failed alive-level check
+// three polls in a row is restarted, as the kubelet does on Juju's
+// liveness probe; the agent sees a new Pebble (pebble-ready).
+func TestLivenessFailureRestartsTheContainer(t *testing.T) {
+	t.Parallel()
+	e := newChurnEnv(t)
+	writeFile(t, e.dir+"/alive.yaml", "checks:\n  alive:\n    override: replace\n    level: alive\n    period: 100ms\n    threshold: 1\n    exec:\n      command: \"false\"\n")
+	sock := e.dir + "/pods/demo-0/containers/app/pebble.socket"
+	once := e.dir + "/added"
+	ch := e.charm("demo", fakeCharm{script: map[string]string{
+		"hooks/app-pebble-ready": "[ -e " + once + " ] || { touch " + once + "; PEBBLE_SOCKET=" + sock + " " + pebbleBin(t) + " add checks " + e.dir + "/alive.yaml; }",
+	}})
+	e.deploy(ch, "demo", 1, nil)
+	e.waitFor("a second pebble-ready", func() bool {
+		n := 0
+		for _, ev := range e.events("demo/0") {
+			if ev == "hooks/app-pebble-ready" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	e.settle()
+	out, err := pebbleCmd("PEBBLE_SOCKET="+sock, pebbleBin(t), "checks")
+	require.NoError(t, err)
+	require.NotContains(t, out, "alive", "the restarted container has none of the old Pebble's checks")
 }

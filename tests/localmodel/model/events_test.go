@@ -14,7 +14,7 @@ import (
 
 func TestDeployOrder(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, lowestLeads)
 	e.deploy(e.charm("demo", fakeCharm{}), "demo", 2, nil)
 	e.settle()
 	require.Equal(t, []string{
@@ -141,7 +141,7 @@ echo "$JUJU_UNIT_NAME created-done" >> ` + e.log,
 
 func TestPeerAppDataNotSentToLeader(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, lowestLeads)
 	ch := e.charm("demo", fakeCharm{script: map[string]string{
 		"actions/publish": `relation-set -r $(relation-ids peer) --app k=v`,
 	}, actions: "publish: {}\n"})
@@ -191,19 +191,65 @@ func TestScaleDownAndLeadership(t *testing.T) {
 	require.Contains(t, e.events("demo/0"), "hooks/leader-elected")
 }
 
+// Any unit may win an election, as any agent's lease claim may land
+// first: over a few models of three units, more than one unit leads.
+func TestAnyUnitMayLead(t *testing.T) {
+	t.Parallel()
+	leaders := map[string]bool{}
+	for seed := uint64(1); seed <= 6; seed++ {
+		e := newEnv(t, func(c *model.Config) { c.Seed = seed })
+		e.deploy(e.charm("demo", fakeCharm{}), "demo", 3, nil)
+		e.settle()
+		leader, _ := e.leaderOf("demo")
+		leaders[leader] = true
+		e.m.Close()
+	}
+	require.Greater(t, len(leaders), 1, "the same unit led every time: %v", leaders)
+}
+
+// Juju ranges over a map of relations, so a unit's hooks for two
+// relations come in either order: over a few seeds, both orders happen.
+func TestRelationOrderIsShuffled(t *testing.T) {
+	t.Parallel()
+	orders := map[string]bool{}
+	for seed := uint64(1); seed <= 8; seed++ {
+		e := newEnv(t, func(c *model.Config) { c.Seed = seed })
+		ch := e.charm("demo", fakeCharm{})
+		e.deploy(ch, "demo", 1, nil)
+		e.deploy(ch, "one", 1, nil)
+		e.deploy(ch, "two", 1, nil)
+		_, err := e.m.Relate("demo:backend", "one:api")
+		require.NoError(t, err)
+		_, err = e.m.Relate("demo:api", "two:backend")
+		require.NoError(t, err)
+		e.settle()
+		var created []string
+		for _, ev := range e.events("demo/0") {
+			if strings.HasSuffix(ev, "-relation-created") && !strings.Contains(ev, "peer") {
+				created = append(created, ev)
+			}
+		}
+		require.Len(t, created, 2)
+		orders[strings.Join(created, ",")] = true
+		e.m.Close()
+	}
+	require.Len(t, orders, 2, "relations always came in one order: %v", orders)
+}
+
 func TestLeaderRemovedElectsAnother(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.deploy(e.charm("demo", fakeCharm{}), "demo", 2, nil)
 	e.settle()
+	leader, other := e.leaderOf("demo")
 	e.clearEvents()
-	require.NoError(t, e.m.RemoveUnitForTest("demo/0"))
+	require.NoError(t, e.m.RemoveUnitForTest(leader))
 	e.settle()
-	require.True(t, e.m.Status().Applications["demo"].Units["demo/1"].Leader)
+	require.True(t, e.m.Status().Applications["demo"].Units[other].Leader)
 	require.Equal(t, []string{
-		"hooks/peer-relation-departed demo/0",
+		"hooks/peer-relation-departed " + leader,
 		"hooks/leader-elected",
-	}, e.events("demo/1"))
+	}, e.events(other))
 }
 
 func TestFailedHookRetriesAndBlocks(t *testing.T) {
@@ -442,17 +488,18 @@ func TestLeaderlessGapAfterTheLeaderGoes(t *testing.T) {
 	e := newEnv(t, func(c *model.Config) { c.LeaseDuration = 2 * time.Second })
 	e.deploy(e.charm("demo", fakeCharm{}), "demo", 2, nil)
 	e.settle()
+	leader, other := e.leaderOf("demo")
 	e.clearEvents()
 	start := time.Now()
-	require.NoError(t, e.m.RemoveUnitForTest("demo/0"))
-	e.waitFor("demo/0 gone", func() bool {
-		_, ok := e.m.Status().Applications["demo"].Units["demo/0"]
+	require.NoError(t, e.m.RemoveUnitForTest(leader))
+	e.waitFor(leader+" gone", func() bool {
+		_, ok := e.m.Status().Applications["demo"].Units[leader]
 		return !ok
 	})
-	require.False(t, e.m.Status().Applications["demo"].Units["demo/1"].Leader, "no leader while the lease runs")
+	require.False(t, e.m.Status().Applications["demo"].Units[other].Leader, "no leader while the lease runs")
 	require.False(t, e.m.Idle(), "a leaderless gap is not settled")
 	e.settle()
 	require.GreaterOrEqual(t, time.Since(start), 2*time.Second)
-	require.True(t, e.m.Status().Applications["demo"].Units["demo/1"].Leader)
-	require.Contains(t, e.events("demo/1"), "hooks/leader-elected")
+	require.True(t, e.m.Status().Applications["demo"].Units[other].Leader)
+	require.Contains(t, e.events(other), "hooks/leader-elected")
 }

@@ -93,6 +93,10 @@ type env struct {
 	log string
 }
 
+// lowestLeads makes the unit with the lowest ordinal win elections, for
+// tests that must know the leader beforehand (the model picks at random).
+func lowestLeads(c *model.Config) { c.Elect = model.ElectLowest }
+
 func newEnv(t *testing.T, opts ...func(*model.Config)) *env {
 	return newEnvWithPebble(t, "", opts...)
 }
@@ -159,6 +163,20 @@ func (e *env) deploy(charmDir, app string, n int, config map[string]string) {
 		Charm: charmDir, App: app, NumUnits: n, Config: config,
 		Resources: map[string]string{"app-image": "host"},
 	}))
+}
+
+// leaderOf returns an application's leader and one other unit.
+func (e *env) leaderOf(app string) (leader, other string) {
+	e.t.Helper()
+	for name, u := range e.m.Status().Applications[app].Units {
+		if u.Leader {
+			leader = name
+		} else if other == "" || name < other {
+			other = name
+		}
+	}
+	require.NotEmpty(e.t, leader, "%s has no leader", app)
+	return leader, other
 }
 
 // settle waits until every unit is idle with nothing to do.

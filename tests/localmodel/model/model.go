@@ -9,11 +9,13 @@ package model
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -51,6 +53,15 @@ type Config struct {
 	// TerminationGrace is how long a deleted pod's containers get between
 	// SIGTERM and SIGKILL (default TerminationGrace, Kubernetes' 30 s).
 	TerminationGrace time.Duration
+	// Elect picks the leader among the live units, sorted by name; nil
+	// picks at random, as Juju's lease claims race. Tests of hook tools
+	// that need to know the leader beforehand set ElectLowest.
+	Elect func(units []string) string
+	// Seed seeds the model's choices Juju leaves to chance: which unit
+	// wins an election and the order of relations in a unit's next hook.
+	// Zero picks one at random; the model logs it, so that a failure can
+	// be tried again with the same choices.
+	Seed uint64
 	// HookHistoryLimit is how many hook records each unit keeps, the
 	// latest (default DefaultHookHistoryLimit).
 	HookHistoryLimit int
@@ -80,6 +91,9 @@ type Model struct {
 	closed       bool
 
 	logMu sync.Mutex
+
+	// rng makes the choices Config.Seed seeds; under mu.
+	rng *mrand.Rand
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -214,8 +228,14 @@ func New(cfg Config) (*Model, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create model state directory: %w", err)
 	}
+	if cfg.Seed == 0 {
+		var b [8]byte
+		rand.Read(b[:])
+		cfg.Seed = binary.LittleEndian.Uint64(b[:]) | 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{
+		rng:       mrand.New(mrand.NewPCG(cfg.Seed, cfg.Seed>>1^0x9e3779b97f4a7c15)),
 		cfg:       cfg,
 		apps:      map[string]*application{},
 		relations: map[int]*relation{},
@@ -224,8 +244,12 @@ func New(cfg Config) (*Model, error) {
 		ctx:       ctx,
 		cancel:    cancel,
 	}
+	m.logf("model", "INFO", "juju.model", "shuffle seed %d (replay with --seed %d)", cfg.Seed, cfg.Seed)
 	return m, nil
 }
+
+// Seed returns the seed of the model's choices.
+func (m *Model) Seed() uint64 { return m.cfg.Seed }
 
 // Name returns the model name.
 func (m *Model) Name() string { return m.cfg.Name }
@@ -717,9 +741,9 @@ func (m *Model) scaleLocked(a *application, n int) {
 	}
 }
 
-// electLeaderLocked gives leadership to the lowest-numbered live unit. In
-// Juju whichever agent's claim lands first wins, which may be any unit: a
-// difference README lists.
+// electLeaderLocked gives leadership to a live unit picked at random: in
+// Juju whichever agent's claim on the lease lands first wins
+// (internal/worker/leadership), which may be any unit.
 func (m *Model) electLeaderLocked(a *application) {
 	var live []*unit
 	for _, u := range a.units {
@@ -731,12 +755,22 @@ func (m *Model) electLeaderLocked(a *application) {
 	a.leader = ""
 	a.electing = false
 	if len(live) > 0 {
-		best := live[0]
+		best := live[m.rng.IntN(len(live))]
+		if m.cfg.Elect != nil {
+			names := make([]string, len(live))
+			for i, u := range live {
+				names[i] = u.name
+			}
+			best = a.units[m.cfg.Elect(names)]
+		}
 		a.leader = best.name
 		best.leaderNotified = false
 	}
 	a.leaderVersion++
 }
+
+// ElectLowest elects the unit with the lowest ordinal.
+func ElectLowest(units []string) string { return units[0] }
 
 // leaderGoneLocked starts the leaderless gap after the leader's unit went
 // away: its lease runs out before another unit's claim can succeed.

@@ -39,6 +39,8 @@ func (u *unit) watchPebble(ctx context.Context) {
 		m.wg.Add(1)
 		go u.watchNotices(ctx, c, ncl)
 	}
+	// failures counts each container's failed liveness probes in a row.
+	failures := map[string]int{}
 	for {
 		// Readiness, as Juju's probe asks each workload Pebble for
 		// /v1/health?level=ready every 5 s, one failure enough
@@ -53,6 +55,10 @@ func (u *unit) watchPebble(ctx context.Context) {
 			}
 			if healthy, err := cl.Health(&client.HealthOptions{Level: client.ReadyLevel}); err != nil || !healthy {
 				ready = false
+			}
+			if u.livenessFailed(ctx, pod, c, cl, failures) {
+				ready = false
+				continue
 			}
 			info, err := cl.SysInfo()
 			if err != nil || info.BootID == "" {
@@ -193,4 +199,41 @@ func (m *Model) handleTool(conn net.Conn, u *unit) {
 		resp = hooktools.Run(hc, req)
 	}
 	json.NewEncoder(conn).Encode(resp)
+}
+
+// LivenessFailures is how many failed liveness probes in a row restart a
+// workload container (containerLivenessProbeFailure in
+// internal/provider/kubernetes/application/application.go).
+const LivenessFailures = 3
+
+// livenessFailed is the kubelet's liveness probe of one workload
+// container: Pebble's /v1/health?level=alive, asked once a poll, counted
+// only once the container has started (its Pebble answered: the startup
+// probe). After LivenessFailures failures in a row the container is
+// restarted, and livenessFailed reports true.
+func (u *unit) livenessFailed(ctx context.Context, pod Pod, c string, cl *client.Client, failures map[string]int) bool {
+	m := u.m
+	m.mu.Lock()
+	started := u.bootNow[c] != ""
+	m.mu.Unlock()
+	if !started {
+		return false
+	}
+	if healthy, err := cl.Health(&client.HealthOptions{Level: client.AliveLevel}); err == nil && healthy {
+		failures[c] = 0
+		return false
+	}
+	failures[c]++
+	if failures[c] < LivenessFailures {
+		return false
+	}
+	failures[c] = 0
+	m.logf(unitTag(u.name), "WARNING", "kubelet", "container %q failed its liveness probe %d times: restarting it", c, LivenessFailures)
+	m.mu.Lock()
+	u.bootNow[c] = ""
+	m.mu.Unlock()
+	if err := pod.RestartContainer(ctx, c); err != nil {
+		m.logf(unitTag(u.name), "ERROR", "kubelet", "cannot restart container %q: %v", c, err)
+	}
+	return true
 }

@@ -50,7 +50,7 @@ type scenario struct {
 // newToolFixture deploys a (two units, a/0 leader) and b (one unit)
 // related a:backend-b:api, with config options of every type.
 func newToolFixture(t *testing.T) *scenario {
-	e := newEnv(t)
+	e := newEnv(t, lowestLeads)
 	ch := e.charm("demo", fakeCharm{
 		config: `options:
   s: {type: string, default: hi}

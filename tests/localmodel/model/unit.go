@@ -295,6 +295,9 @@ func (u *unit) startAgent(ctx context.Context, pod Pod) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen for hook tools: %w", err)
 	}
+	// The socket outlives this agent for the next one in the same pod:
+	// closing must not unlink what the next agent listens on.
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
 	actx, cancel := context.WithCancel(ctx)
 	go func() {
 		<-actx.Done()
@@ -302,7 +305,9 @@ func (u *unit) startAgent(ctx context.Context, pod Pod) error {
 	}()
 	go m.serveTools(l, u)
 	m.mu.Lock()
-	u.agentCancel = cancel
+	// Stopping the agent closes its socket before it returns, so that
+	// the next agent's listener is the only one.
+	u.agentCancel = func() { cancel(); l.Close() }
 	m.mu.Unlock()
 	m.wg.Add(1)
 	go u.watchPebble(actx)
@@ -474,8 +479,12 @@ func (u *unit) nextAction() *op {
 	return &op{relID: -1, action: a, onSuccess: func() {}}
 }
 
-// sortedRelations returns the unit's relations, non-peer ones first, each
-// group by id, as Juju handles peers after the others.
+// sortedRelations returns the unit's relations, non-peer ones first, in
+// a shuffled order within each group: Juju's relation resolver ranges
+// over a map of relations and defers the peer ones
+// (internal/worker/uniter/relation/resolver.go, NextOp), so a charm may
+// not count on an order. Units within a relation go in sorted order
+// there, and here too.
 func (u *unit) sortedRelations() []*relation {
 	var rels []*relation
 	for _, r := range u.m.relations {
@@ -483,12 +492,9 @@ func (u *unit) sortedRelations() []*relation {
 			rels = append(rels, r)
 		}
 	}
-	sort.Slice(rels, func(i, j int) bool {
-		if rels[i].peer() != rels[j].peer() {
-			return !rels[i].peer()
-		}
-		return rels[i].id < rels[j].id
-	})
+	sort.Slice(rels, func(i, j int) bool { return rels[i].id < rels[j].id })
+	u.m.rng.Shuffle(len(rels), func(i, j int) { rels[i], rels[j] = rels[j], rels[i] })
+	sort.SliceStable(rels, func(i, j int) bool { return !rels[i].peer() && rels[j].peer() })
 	return rels
 }
 

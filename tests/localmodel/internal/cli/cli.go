@@ -72,7 +72,7 @@ const usage = `Usage: localmodel COMMAND [options]
 A local stand-in for a Juju model on Kubernetes.
 
 Commands:
-  bootstrap [--foreground] [--charms DIR] [--pebble BIN] [--update-status-interval D]
+  bootstrap [--foreground] [--charms DIR] [--pebble BIN] [--update-status-interval D] [--seed N]
   up [--detach] ...                (bootstrap in the foreground; Ctrl-C destroys the model)
   deploy CHARM [APP] [--config k=v]... [--resource name=DIR|host]... [-n N]
   fail-commit UNIT [N]             (fault: the next N hooks that exit 0 fail to commit; default 1)

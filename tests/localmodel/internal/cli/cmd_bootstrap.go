@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -22,7 +23,7 @@ import (
 func bootstrap(c *cmdCtx, args []string, detachDefault bool) error {
 	var detach, foreground bool
 	var opts daemon.Options
-	var usi, poll string
+	var usi, poll, seed string
 	c.fs.Bool(&detach, "detach", "d")
 	c.fs.Bool(&foreground, "foreground")
 	var cleaned bool
@@ -31,6 +32,7 @@ func bootstrap(c *cmdCtx, args []string, detachDefault bool) error {
 	c.fs.String(&opts.Pebble, c.env.Getenv("LOCALMODEL_PEBBLE"), "pebble")
 	c.fs.String(&usi, "5m", "update-status-interval")
 	c.fs.String(&poll, "5s", "pebble-poll-interval")
+	c.fs.String(&seed, "", "seed")
 	c.fs.String(&opts.ModelName, "localmodel", "model", "m")
 	c.fs.String(&opts.Subnet, "10.213.0.0/24", "subnet")
 	c.fs.String(&opts.Prefix, "lm", "prefix")
@@ -53,6 +55,15 @@ func bootstrap(c *cmdCtx, args []string, detachDefault bool) error {
 	if opts.PebblePollInterval, err = time.ParseDuration(poll); err != nil {
 		return fmt.Errorf("invalid --pebble-poll-interval: %w", err)
 	}
+	if seed == "" {
+		// Picked here, so that the detached daemon gets it too and the
+		// user sees it before anything runs.
+		seed = strconv.FormatUint(rand.Uint64()|1, 10)
+		args = append(args, "--seed", seed)
+	}
+	if opts.Seed, err = strconv.ParseUint(seed, 10, 64); err != nil || opts.Seed == 0 {
+		return fmt.Errorf("invalid --seed %q: want a positive integer", seed)
+	}
 	if opts.Pebble == "" {
 		opts.Pebble = findPebble()
 	}
@@ -74,6 +85,11 @@ func bootstrap(c *cmdCtx, args []string, detachDefault bool) error {
 		if err := c.teardownLeftovers(); err != nil {
 			return err
 		}
+	}
+	if !cleaned {
+		// Elections and relation order follow the seed: a failure can be
+		// run again with the same choices.
+		fmt.Fprintf(c.env.Stderr, "shuffle seed %d (replay with --seed %d)\n", opts.Seed, opts.Seed)
 	}
 	if detach {
 		return c.detach(args)

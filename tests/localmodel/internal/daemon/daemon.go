@@ -29,6 +29,8 @@ type Options struct {
 	Subnet               string
 	UpdateStatusInterval time.Duration
 	PebblePollInterval   time.Duration
+	// Seed seeds elections and relation order (model.Config.Seed).
+	Seed uint64
 }
 
 // SocketPath is the daemon's API socket.
@@ -94,6 +96,7 @@ func Run(ctx context.Context, opts Options) error {
 	m, err := model.New(model.Config{
 		Name: opts.ModelName, StateDir: opts.Home, Backend: mgr, Log: logf,
 		UpdateStatusInterval: opts.UpdateStatusInterval, PebblePollInterval: opts.PebblePollInterval,
+		Seed: opts.Seed,
 	})
 	if err != nil {
 		return err
