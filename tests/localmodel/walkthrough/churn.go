@@ -20,6 +20,9 @@ type ChurnEvent struct {
 	// NewAddresses is set when the units come back on new pods, at new
 	// IPs.
 	NewAddresses bool
+	// KeepsServer is set when the workload container stays: its
+	// temporal-server must be the same process afterwards.
+	KeepsServer bool
 }
 
 // ChurnEvents are the pod events of issue "pods are cattle", in the order
@@ -56,7 +59,8 @@ func (s *Scenario) ChurnEvents() []ChurnEvent {
 			return []string{leader}, s.run(ctx, "restart-container", leader, "temporal")
 		},
 	}, {
-		Name: "a charm-container restart (a frontend unit's agent)",
+		Name:        "a charm-container restart (a frontend unit's agent)",
+		KeepsServer: true,
 		Do: func(ctx context.Context, st *Status) ([]string, error) {
 			unit := st.Applications[AppFrontend].UnitNames()[1]
 			return []string{unit}, s.run(ctx, "restart-container", unit, "charm")
@@ -89,9 +93,26 @@ func (s *Scenario) Churn(ctx context.Context) error {
 		}
 		start := time.Now()
 		s.printf("churn: %s\n", ev.Name)
+		pids := map[string]int{}
+		if ev.KeepsServer {
+			for _, unit := range status.Applications[AppFrontend].UnitNames() {
+				if pids[unit], err = serverPID(unit, "frontend"); err != nil {
+					load.Stop(time.Second)
+					return err
+				}
+			}
+		}
 		units, err := ev.Do(ctx, status)
 		if err == nil {
 			err = s.waitRecreated(ctx, status, units, start, ev.NewAddresses)
+		}
+		for _, unit := range units {
+			if pid, ok := pids[unit]; ok && err == nil {
+				now, perr := serverPID(unit, "frontend")
+				if perr != nil || now != pid {
+					err = fmt.Errorf("the server of %s was restarted (pid %d, now %d, %v): a needless outage", unit, pid, now, perr)
+				}
+			}
 		}
 		var after *Status
 		if err == nil {
