@@ -252,3 +252,40 @@ func TestServerInBackoffIsSaid(t *testing.T) {
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
 	require.Equal(t, active, f.status())
 }
+
+// A server that keeps exiting because the schema is older than it needs
+// (an admin charm that migrated with an older Temporal's tools) blocks the
+// unit with what to do, in the same hook that started it; other exits
+// stay "backoff", and a server that runs again is active.
+func TestOlderSchemaBlocks(t *testing.T) {
+	t.Parallel()
+	const jsonLine = `{"level":"fatal","ts":"2026-11-30T18:00:00.000Z","msg":"Unable to start server","error":"unable to initialize persistence: version mismatch for keyspace/database: \"temporal-k8s_db\". Expected version: 1.19 cannot be greater than Actual version: 1.11"}`
+	const plainLine = `Unable to start server. Error: version mismatch for keyspace/database: "temporal-k8s_db". Expected version: 1.19 cannot be greater than Actual version: 1.11`
+	want := juju.Status{Name: juju.StatusBlocked, Message: `database "temporal-k8s_db" has Temporal schema 1.11 but temporal-server 1.31.2 needs 1.19: the admin charm (temporal-admin-k8s) set up an older schema; refresh it to a revision for Temporal 1.31 and run its setup-schema action`}
+	for _, tt := range []struct {
+		name, line, state string
+		want              juju.Status
+	}{
+		{"json log, backoff", jsonLine, workload.ServiceBackoff, want},
+		{"plain log", plainLine, workload.ServiceBackoff, want},
+		{"running: past the check", jsonLine, workload.ServiceActive, active},
+		{"another failure", `{"level":"fatal","msg":"Unable to start server","error":"dial tcp: connection refused"}`, workload.ServiceBackoff,
+			juju.Status{Name: juju.StatusWaiting, Message: "temporal-server is backoff"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := settled(t, everyRelation(true))
+			f.box.AddLogs("temporal-server", "starting", tt.line, "exiting")
+			f.box.SetCurrent("temporal-server", tt.state)
+			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+			require.Equal(t, tt.want, f.status())
+		})
+	}
+	// Logs Pebble cannot give leave the server's state as the status.
+	f := settled(t, everyRelation(true))
+	f.box.AddLogs("temporal-server", jsonLine)
+	f.box.SetCurrent("temporal-server", workload.ServiceBackoff)
+	f.box.FailNext("Logs", errors.New("cannot read the logs"))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "temporal-server is backoff"}, f.status())
+}

@@ -569,44 +569,48 @@ const startPoll = 100 * time.Millisecond
 func (c *Charm) workloadStatus(ctx context.Context, in *inputs, a *assessment, started bool) {
 	deadline := c.Clock.Now().Add(c.StartTimeout)
 	for {
-		serving, why := c.serving(ctx, in, started)
+		serving, name, why := c.serving(ctx, in, started)
 		if serving {
 			a.serving = true
 			return
 		}
-		if !started || !c.Clock.Now().Before(deadline) {
-			a.st.add(juju.StatusWaiting, why)
+		// A blocked server will not serve by waiting.
+		if !started || name == juju.StatusBlocked || !c.Clock.Now().Before(deadline) {
+			a.st.add(name, why)
 			return
 		}
 		if err := c.Clock.Sleep(ctx, startPoll); err != nil {
-			a.st.add(juju.StatusWaiting, why)
+			a.st.add(name, why)
 			return
 		}
 	}
 }
 
 // serving reports whether the server runs and each selected service says
-// it serves, and if not, why not.
-func (c *Charm) serving(ctx context.Context, in *inputs, refresh bool) (bool, string) {
+// it serves, and if not, why not: blocked when waiting cannot help.
+func (c *Charm) serving(ctx context.Context, in *inputs, refresh bool) (bool, juju.StatusName, string) {
 	service, check := in.service, in.check
 	if refresh {
 		var err error
 		if service, check, err = c.serverState(ctx); err != nil {
-			return false, "cannot read the temporal-server state: " + err.Error()
+			return false, juju.StatusWaiting, "cannot read the temporal-server state: " + err.Error()
 		}
+	}
+	if why, ok := c.schemaMismatch(ctx, in, service); ok {
+		return false, juju.StatusBlocked, why
 	}
 	if service == nil || service.Current != workload.ServiceActive {
 		current := "missing"
 		if service != nil {
 			current = service.Current
 		}
-		return false, "temporal-server is " + current
+		return false, juju.StatusWaiting, "temporal-server is " + current
 	}
 	if check != nil && check.Status == "down" {
-		return false, fmt.Sprintf("temporal-server is not serving (check %s is down)", temporal.CheckName)
+		return false, juju.StatusWaiting, fmt.Sprintf("temporal-server is not serving (check %s is down)", temporal.CheckName)
 	}
 	if err := c.Probe(ctx, temporal.HealthTargets(in.cfg.Services)); err != nil {
-		return false, "temporal-server is not serving yet: " + err.Error()
+		return false, juju.StatusWaiting, "temporal-server is not serving yet: " + err.Error()
 	}
-	return true, ""
+	return true, "", ""
 }

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +37,8 @@ type Container interface {
 	Pull(ctx context.Context, path string) ([]byte, error)
 	// Exec runs a command to completion and returns its stdout.
 	Exec(ctx context.Context, command ...string) (string, error)
+	// Logs returns the last n lines a service wrote, oldest first.
+	Logs(ctx context.Context, service string, n int) ([]string, error)
 }
 
 // ErrCannotConnect means Pebble is not answering yet.
@@ -224,6 +229,38 @@ func (p *Pebble) Services(ctx context.Context, names ...string) ([]ServiceInfo, 
 		out = append(out, ServiceInfo{Name: s.Name, Startup: string(s.Startup), Current: string(s.Current)})
 	}
 	return out, nil
+}
+
+// Logs implements Container. Pebble answers /v1/logs with one JSON object
+// per line, not its usual envelope, so it is a raw request read here.
+func (p *Pebble) Logs(ctx context.Context, service string, n int) ([]string, error) {
+	what := "read the logs of " + service
+	resp, err := p.client.Requester().Do(ctx, &client.RequestOptions{
+		Type: client.RawRequest, Method: "GET", Path: "/v1/logs",
+		Query: url.Values{"services": {service}, "n": {strconv.Itoa(n)}},
+	})
+	if err != nil {
+		return nil, wrapCtx(ctx, what, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("cannot %s: pebble answered %d", what, resp.StatusCode)
+	}
+	// A line is at most Pebble's 4 KiB log buffer line; n of them, with
+	// their JSON, stay well under this bound.
+	dec := json.NewDecoder(io.LimitReader(resp.Body, int64(n+1)*16<<10))
+	var lines []string
+	for {
+		var entry struct {
+			Message string `json:"message"`
+		}
+		if err := dec.Decode(&entry); errors.Is(err, io.EOF) {
+			return lines, nil
+		} else if err != nil {
+			return nil, wrapCtx(ctx, what, err)
+		}
+		lines = append(lines, strings.TrimRight(entry.Message, "\n"))
+	}
 }
 
 // Checks implements Container.

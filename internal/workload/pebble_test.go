@@ -35,6 +35,8 @@ type backend struct {
 	slowStop func(service string, d time.Duration)
 	// setExec tells the fake what a command prints.
 	setExec func(command, stdout string)
+	// addLogs tells the fake what a service wrote.
+	addLogs func(service string, lines ...string)
 }
 
 // Commands whose behaviour the fake is told of by the arrangements above.
@@ -88,6 +90,7 @@ func realPebble(t *testing.T) backend {
 		exitsAtOnce: func(string, int) {},
 		slowStop:    func(string, time.Duration) {},
 		setExec:     func(string, string) {},
+		addLogs:     func(string, ...string) {},
 	}
 }
 
@@ -98,6 +101,7 @@ func fakePebble(*testing.T) backend {
 		exitsAtOnce: c.ExitAtStart,
 		slowStop:    c.SetStopLatency,
 		setExec:     c.SetExec,
+		addLogs:     c.AddLogs,
 	}
 }
 
@@ -283,6 +287,24 @@ var scenarios = []struct {
 		_, err = b.Pull(ctx, filepath.Join(dir, "missing"))
 		require.Error(t, err)
 		require.Error(t, b.Push(ctx, workload.File{Path: "relative/f", Content: []byte("x")}))
+	}},
+	{"logs", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		const prints = `/bin/sh -c "echo one; echo '{\"msg\":\"two\"}'; echo three; sleep 1000"`
+		require.NoError(t, b.AddLayer(ctx, "base", layer(map[string]workload.Service{"a": svc(prints)})))
+		require.NoError(t, b.Replan(ctx))
+		b.addLogs("a", "one", `{"msg":"two"}`, "three")
+		require.Eventually(t, func() bool {
+			lines, err := b.Logs(ctx, "a", 2)
+			return err == nil && strings.Join(lines, "|") == `{"msg":"two"}|three`
+		}, 10*time.Second, 20*time.Millisecond)
+		lines, err := b.Logs(ctx, "nothing-written", 10)
+		require.NoError(t, err)
+		require.Empty(t, lines)
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = b.Logs(done, "a", 2)
+		require.ErrorIs(t, err, context.Canceled)
 	}},
 	{"exec", func(t *testing.T, b backend) {
 		ctx := context.Background()

@@ -46,6 +46,7 @@ type Container struct {
 	files    map[string]workload.File
 	checks   map[string]workload.CheckInfo
 	execs    map[string]string
+	logs     map[string][]string
 	failNext map[string]error
 	writes   Writes
 	// current overrides a started service's state (backoff, error).
@@ -70,6 +71,7 @@ func New(bootID string) *Container {
 		files:    map[string]workload.File{},
 		checks:   map[string]workload.CheckInfo{},
 		execs:    map[string]string{},
+		logs:     map[string][]string{},
 		failNext: map[string]error{},
 		current:  map[string]string{},
 
@@ -405,6 +407,30 @@ func (c *Container) Stop(ctx context.Context, services ...string) error {
 		delete(c.current, name)
 	}
 	return nil
+}
+
+// AddLogs appends lines to what a service wrote.
+func (c *Container) AddLogs(service string, lines ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.logs[service] = append(c.logs[service], lines...)
+}
+
+// Logs implements workload.Container: the last n lines, oldest first.
+func (c *Container) Logs(ctx context.Context, service string, n int) ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.enter("Logs"); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read the logs of %s: %w", service, err)
+	}
+	lines := c.logs[service]
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return append([]string(nil), lines...), nil
 }
 
 // Services implements workload.Container.
