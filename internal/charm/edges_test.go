@@ -260,7 +260,8 @@ func TestServerInBackoffIsSaid(t *testing.T) {
 func TestOlderSchemaBlocks(t *testing.T) {
 	t.Parallel()
 	const jsonLine = `{"level":"fatal","ts":"2026-11-30T18:00:00.000Z","msg":"Unable to start server","error":"unable to initialize persistence: version mismatch for keyspace/database: \"temporal-k8s_db\". Expected version: 1.19 cannot be greater than Actual version: 1.11"}`
-	const plainLine = `Unable to start server. Error: version mismatch for keyspace/database: "temporal-k8s_db". Expected version: 1.19 cannot be greater than Actual version: 1.11`
+	// The last line temporal-server 1.31.2 writes, as Pebble's logs give it.
+	const plainLine = `Unable to create server. Error: could not build arguments for function "go.uber.org/fx".(*module).installEventLogger.func2: failed to build log.Logger: sql schema version compatibility check failed: version mismatch for keyspace/database: "temporal-k8s_db". Expected version: 1.19 cannot be greater than Actual version: 1.11.`
 	want := juju.Status{Name: juju.StatusBlocked, Message: `database "temporal-k8s_db" has Temporal schema 1.11 but temporal-server 1.31.2 needs 1.19: the admin charm (temporal-admin-k8s) set up an older schema; refresh it to a revision for Temporal 1.31 and run its setup-schema action`}
 	for _, tt := range []struct {
 		name, line, state string

@@ -17,7 +17,7 @@ const schemaLogLines = 50
 // schemaMismatchRE matches temporal-server's refusal of an older schema
 // (common/persistence/schema/version.go, VerifyCompatibleVersion), in its
 // JSON log, where the quotes are escaped, or as plain text.
-var schemaMismatchRE = regexp.MustCompile(`keyspace/database: \\?"([^"\\]*)\\?"\. Expected version: ([0-9.]+) cannot be greater than Actual version: ([0-9.]+)`)
+var schemaMismatchRE = regexp.MustCompile(`keyspace/database: \\?"([^"\\]*)\\?"\. Expected version: ([0-9]+(?:\.[0-9]+)+) cannot be greater than Actual version: ([0-9]+(?:\.[0-9]+)+)`)
 
 // schemaMismatch says why a server that keeps exiting does, when it is the
 // schema: an admin charm that set it up with an older Temporal's tools

@@ -161,6 +161,19 @@ func TestRollingRestartsUnderLoad(t *testing.T) {
 	s.PrintTimings()
 }
 
+// TestAdminTrack123 runs the server with the track-1.23 admin protocol:
+// the admin as that track's code is (it cannot migrate with a 1.31 rock:
+// the server waits, no hook fails), with its one plugin word fixed (all
+// active, its cli SERVING through <server-name>:7236), and migrating to
+// 1.23's schema versions as its own image would (the server blocks,
+// naming both versions).
+func TestAdminTrack123(t *testing.T) {
+	s, ctx := newScenario(t)
+	step(t, s, "bootstrap", func() error { return s.Bootstrap(ctx) })
+	step(t, s, "the track-1.23 admin", func() error { return s.Admin123(ctx) })
+	s.PrintTimings()
+}
+
 // TestPodChurnUnderLoad puts the README's deployment at scale 2 through
 // what Kubernetes does to pods, under 10 workflow starts a second: a
 // refresh of every application (pods recreated one at a time, new IPs,

@@ -170,6 +170,10 @@ func (s *Scenario) Deploy(ctx context.Context) error {
 	if err := s.relate(ctx, AppFrontend+":admin", AppAdmin+":admin"); err != nil {
 		return err
 	}
+	// Current admin revisions find the server through temporal-host-info.
+	if err := s.relate(ctx, AppFrontend+":temporal-host-info", AppAdmin+":temporal-host-info"); err != nil {
+		return err
+	}
 	s.printf("# waiting for %s to be active before relating the other services\n", AppFrontend)
 	if _, err := s.WaitSettled(ctx, map[string]int{AppFrontend: 1, AppPostgreSQL: 1, AppAdmin: 1}, s.Timeouts.Deploy); err != nil {
 		return err
@@ -186,6 +190,22 @@ func (s *Scenario) Deploy(ctx context.Context) error {
 		return err
 	}
 	s.record("first deploy → all units active/idle", time.Since(start))
+	return s.ClusterHealth(ctx)
+}
+
+// ClusterHealth runs the current admin's cli action, which reaches the
+// server at the address temporal-host-info publishes: the frontend
+// application's Service, on a port the charm opened.
+func (s *Scenario) ClusterHealth(ctx context.Context) error {
+	res, err := s.CLI.RunAction(ctx, AppAdmin+"/0", "cli", "args=operator cluster health")
+	if err != nil {
+		return err
+	}
+	out := res.Result("output")
+	s.printf("$ localmodel run %s/0 cli args=\"operator cluster health\"\noutput: %s\n", AppAdmin, out)
+	if !strings.HasSuffix(out, ": SERVING") {
+		return fmt.Errorf("cli operator cluster health says %q, want SERVING", out)
+	}
 	return nil
 }
 

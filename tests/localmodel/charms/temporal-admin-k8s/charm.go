@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 	"time"
@@ -36,7 +37,13 @@ const (
 const (
 	MsgNoConnections = "admin:temporal relation: database connections info not available"
 	MsgUnreachable   = "waiting for the database to be reachable"
+	// MsgNoHostInfo is the current track's cli failure without the
+	// temporal-host-info relation.
+	MsgNoHostInfo = "temporal-host-info relation not established"
 )
+
+// HostInfoEndpoint is where current revisions learn the server's address.
+const HostInfoEndpoint = "temporal-host-info"
 
 // How temporal-admin-k8s sets up the schema (src/charm.py, tracks
 // 1.27-1.30): install, pebble-ready, upgrade-charm, admin-relation-changed
@@ -131,6 +138,8 @@ type Charm struct {
 	// retryEvery and retryFor are unreachableRetry and unreachableWait,
 	// shortened by tests.
 	retryEvery, retryFor time.Duration
+	// settings are the options, read at the start of every hook.
+	settings Settings
 }
 
 // Dispatch runs the event named by the environment.
@@ -148,6 +157,17 @@ func Dispatch(ctx context.Context, getenv func(string) string) error {
 		retryEvery: unreachableRetry, retryFor: unreachableWait,
 	}
 	return c.run(ctx)
+}
+
+// loadSettings reads the options when a hook first needs them, as ops
+// reads config lazily: a hook with nothing to do reads nothing.
+func (c *Charm) loadSettings(ctx context.Context) error {
+	cfg, err := c.juju.ConfigGet(ctx)
+	if err != nil {
+		return err
+	}
+	c.settings, err = ParseSettings(cfg)
+	return err
 }
 
 func (c *Charm) run(ctx context.Context) error {
@@ -256,6 +276,10 @@ func (c *Charm) relations(ctx context.Context) ([]relationData, error) {
 			return nil, err
 		}
 		if raw := remote[KeyConnections]; raw != "" {
+			if c.settings.Track == Track123 && hasNullStore(raw) {
+				// track/1.23's _setup_db_schemas subscripts each store.
+				return nil, fmt.Errorf("TypeError: 'NoneType' object is not subscriptable (%s of %s has a null store)", KeyConnections, app)
+			}
 			conns, err := ParseConnections(raw)
 			if err != nil {
 				c.logf(ctx, "ignoring %s from %s (%s): %v", KeyConnections, app, id, err)
@@ -296,6 +320,13 @@ func (c *Charm) reconcile(ctx context.Context, m mode) error {
 	if m == modeDeferred && !st.Deferred {
 		return nil
 	}
+	if err := c.loadSettings(ctx); err != nil {
+		var te *juju.ToolError
+		if errors.As(err, &te) {
+			return err
+		}
+		return c.status(ctx, juju.StatusBlocked, err.Error())
+	}
 	before := st.encode()
 	boot, err := c.workload.BootID()
 	if err != nil {
@@ -332,9 +363,9 @@ func (c *Charm) reconcile(ctx context.Context, m mode) error {
 		if !rel.hasData {
 			continue
 		}
-		data := publication(rel.connections, outcome, version)
+		data := publication(rel.connections, outcome, version, c.settings.Track)
 		switch {
-		case data == nil:
+		case data == nil || len(data) == 0:
 			// Unreachable: what was published stands, and so does what
 			// was migrated.
 			if done, ok := st.Migrated[rel.id]; ok {
@@ -368,8 +399,10 @@ func (c *Charm) reconcile(ctx context.Context, m mode) error {
 }
 
 // publication is what to publish to one relation after a migration run:
-// nothing while a database is unreachable (the next try may succeed).
-func publication(conns Connections, outcome map[Target]result, version string) map[string]string {
+// nil while a database is unreachable (the next try may succeed), and an
+// empty map, nothing new, when a migration failed: neither real track
+// publishes schema_status failed, only its unit status says it.
+func publication(conns Connections, outcome map[Target]result, version, track string) map[string]string {
 	failed := false
 	for _, kind := range []string{KindDB, KindVisibility} {
 		switch outcome[TargetOf(kind, conns.Get(kind))] {
@@ -381,8 +414,10 @@ func publication(conns Connections, outcome map[Target]result, version string) m
 		}
 	}
 	if failed {
-		// An empty value deletes the key.
-		return map[string]string{KeySchemaStatus: "failed", KeyMigratedVersion: ""}
+		return map[string]string{}
+	}
+	if track == Track123 {
+		return map[string]string{KeySchemaStatus: "ready"}
 	}
 	return map[string]string{KeySchemaStatus: "ready", KeyMigratedVersion: version}
 }
@@ -462,7 +497,7 @@ func (c *Charm) migrateOne(ctx context.Context, t Target, conns []Connection, de
 }
 
 func (c *Charm) runSchema(ctx context.Context, t Target, conn Connection) result {
-	for _, cmd := range SchemaCommands(t.Kind, conn) {
+	for _, cmd := range SchemaCommands(t.Kind, conn, c.settings) {
 		if _, err := c.workload.Exec(ctx, cmd); err != nil {
 			failure := Classify(err)
 			c.logf(ctx, "schema %s as %s: %s: %v", t, conn.User, cmd.Args[len(cmd.Args)-3], err)
@@ -505,6 +540,11 @@ func summarize(outcome map[Target]result) (juju.StatusName, string) {
 }
 
 func (c *Charm) action(ctx context.Context) error {
+	if c.event.Name != inject.Action && c.event.Name != "setup-schema" {
+		if err := c.loadSettings(ctx); err != nil {
+			return c.juju.ActionFail(ctx, err.Error())
+		}
+	}
 	switch c.event.Name {
 	case "tctl", "cli":
 		return c.tctl(ctx)
@@ -535,15 +575,9 @@ func (c *Charm) tctl(ctx context.Context) error {
 	}
 	address := inv.Address
 	if address == "" {
-		cfg, err := c.juju.ConfigGet(ctx)
-		if err != nil {
-			return err
+		if address, err = c.serverAddress(ctx); err != nil {
+			return c.juju.ActionFail(ctx, err.Error())
 		}
-		server, _ := cfg["server-name"].(string)
-		if server == "" {
-			server = "temporal-k8s"
-		}
-		address = fmt.Sprintf("%s:%d", server, InternalFrontendPort)
 	}
 	var output string
 	switch inv.Command {
@@ -561,4 +595,47 @@ func (c *Charm) tctl(ctx context.Context) error {
 		return c.juju.ActionFail(ctx, fmt.Sprintf("command failed: %v", err))
 	}
 	return c.juju.ActionSet(ctx, map[string]string{"output": output, "result": "command succeeded"})
+}
+
+// serverAddress is where the cli action reaches the server: on the current
+// track the host and port temporal-host-info publishes (the Service, port
+// 7233); on track 1.23, and for the legacy tctl action, <server-name>:7236,
+// the internal frontend through the Service.
+func (c *Charm) serverAddress(ctx context.Context) (string, error) {
+	if c.settings.Track == Track123 || c.event.Name == "tctl" {
+		return fmt.Sprintf("%s:%d", c.settings.ServerName, InternalFrontendPort), nil
+	}
+	ids, err := c.juju.RelationIDs(ctx, HostInfoEndpoint)
+	if err != nil {
+		return "", err
+	}
+	for _, id := range ids {
+		app, err := c.juju.RelationApp(ctx, id)
+		if err != nil || app == "" {
+			continue
+		}
+		data, err := c.juju.RelationGet(ctx, id, app, true)
+		if err != nil {
+			return "", err
+		}
+		if data["host"] != "" && data["port"] != "" {
+			return net.JoinHostPort(data["host"], data["port"]), nil
+		}
+	}
+	return "", errors.New(MsgNoHostInfo)
+}
+
+// hasNullStore reports whether database_connections names a store as
+// null, which track/1.23 cannot handle.
+func hasNullStore(raw string) bool {
+	var stores map[string]json.RawMessage
+	if json.Unmarshal([]byte(raw), &stores) != nil {
+		return false
+	}
+	for _, kind := range []string{KindDB, KindVisibility} {
+		if v, ok := stores[kind]; ok && string(v) == "null" {
+			return true
+		}
+	}
+	return false
 }

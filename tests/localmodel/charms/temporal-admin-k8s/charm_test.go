@@ -407,7 +407,7 @@ func TestHookSharedDatabasesAndPermissions(t *testing.T) {
 	h.wl.fail = map[string]error{"relation_id_3": denied}
 	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
 	require.Equal(t, []string{"version", "setup-schema temporal-k8s_db relation_id_3", "setup-schema temporal-k8s_visibility relation_id_3"}, h.wl.take())
-	require.Equal(t, map[string]string{KeySchemaStatus: "failed"}, h.published("admin:3"))
+	require.Empty(t, h.published("admin:3"), "neither real track publishes failed")
 	require.Equal(t, juju.StatusBlocked, h.m.State().UnitStatus.Name)
 
 	// The next app's user may: both relations are ready.
@@ -434,7 +434,7 @@ func TestHookFailedMigrationIsTriedAgain(t *testing.T) {
 	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
 	h.wl.fail = map[string]error{"relation_id_3": &workload.ExecError{Args: []string{SQLTool}, ExitCode: 1, Stderr: "syntax error"}}
 	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
-	require.Equal(t, map[string]string{KeySchemaStatus: "failed"}, h.published("admin:3"))
+	require.Empty(t, h.published("admin:3"), "neither real track publishes failed")
 	st := h.m.State().UnitStatus
 	require.Equal(t, juju.StatusBlocked, st.Name)
 	require.True(t, strings.HasPrefix(st.Message, "schema migration failed for: db (10.1.0.5:5432/temporal-k8s_db), visibility"), st.Message)
@@ -535,4 +535,61 @@ func TestHookForgetsRemovedRelations(t *testing.T) {
 	require.Len(t, h.unitState().Migrated, 1)
 	require.Contains(t, h.unitState().Migrated, "admin:3")
 	require.NotContains(t, h.m.State().UnitState[stateKey], "pw3", "the unit state keeps no password")
+}
+
+// Track 1.23 publishes schema_status ready without a version, and a null
+// store in database_connections fails its hook, as the real charm's
+// subscript does (the temporal-k8s charm therefore never publishes one).
+func TestTrack123(t *testing.T) {
+	h := newHarness(t, true, rel(3, "temporal-k8s", conns("relation_id_3", "pw3")))
+	h.m.Update(func(s *jujutest.State) { s.Config["track"] = "1.23" })
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+	require.Equal(t, map[string]string{KeySchemaStatus: "ready"}, h.published("admin:3"))
+	for _, cmd := range h.wl.cmds {
+		if cmd.Args[0] == SQLTool {
+			require.Equal(t, "postgres", argAfter(cmd.Args, "--plugin"), "track/1.23's code names the plugin postgres")
+		}
+	}
+
+	h.setRemote("admin:3", `{"db": null, "visibility": {"dbname": "v", "host": "h", "port": "5432", "user": "u", "password": "p", "tls": false}}`)
+	_, err := h.run(juju.Event{Kind: juju.RelationChanged, Name: "admin-relation-changed", Relation: Endpoint, RelationID: "admin:3", RemoteApp: "temporal-k8s", RemoteUnit: "temporal-k8s/0"})
+	require.ErrorContains(t, err, "TypeError: 'NoneType' object is not subscriptable")
+
+	// The current track ignores such data and says so in its log.
+	h.m.Update(func(s *jujutest.State) { s.Config["track"] = "current" })
+	h.relationHook(juju.RelationChanged, "admin:3", "temporal-k8s")
+}
+
+// Where the cli action reaches the server: on the current track only
+// through temporal-host-info; on track 1.23, and for tctl, at
+// <server-name>:7236.
+func TestServerAddress(t *testing.T) {
+	hostInfo := &jujutest.Relation{
+		ID: "temporal-host-info:7", RemoteApp: "temporal-k8s", RemoteUnits: []string{"temporal-k8s/0"},
+		RemoteAppData:  map[string]string{"host": "temporal-k8s.lm.svc.cluster.local", "port": "7233", "tls": "false"},
+		RemoteUnitData: map[string]map[string]string{"temporal-k8s/0": {}}, LocalAppData: map[string]string{}, LocalUnitData: map[string]string{},
+	}
+	for _, tt := range []struct {
+		name, track, action string
+		rels                []*jujutest.Relation
+		want, err           string
+	}{
+		{"current, host-info", TrackCurrent, "cli", []*jujutest.Relation{hostInfo}, "temporal-k8s.lm.svc.cluster.local:7233", ""},
+		{"current, no host-info", TrackCurrent, "cli", nil, "", MsgNoHostInfo},
+		{"current, tctl", TrackCurrent, "tctl", []*jujutest.Relation{hostInfo}, "srv:7236", ""},
+		{"1.23", Track123, "cli", []*jujutest.Relation{hostInfo}, "srv:7236", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, true, tt.rels...)
+			c := &Charm{juju: juju.NewClient(h), event: juju.Event{Kind: juju.Action, Name: tt.action},
+				settings: Settings{Track: tt.track, ServerName: "srv"}}
+			got, err := c.serverAddress(context.Background())
+			if tt.err != "" {
+				require.EqualError(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
 }

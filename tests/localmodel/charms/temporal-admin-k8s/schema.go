@@ -52,8 +52,8 @@ func TargetOf(kind string, c Connection) Target {
 // version tables if missing) and update-schema from the versioned
 // directory. The password travels in SQL_PASSWORD, which the tool reads,
 // so it never shows in a process listing.
-func SchemaCommands(kind string, c Connection) []workload.Cmd {
-	base := []string{SQLTool, "--plugin", "postgres12", "--ep", c.Host, "-p", c.Port, "-u", c.User, "--db", c.DBName}
+func SchemaCommands(kind string, c Connection, s Settings) []workload.Cmd {
+	base := []string{SQLTool, "--plugin", s.Plugin, "--ep", c.Host, "-p", c.Port, "-u", c.User, "--db", c.DBName}
 	if c.TLS {
 		base = append(base, "--tls", "--tls-disable-host-verification")
 	}
@@ -67,9 +67,13 @@ func SchemaCommands(kind string, c Connection) []workload.Cmd {
 			Timeout:    10 * time.Minute,
 		}
 	}
+	update := []string{"update-schema", "-d", SchemaDir(kind)}
+	if v := releaseSchemas[s.SchemaRelease][kind]; v != "" {
+		update = append(update, "-v", v)
+	}
 	return []workload.Cmd{
 		cmd("setup-schema", "-v", "0.0"),
-		cmd("update-schema", "-d", SchemaDir(kind)),
+		cmd(update...),
 	}
 }
 

@@ -13,7 +13,9 @@ import (
 
 func TestSchemaCommands(t *testing.T) {
 	conn := Connection{DBName: "temporal-k8s_visibility", Host: "10.1.0.5", Port: "5432", User: "relation_id_4", Password: "s3cret"}
-	cmds := SchemaCommands(KindVisibility, conn)
+	current, err := ParseSettings(map[string]any{})
+	require.NoError(t, err)
+	cmds := SchemaCommands(KindVisibility, conn, current)
 	require.Len(t, cmds, 2)
 	base := "/usr/bin/temporal-sql-tool --plugin postgres12 --ep 10.1.0.5 -p 5432 -u relation_id_4 --db temporal-k8s_visibility"
 	require.Equal(t, base+" setup-schema -v 0.0", strings.Join(cmds[0].Args, " "))
@@ -24,9 +26,32 @@ func TestSchemaCommands(t *testing.T) {
 	}
 
 	conn.TLS = true
-	cmds = SchemaCommands(KindDB, conn)
+	cmds = SchemaCommands(KindDB, conn, current)
 	require.Contains(t, strings.Join(cmds[0].Args, " "), "--tls --tls-disable-host-verification setup-schema")
 	require.Equal(t, "/etc/temporal/schema/postgresql/v12/temporal/versioned", cmds[1].Args[len(cmds[1].Args)-1])
+
+	// Track 1.23 runs the plugin name its code has; its image stops at
+	// 1.23's schema versions.
+	old, err := ParseSettings(map[string]any{"track": "1.23", "schema-release": "1.23"})
+	require.NoError(t, err)
+	cmds = SchemaCommands(KindDB, conn, old)
+	require.Equal(t, []string{SQLTool, "--plugin", "postgres"}, cmds[0].Args[:3])
+	require.Equal(t, []string{"update-schema", "-d", "/etc/temporal/schema/postgresql/v12/temporal/versioned", "-v", "1.11"}, cmds[1].Args[len(cmds[1].Args)-5:])
+	cmds = SchemaCommands(KindVisibility, conn, old)
+	require.Equal(t, []string{"-v", "1.4"}, cmds[1].Args[len(cmds[1].Args)-2:])
+	fixed, err := ParseSettings(map[string]any{"track": "1.23", "sql-plugin": "postgres12"})
+	require.NoError(t, err)
+	require.Equal(t, "postgres12", SchemaCommands(KindDB, conn, fixed)[0].Args[2])
+}
+
+func TestParseSettings(t *testing.T) {
+	s, err := ParseSettings(map[string]any{"server-name": "srv"})
+	require.NoError(t, err)
+	require.Equal(t, Settings{Track: TrackCurrent, Plugin: "postgres12", ServerName: "srv"}, s)
+	_, err = ParseSettings(map[string]any{"track": "1.22"})
+	require.EqualError(t, err, `invalid track "1.22": want "current" or "1.23"`)
+	_, err = ParseSettings(map[string]any{"schema-release": "1.20"})
+	require.EqualError(t, err, `invalid schema-release "1.20": want "" or "1.23"`)
 }
 
 func TestClassify(t *testing.T) {
@@ -80,14 +105,17 @@ func TestPublication(t *testing.T) {
 	}{
 		{"both ready", map[Target]result{db: resultOK, vis: resultOK}, map[string]string{KeySchemaStatus: "ready", KeyMigratedVersion: "1.31.2"}},
 		{"one unreachable", map[Target]result{db: resultOK, vis: resultUnreachable}, nil},
-		{"one failed", map[Target]result{db: resultFailed, vis: resultOK}, map[string]string{KeySchemaStatus: "failed", KeyMigratedVersion: ""}},
-		{"no user could", map[Target]result{db: resultOK, vis: resultPermission}, map[string]string{KeySchemaStatus: "failed", KeyMigratedVersion: ""}},
+		// Neither real track publishes schema_status failed.
+		{"one failed", map[Target]result{db: resultFailed, vis: resultOK}, map[string]string{}},
+		{"no user could", map[Target]result{db: resultOK, vis: resultPermission}, map[string]string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, publication(conns, tt.outcome, "1.31.2"))
+			require.Equal(t, tt.want, publication(conns, tt.outcome, "1.31.2", TrackCurrent))
 		})
 	}
+	require.Equal(t, map[string]string{KeySchemaStatus: "ready"}, publication(conns, map[Target]result{db: resultOK, vis: resultOK}, "1.31.2", Track123),
+		"track 1.23 publishes no version")
 }
 
 func TestSummarize(t *testing.T) {
