@@ -73,6 +73,8 @@ type Pod interface {
 	// RestartContainer restarts one workload container as after a crash:
 	// its filesystem is reset from the image and its Pebble starts again.
 	RestartContainer(ctx context.Context, name string) error
+	// SetNetwork cuts the pod off the network (false) or reconnects it.
+	SetNetwork(ctx context.Context, up bool) error
 	// PebbleSocket is a workload's Pebble socket on the host.
 	PebbleSocket(container string) string
 	// RunCharm runs one charm process in the charm container and returns

@@ -527,6 +527,26 @@ func (p *Pod) ResetWorkloads(ctx context.Context) error {
 	return nil
 }
 
+// SetNetwork takes the pod's interface down (a network cut: nothing in
+// or out, as a partitioned node) or brings it back up with its route.
+func (p *Pod) SetNetwork(ctx context.Context, up bool) error {
+	r := p.m.cfg.Runner
+	state := "down"
+	if up {
+		state = "up"
+	}
+	if _, err := r(ctx, "ip", "-n", p.netns, "link", "set", "eth0", state); err != nil {
+		return fmt.Errorf("cannot set the network of pod %s %s: %w", p.spec.Name, state, err)
+	}
+	if up {
+		// Taking the link down dropped the default route.
+		if _, err := r(ctx, "ip", "-n", p.netns, "route", "replace", "default", "via", p.m.gateway.String()); err != nil {
+			return fmt.Errorf("cannot restore the route of pod %s: %w", p.spec.Name, err)
+		}
+	}
+	return nil
+}
+
 // RestartContainer restarts one workload container as Kubernetes does
 // after a crash or a failed liveness probe: its Pebble is killed, its root
 // filesystem (the overlay's upper layer) goes and it starts again from the

@@ -163,6 +163,11 @@ func (p *plainPod) ResetWorkloads(ctx context.Context) error {
 	return os.RemoveAll(filepath.Join(p.dir, "containers"))
 }
 
+// SetNetwork is not possible without network namespaces.
+func (p *plainPod) SetNetwork(context.Context, bool) error {
+	return fmt.Errorf("pod %s has no network of its own to cut (plain backend)", p.spec.Name)
+}
+
 // RestartContainer kills one container's Pebble and starts it again; its
 // directory (Pebble's state) stays, as the pod's emptyDir does.
 func (p *plainPod) RestartContainer(ctx context.Context, name string) error {

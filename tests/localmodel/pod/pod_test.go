@@ -201,6 +201,20 @@ exit 7
 	require.True(t, exists(filepath.Join(pebbleDir, "kept")))
 	require.ErrorContains(t, b.RestartContainer(ctx, "nope"), `pod demo-1 has no container "nope"`)
 
+	// A network cut: nothing reaches the pod until it is reconnected.
+	reach := func() bool {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(b.Address(), "38813"), 500*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}
+	require.Eventually(t, reach, 10*time.Second, 50*time.Millisecond)
+	require.NoError(t, b.SetNetwork(ctx, false))
+	require.False(t, reach(), "a cut pod answers")
+	require.NoError(t, b.SetNetwork(ctx, true))
+	require.True(t, reach(), "a reconnected pod does not answer")
+
 	// A pod made again in place of a deleted one gets a new address, as
 	// the CNI's round-robin allocation gives it.
 	oldA := a.Address()

@@ -23,6 +23,11 @@ type ChurnEvent struct {
 	// KeepsServer is set when the workload container stays: its
 	// temporal-server must be the same process afterwards.
 	KeepsServer bool
+	// Wait, when set, replaces waiting for the units Do returned to come
+	// back: it returns once the event has had its effect.
+	Wait func(ctx context.Context, before *Status, start time.Time) error
+	// Check, when set, is a last check once all is settled again.
+	Check func(ctx context.Context, start time.Time) error
 }
 
 // ChurnEvents are the pod events of issue "pods are cattle", in the order
@@ -74,16 +79,22 @@ func (s *Scenario) ChurnEvents() []ChurnEvent {
 // (no stale member at an old IP), and every workflow started during the
 // event completed.
 func (s *Scenario) Churn(ctx context.Context) error {
+	return s.underLoad(ctx, "churn", s.ChurnEvents())
+}
+
+// underLoad runs each event under a steady workflow load and checks the
+// deployment afterwards, as Churn says.
+func (s *Scenario) underLoad(ctx context.Context, label string, events []ChurnEvent) error {
 	status, err := s.CLI.Status(ctx)
 	if err != nil {
 		return err
 	}
 	hostPort := net.JoinHostPort(status.Applications[AppFrontend].Address, "7233")
-	for _, ev := range s.ChurnEvents() {
+	for _, ev := range events {
 		if status, err = s.CLI.Status(ctx); err != nil {
 			return err
 		}
-		load, err := StartLoad(ctx, hostPort, RollingRate, "churn")
+		load, err := StartLoad(ctx, hostPort, RollingRate, label)
 		if err != nil {
 			return err
 		}
@@ -92,7 +103,7 @@ func (s *Scenario) Churn(ctx context.Context) error {
 			return err
 		}
 		start := time.Now()
-		s.printf("churn: %s\n", ev.Name)
+		s.printf("%s: %s\n", label, ev.Name)
 		pids := map[string]int{}
 		if ev.KeepsServer {
 			for _, unit := range status.Applications[AppFrontend].UnitNames() {
@@ -104,7 +115,11 @@ func (s *Scenario) Churn(ctx context.Context) error {
 		}
 		units, err := ev.Do(ctx, status)
 		if err == nil {
-			err = s.waitRecreated(ctx, status, units, start, ev.NewAddresses)
+			if ev.Wait != nil {
+				err = ev.Wait(ctx, status, start)
+			} else {
+				err = s.waitRecreated(ctx, status, units, start, ev.NewAddresses)
+			}
 		}
 		for _, unit := range units {
 			if pid, ok := pids[unit]; ok && err == nil {
@@ -118,12 +133,15 @@ func (s *Scenario) Churn(ctx context.Context) error {
 		if err == nil {
 			_, _, after, err = s.WaitMembership(ctx, s.scales(2), s.Timeouts.Settle)
 		}
+		if err == nil && ev.Check != nil {
+			err = ev.Check(ctx, start)
+		}
 		settled := time.Since(start)
 		// Let the last workflows started finish before counting.
 		res := load.Stop(2 * time.Minute)
 		failedHooks, herr := s.failedHooksSince(ctx, status, start)
-		s.record("churn: "+ev.Name+" → all active and idle, rings exact", settled)
-		s.printf("churn: %s: back to all active/idle with exact rings in %s; %d hooks failed and were retried; load at %d/s: %s\n",
+		s.record(label+": "+ev.Name+" → all active and idle, rings exact", settled)
+		s.printf(label+": %s: back to all active/idle with exact rings in %s; %d hooks failed and were retried; load at %d/s: %s\n",
 			ev.Name, settled.Round(100*time.Millisecond), failedHooks, RollingRate, res)
 		switch {
 		case err != nil:

@@ -120,3 +120,6 @@ func (c CLI) Scale(ctx context.Context, app string, n int) error {
 func (s *Scenario) DeployCharm(ctx context.Context, charm, app string, config ...string) error {
 	return s.deploy(ctx, charm, app, config...)
 }
+
+// hookRecord is one hook or action a unit ran.
+type hookRecord = model.HookRecord

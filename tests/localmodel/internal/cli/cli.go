@@ -64,6 +64,7 @@ func init() {
 		"run-hook":           runHook,
 		"delete-pod":         deletePod,
 		"restart-container":  restartContainer,
+		"cut-network":        cutNetwork,
 	}
 }
 
@@ -78,6 +79,7 @@ Commands:
   fail-commit UNIT [N]             (fault: the next N hooks that exit 0 fail to commit; default 1)
   delete-pod UNIT                  (as kubectl delete pod: stop, then a new pod with a new IP)
   restart-container UNIT CONTAINER (a container crash; "charm" restarts the unit agent)
+  cut-network UNIT DURATION        (fault: the pod reaches nothing and nobody reaches it for DURATION)
   relate|integrate A[:endpoint] B[:endpoint]
   remove-relation A[:endpoint] B[:endpoint]
   config APP [key | key=value ...] [--reset key[,key]]

@@ -260,6 +260,16 @@ func (s *server) routes() http.Handler {
 		}
 		return nil, s.m.FailCommits(req.Unit, req.N)
 	})
+	handle("/v1/cut-network", func(r *http.Request) (any, error) {
+		var req struct {
+			Unit     string
+			Duration time.Duration
+		}
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		return nil, s.m.CutNetwork(req.Unit, req.Duration)
+	})
 	handle("/v1/delete-pod", func(r *http.Request) (any, error) {
 		var req struct{ Unit string }
 		if err := decode(r, &req); err != nil {
