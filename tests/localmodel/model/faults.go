@@ -52,3 +52,41 @@ func (m *Model) CutNetwork(unitName string, d time.Duration) error {
 	}()
 	return nil
 }
+
+// FailCommits makes the next n hooks of a unit that exit 0 fail to
+// commit, as when Juju cannot flush what they staged.
+func (m *Model) FailCommits(unitName string, n int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.unitLocked(unitName)
+	if u == nil || u.life == dead {
+		return fmt.Errorf("unit %q not found", unitName)
+	}
+	u.failCommits = n
+	return nil
+}
+
+// Resolved clears a unit's hook error: the failed hook is retried at once,
+// or skipped with noRetry.
+func (m *Model) Resolved(unitName string, noRetry bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.unitLocked(unitName)
+	if u == nil {
+		return fmt.Errorf("unit %q not found", unitName)
+	}
+	if u.failed == nil {
+		return fmt.Errorf("unit %q is not in an error state", unitName)
+	}
+	if noRetry {
+		f := u.failed
+		u.clearError()
+		if f.onSuccess != nil {
+			f.onSuccess()
+		}
+	} else {
+		u.retryAt = time.Time{}
+	}
+	m.wakeAll()
+	return nil
+}

@@ -8,11 +8,8 @@ import (
 	"io"
 	"net"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
-
-	temporaladmin "github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/temporal-admin-k8s"
 )
 
 // Application names, as in the README.
@@ -275,64 +272,6 @@ func (s *Scenario) PrintStatus(ctx context.Context) (*Status, error) {
 	return status, nil
 }
 
-// Describe runs the README's admin command and parses its output.
-func (s *Scenario) Describe(ctx context.Context) (temporaladmin.Description, string, error) {
-	res, err := s.CLI.RunAction(ctx, AppAdmin+"/0", "tctl", "args=adm cl d")
-	if err != nil {
-		return temporaladmin.Description{}, "", err
-	}
-	out := res.Result("output")
-	var d temporaladmin.Description
-	if err := jsonUnmarshal(out, &d); err != nil {
-		return temporaladmin.Description{}, out, fmt.Errorf("cannot parse the cluster description: %w", err)
-	}
-	if got := res.Result("result"); got != "command succeeded" {
-		return d, out, fmt.Errorf("tctl result is %q, want %q", got, "command succeeded")
-	}
-	return d, out, nil
-}
-
-// PrintDescription prints a description as juju run shows it.
-func (s *Scenario) PrintDescription(out string) {
-	s.printf("$ localmodel run %s/0 tctl args=\"adm cl d\"\noutput: |\n", AppAdmin)
-	for _, line := range strings.Split(out, "\n") {
-		s.printf("  %s\n", line)
-	}
-	s.printf("result: command succeeded\n")
-}
-
-// WaitMembership polls the cluster description until its rings match the
-// units in status (all active and idle at the given scales). It returns
-// the matching description, its raw output and the status.
-func (s *Scenario) WaitMembership(ctx context.Context, scales map[string]int, timeout time.Duration) (temporaladmin.Description, string, *Status, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var last error
-	for {
-		status, err := s.CLI.Status(ctx)
-		if err == nil {
-			err = status.Settled(scales)
-		}
-		if err == nil {
-			var d temporaladmin.Description
-			var out string
-			d, out, err = s.Describe(ctx)
-			if err == nil {
-				err = CheckMembership(d, status, s.Services)
-				if err == nil {
-					return d, out, status, nil
-				}
-			}
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return temporaladmin.Description{}, "", nil, fmt.Errorf("membership did not match within %s: %v", timeout, last)
-		case <-time.After(s.Poll):
-		}
-	}
-}
-
 // Workflows runs one workflow through the frontend application's Service,
 // as a client in the cluster does: the Service forwards only the ports the
 // charm opened, and only to ready pods.
@@ -359,21 +298,6 @@ func (s *Scenario) Workflows(ctx context.Context, status *Status, step string) e
 	return nil
 }
 
-// Scale sets every Temporal application's scale.
-func (s *Scenario) Scale(ctx context.Context, n int) error {
-	apps := map[string]bool{}
-	for _, svc := range s.Services {
-		if apps[svc.App] {
-			continue
-		}
-		apps[svc.App] = true
-		if err := s.run(ctx, "scale-application", svc.App, strconv.Itoa(n)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Check verifies the membership against status and runs workflows: the
 // README's checks after each step.
 func (s *Scenario) Check(ctx context.Context, n int, step string) error {
@@ -388,139 +312,6 @@ func (s *Scenario) Check(ctx context.Context, n int, step string) error {
 		return err
 	}
 	return s.CheckDescribeCluster(ctx, status)
-}
-
-// CheckDescribeCluster runs the charm's describe-cluster action on a
-// frontend unit, the membership view for admin revisions whose cli has
-// none, and checks each service ring against status.
-func (s *Scenario) CheckDescribeCluster(ctx context.Context, status *Status) error {
-	want := Expected(status, s.Services, false)
-	frontend := ""
-	for _, svc := range s.Services {
-		if svc.Role == "frontend" {
-			frontend = status.Applications[svc.App].UnitNames()[0]
-		}
-	}
-	var last error
-	for attempt := 0; attempt < 15; attempt++ {
-		res, err := s.CLI.RunAction(ctx, frontend, "describe-cluster")
-		if err == nil {
-			var rings map[string][]string
-			if rings, err = DescribedRings(res.Results); err == nil {
-				err = sameRings(rings, want.Rings)
-			}
-		}
-		if err == nil {
-			s.printf("describe-cluster on %s: every service ring as in status\n", frontend)
-			return nil
-		}
-		last = err
-		if err := sleep(ctx, 2*time.Second); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("describe-cluster on %s: %w", frontend, last)
-}
-
-func sameRings(got, want map[string][]string) error {
-	for role, members := range want {
-		if strings.Join(got[role], ",") != strings.Join(members, ",") {
-			return fmt.Errorf("ring %s has %v, want %v", role, got[role], members)
-		}
-	}
-	return nil
-}
-
-// ringWatch polls the cluster description in the background and notes
-// when every service ring first counts n members: the gossip view on its
-// own, apart from how long the units take to settle in status.
-type ringWatch struct {
-	done   chan struct{}
-	cancel context.CancelFunc
-	at     time.Duration
-	ok     bool
-}
-
-func (s *Scenario) watchRings(ctx context.Context, n int, start time.Time) *ringWatch {
-	ctx, cancel := context.WithCancel(ctx)
-	w := &ringWatch{done: make(chan struct{}), cancel: cancel}
-	go func() {
-		defer close(w.done)
-		for {
-			if d, _, err := s.Describe(ctx); err == nil && ringsAt(d, s.Services, n) {
-				w.at, w.ok = time.Since(start), true
-				return
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(500 * time.Millisecond):
-			}
-		}
-	}()
-	return w
-}
-
-// stop ends the watch and returns when the rings got there, if they did.
-func (w *ringWatch) stop() (time.Duration, bool) {
-	w.cancel()
-	<-w.done
-	return w.at, w.ok
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// ringsAt reports whether every service ring has exactly n members.
-func ringsAt(d temporaladmin.Description, services []Service, n int) bool {
-	for _, svc := range services {
-		ring, ok := d.Ring(svc.Role)
-		if !ok || len(ring.Members) != n {
-			return false
-		}
-	}
-	return true
-}
-
-// scaleTo scales to n and records how long until the units settled in
-// status, until every ring first counted n members, and until the rings
-// held exactly the units in status.
-func (s *Scenario) scaleTo(ctx context.Context, n int, settle time.Duration, statusLabel string) error {
-	start := time.Now()
-	watch := s.watchRings(ctx, n, start)
-	defer watch.stop()
-	if err := s.Scale(ctx, n); err != nil {
-		return err
-	}
-	if _, err := s.WaitSettled(ctx, s.scales(n), settle); err != nil {
-		return err
-	}
-	s.record(fmt.Sprintf("scale to %d → %s", n, statusLabel), time.Since(start))
-	if _, _, _, err := s.WaitMembership(ctx, s.scales(n), s.Timeouts.Members); err != nil {
-		return err
-	}
-	total := time.Since(start)
-	if at, ok := watch.stop(); ok {
-		s.record(fmt.Sprintf("scale to %d → rings at %s each", n, plural(n, "member")), at)
-	}
-	s.record(fmt.Sprintf("scale to %d → %d members, matching status", n, n*len(s.Services)), total)
-	return nil
-}
-
-// ScaleUp scales to n and records how long until the rings list every new
-// member.
-func (s *Scenario) ScaleUp(ctx context.Context, n int) error {
-	return s.scaleTo(ctx, n, s.Timeouts.Settle, "all units active/idle")
-}
-
-// ScaleDown scales to n and records how long until the removed units are
-// gone from status and from every ring.
-func (s *Scenario) ScaleDown(ctx context.Context, n int) error {
-	return s.scaleTo(ctx, n, s.Timeouts.ScaleDown, "removed units gone from status")
 }
 
 // RunAll runs the README from bootstrap to scaling back down. The caller

@@ -1,0 +1,112 @@
+package temporaladmin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/inject"
+)
+
+func (c *Charm) action(ctx context.Context) error {
+	if c.event.Name != inject.Action && c.event.Name != "setup-schema" {
+		if err := c.loadSettings(ctx); err != nil {
+			return c.juju.ActionFail(ctx, err.Error())
+		}
+	}
+	switch c.event.Name {
+	case "tctl", "cli":
+		return c.tctl(ctx)
+	case "setup-schema":
+		if err := c.reconcile(ctx, modeAll); err != nil {
+			return c.juju.ActionFail(ctx, err.Error())
+		}
+		return c.juju.ActionSet(ctx, map[string]string{"result": "schema set up"})
+	case inject.Action:
+		// Restoring writes the published values back; nothing to migrate.
+		return inject.Run(ctx, c.juju, Endpoint, func(ctx context.Context) error { return c.reconcile(ctx, modeChanged) })
+	}
+	return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", c.event.Name))
+}
+
+func (c *Charm) tctl(ctx context.Context) error {
+	params, err := c.juju.ActionGet(ctx)
+	if err != nil {
+		return err
+	}
+	args, _ := params["args"].(string)
+	if args == "" {
+		return c.juju.ActionFail(ctx, errNoArgs.Error())
+	}
+	inv, err := ParseArgs(args)
+	if err != nil {
+		return c.juju.ActionFail(ctx, err.Error())
+	}
+	address := inv.Address
+	if address == "" {
+		if address, err = c.serverAddress(ctx); err != nil {
+			return c.juju.ActionFail(ctx, err.Error())
+		}
+	}
+	var output string
+	switch inv.Command {
+	case CommandDescribe:
+		resp, derr := DescribeCluster(ctx, address)
+		if err = derr; err == nil {
+			output, err = NewDescription(resp).JSON()
+		}
+	case CommandHealth:
+		output, err = ClusterHealth(ctx, address)
+	default:
+		err = errors.New("unsupported command")
+	}
+	if err != nil {
+		return c.juju.ActionFail(ctx, fmt.Sprintf("command failed: %v", err))
+	}
+	return c.juju.ActionSet(ctx, map[string]string{"output": output, "result": "command succeeded"})
+}
+
+// serverAddress is where the cli action reaches the server: on the current
+// track the host and port temporal-host-info publishes (the Service, port
+// 7233); on track 1.23, and for the legacy tctl action, <server-name>:7236,
+// the internal frontend through the Service.
+func (c *Charm) serverAddress(ctx context.Context) (string, error) {
+	if c.settings.Track == Track123 || c.event.Name == "tctl" {
+		return fmt.Sprintf("%s:%d", c.settings.ServerName, InternalFrontendPort), nil
+	}
+	ids, err := c.juju.RelationIDs(ctx, HostInfoEndpoint)
+	if err != nil {
+		return "", err
+	}
+	for _, id := range ids {
+		app, err := c.juju.RelationApp(ctx, id)
+		if err != nil || app == "" {
+			continue
+		}
+		data, err := c.juju.RelationGet(ctx, id, app, true)
+		if err != nil {
+			return "", err
+		}
+		if data["host"] != "" && data["port"] != "" {
+			return net.JoinHostPort(data["host"], data["port"]), nil
+		}
+	}
+	return "", errors.New(MsgNoHostInfo)
+}
+
+// hasNullStore reports whether database_connections names a store as
+// null, which track/1.23 cannot handle.
+func hasNullStore(raw string) bool {
+	var stores map[string]json.RawMessage
+	if json.Unmarshal([]byte(raw), &stores) != nil {
+		return false
+	}
+	for _, kind := range []string{KindDB, KindVisibility} {
+		if v, ok := stores[kind]; ok && string(v) == "null" {
+			return true
+		}
+	}
+	return false
+}
