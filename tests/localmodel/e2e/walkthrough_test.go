@@ -178,6 +178,16 @@ func TestFaultsUnderLoad(t *testing.T) {
 	s.PrintTimings()
 }
 
+// TestPostgresTLS deploys the README's deployment against postgresql-k8s
+// serving TLS: all active, workflows run, and every server connection to
+// the database is encrypted and verified against the primary's name.
+func TestPostgresTLS(t *testing.T) {
+	s, ctx := newScenario(t)
+	step(t, s, "bootstrap", func() error { return s.Bootstrap(ctx) })
+	step(t, s, "deploy with postgresql-k8s tls=true", func() error { return s.PostgresTLS(ctx) })
+	s.PrintTimings()
+}
+
 // TestAdminTrack123 runs the server with the track-1.23 admin protocol:
 // the admin as that track's code is (it cannot migrate with a 1.31 rock:
 // the server waits, no hook fails), with its one plugin word fixed (all

@@ -65,6 +65,9 @@ type Scenario struct {
 	Timings []Timing
 	// Services says which application runs which service.
 	Services []Service
+	// PostgresConfig and TemporalConfig are extra key=value options
+	// Deploy gives postgresql-k8s and every temporal-k8s application.
+	PostgresConfig, TemporalConfig []string
 }
 
 // Timing is one measured duration.
@@ -149,11 +152,11 @@ func (s *Scenario) relate(ctx context.Context, a, b string) error {
 func (s *Scenario) Deploy(ctx context.Context) error {
 	start := time.Now()
 	for _, svc := range SplitServices {
-		if err := s.deploy(ctx, Charm, svc.App, "services="+svc.Role); err != nil {
+		if err := s.deploy(ctx, Charm, svc.App, append([]string{"services=" + svc.Role}, s.TemporalConfig...)...); err != nil {
 			return err
 		}
 	}
-	if err := s.deploy(ctx, AppPostgreSQL, ""); err != nil {
+	if err := s.deploy(ctx, AppPostgreSQL, "", s.PostgresConfig...); err != nil {
 		return err
 	}
 	for _, ep := range []string{"db", "visibility"} {

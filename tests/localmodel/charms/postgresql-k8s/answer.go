@@ -159,6 +159,14 @@ func AnswerData(address, version, database string, remote map[string]string) map
 func (c *Charm) publish(ctx context.Context, rel relation, req UserRequest, secrets bool, address, version string) error {
 	data := AnswerData(address, version, req.Database, rel.remote)
 	userContent := map[string]string{"username": req.User, "password": req.Password, "uris": URI(req.User, req.Password, address, Port, req.Database)}
+	tlsContent := map[string]string{"tls": "False"}
+	if c.tls {
+		ca, err := c.ensureTLS()
+		if err != nil {
+			return err
+		}
+		tlsContent = map[string]string{"tls": "True", "tls-ca": ca}
+	}
 	if secrets {
 		if uri := rel.own["secret-user"]; uri == "" {
 			uri, err := c.addSecret(ctx, rel.id, userContent, userSecretLabel(rel.num))
@@ -170,12 +178,14 @@ func (c *Charm) publish(ctx context.Context, rel relation, req UserRequest, secr
 			// The database may have changed: so has the URI.
 			return err
 		}
-		if rel.own["secret-tls"] == "" {
-			uri, err := c.addSecret(ctx, rel.id, map[string]string{"tls": "False"}, tlsSecretLabel(rel.num))
+		if uri := rel.own["secret-tls"]; uri == "" {
+			uri, err := c.addSecret(ctx, rel.id, tlsContent, tlsSecretLabel(rel.num))
 			if err != nil {
 				return err
 			}
 			data["secret-tls"] = uri
+		} else if err := c.juju.SecretSet(ctx, uri, tlsContent); err != nil {
+			return err
 		}
 		// Plain credentials of an earlier answer go.
 		for _, k := range []string{"username", "password", "uris", "tls"} {
@@ -187,7 +197,9 @@ func (c *Charm) publish(ctx context.Context, rel relation, req UserRequest, secr
 		for k, v := range userContent {
 			data[k] = v
 		}
-		data["tls"] = "False"
+		for k, v := range tlsContent {
+			data[k] = v
+		}
 		// An earlier answer in secrets goes: the requirer now reads
 		// plain fields.
 		for _, k := range []string{"secret-user", "secret-tls"} {

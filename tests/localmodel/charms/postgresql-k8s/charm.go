@@ -49,6 +49,8 @@ type Charm struct {
 	db        database
 	binDir    string
 	maxConns  int
+	// tls serves TLS with a certificate the stand-in issues itself.
+	tls bool
 	// configRead is set once readConfig has run.
 	configRead bool
 }
@@ -108,6 +110,7 @@ func (c *Charm) readConfig(ctx context.Context) error {
 			c.maxConns = v
 		}
 	}
+	c.tls, _ = cfg["tls"].(bool)
 	c.configRead = true
 	return nil
 }

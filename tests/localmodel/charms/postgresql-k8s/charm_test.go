@@ -46,7 +46,7 @@ func TestLayer(t *testing.T) {
 			TCP   map[string]int `yaml:"tcp"`
 		} `yaml:"checks"`
 	}
-	require.NoError(t, yaml.Unmarshal([]byte(Layer("/usr/lib/postgresql/15/bin", 300)), &layer))
+	require.NoError(t, yaml.Unmarshal([]byte(Layer("/usr/lib/postgresql/15/bin", 300, false)), &layer))
 	svc := layer.Services["postgresql"]
 	require.Equal(t, "/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/data/pgdata -c listen_addresses=* -c port=5432 -c unix_socket_directories=/var/lib/postgresql/data/run -c max_connections=300", svc.Command)
 	require.Equal(t, "postgres", svc.User)

@@ -65,13 +65,17 @@ func versionLess(a, b string) bool {
 }
 
 // Layer is the workload's Pebble layer.
-func Layer(binDir string, maxConns int) string {
+func Layer(binDir string, maxConns int, tls bool) string {
+	ssl := ""
+	if tls {
+		ssl = fmt.Sprintf(" -c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s", TLSCertFile, TLSKeyFile)
+	}
 	return fmt.Sprintf(`summary: PostgreSQL
 services:
   %[1]s:
     override: replace
     summary: PostgreSQL server
-    command: %[2]s/postgres -D %[3]s -c listen_addresses=* -c port=%[4]d -c unix_socket_directories=%[5]s -c max_connections=%[6]d
+    command: %[2]s/postgres -D %[3]s -c listen_addresses=* -c port=%[4]d -c unix_socket_directories=%[5]s -c max_connections=%[6]d%[8]s
     startup: enabled
     user: %[7]s
     group: %[7]s
@@ -81,7 +85,7 @@ checks:
     level: ready
     tcp:
       port: %[4]d
-`, ServiceName, binDir, DataDir, Port, SocketDir, maxConns, OSUser)
+`, ServiceName, binDir, DataDir, Port, SocketDir, maxConns, OSUser, ssl)
 }
 
 // exists reports whether a path exists in the workload.
@@ -110,7 +114,12 @@ func (c *Charm) ensureServer(ctx context.Context) (bool, error) {
 			return false, err
 		}
 	}
-	layer := Layer(c.binDir, c.maxConns)
+	if c.tls {
+		if _, err := c.ensureTLS(); err != nil {
+			return false, err
+		}
+	}
+	layer := Layer(c.binDir, c.maxConns, c.tls)
 	if err := c.container.Client.AddLayer(&client.AddLayerOptions{Combine: true, Label: ServiceName, LayerData: []byte(layer)}); err != nil {
 		return false, fmt.Errorf("cannot add the Pebble layer: %w", err)
 	}

@@ -1,0 +1,70 @@
+package walkthrough
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/canonical/pebble/client"
+)
+
+// PostgresTLS runs the README's deployment with postgresql-k8s serving TLS
+// (tls=true: a CA and server certificate it issues for the names the real
+// charm's certificate carries, the CA in secret-tls): every application
+// must go active and run workflows, and every temporal-server connection
+// to PostgreSQL must be encrypted, which the servers' host verification
+// against <app>-primary.<model>.svc.cluster.local makes a real check of
+// the charm's TLS path.
+func (s *Scenario) PostgresTLS(ctx context.Context) error {
+	s.PostgresConfig = append(s.PostgresConfig, "tls=true")
+	if err := s.Deploy(ctx); err != nil {
+		return err
+	}
+	if err := s.Check(ctx, 1, "postgres-tls"); err != nil {
+		return err
+	}
+	out, err := s.psql(ctx, "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename LIKE 'relation_id_%'")
+	if err != nil {
+		return err
+	}
+	s.printf("relation users' connections to PostgreSQL, encrypted and all: %s\n", out)
+	enc, all, ok := strings.Cut(strings.TrimSpace(out), "|")
+	n, err1 := strconv.Atoi(enc)
+	total, err2 := strconv.Atoi(all)
+	if !ok || err1 != nil || err2 != nil || total == 0 || n != total {
+		return fmt.Errorf("not every connection of the servers is encrypted: %q (encrypted|all)", out)
+	}
+	return nil
+}
+
+// psql runs a query as the database superuser in the postgresql-k8s
+// unit's workload, through its Pebble, and returns psql's unaligned
+// output.
+func (s *Scenario) psql(ctx context.Context, query string) (string, error) {
+	home := os.Getenv("LOCALMODEL_HOME")
+	if home == "" {
+		home = "/run/localmodel"
+	}
+	socket := filepath.Join(home, "pods", AppPostgreSQL+"-0", "containers", "postgresql", "pebble.socket")
+	cl, err := client.New(&client.Config{Socket: socket})
+	if err != nil {
+		return "", err
+	}
+	var stdout, stderr bytes.Buffer
+	proc, err := cl.Exec(&client.ExecOptions{
+		Command: []string{"psql", "-h", "/var/lib/postgresql/data/run", "-At", "-c", query},
+		User:    "postgres", Stdout: &stdout, Stderr: &stderr, Timeout: 30 * time.Second,
+	})
+	if err != nil {
+		return "", fmt.Errorf("cannot run psql: %w", err)
+	}
+	if err := proc.Wait(); err != nil {
+		return "", fmt.Errorf("psql: %w: %s", err, stderr.String())
+	}
+	return stdout.String(), nil
+}
