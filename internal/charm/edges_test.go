@@ -254,10 +254,11 @@ func TestServerInBackoffIsSaid(t *testing.T) {
 }
 
 // A server that keeps exiting because the schema is older than it needs
-// (an admin charm that migrated with an older Temporal's tools) blocks the
-// unit with what to do, in the same hook that started it; other exits
-// stay "backoff", and a server that runs again is active.
-func TestOlderSchemaBlocks(t *testing.T) {
+// (an admin charm that migrated with an older Temporal's tools), or
+// because the database's certificate does not verify, blocks the unit
+// with what to do, in the same hook that started it; other exits stay
+// "backoff", and a server that runs again is active.
+func TestWhyTheServerExitsBlocks(t *testing.T) {
 	t.Parallel()
 	const jsonLine = `{"level":"fatal","ts":"2026-11-30T18:00:00.000Z","msg":"Unable to start server","error":"unable to initialize persistence: version mismatch for keyspace/database: \"temporal-k8s_db\". Expected version: 1.19 cannot be greater than Actual version: 1.11"}`
 	// The last line temporal-server 1.31.2 writes, as Pebble's logs give it.
@@ -272,6 +273,12 @@ func TestOlderSchemaBlocks(t *testing.T) {
 		{"running: past the check", jsonLine, workload.ServiceActive, active},
 		{"another failure", `{"level":"fatal","msg":"Unable to start server","error":"dial tcp: connection refused"}`, workload.ServiceBackoff,
 			juju.Status{Name: juju.StatusWaiting, Message: "temporal-server is backoff"}},
+		// As temporal-server 1.31.2 logs a certificate without the name it
+		// connects by.
+		{"database certificate", `{"level":"error","ts":"2026-11-30T19:22:07.662Z","msg":"sql handle: unable to refresh database connection pool","error":"tls: failed to verify certificate: x509: certificate is valid for postgresql-k8s-replicas, not postgresql-k8s-primary.lm.svc.cluster.local"}`, workload.ServiceBackoff,
+			juju.Status{Name: juju.StatusBlocked, Message: "the database's TLS certificate is not valid for postgresql-k8s-primary.lm.svc.cluster.local, the host its relation names"}},
+		{"unknown authority", `{"level":"error","msg":"sql handle: unable to refresh database connection pool","error":"tls: failed to verify certificate: x509: certificate signed by unknown authority"}`, workload.ServiceBackoff,
+			juju.Status{Name: juju.StatusBlocked, Message: "cannot verify the database's TLS certificate with the CA from its relation: x509: certificate signed by unknown authority"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

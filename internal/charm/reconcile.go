@@ -596,7 +596,7 @@ func (c *Charm) serving(ctx context.Context, in *inputs, refresh bool) (bool, ju
 			return false, juju.StatusWaiting, "cannot read the temporal-server state: " + err.Error()
 		}
 	}
-	if why, ok := c.schemaMismatch(ctx, in, service); ok {
+	if why, ok := c.whyExiting(ctx, in, service); ok {
 		return false, juju.StatusBlocked, why
 	}
 	if service == nil || service.Current != workload.ServiceActive {
