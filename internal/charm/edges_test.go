@@ -16,6 +16,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload/workloadtest"
 )
 
 func TestRealClockProbeAndExecutable(t *testing.T) {
@@ -289,6 +290,14 @@ func TestWhyTheServerExitsBlocks(t *testing.T) {
 			require.Equal(t, tt.want, f.status())
 		})
 	}
+	// The error may be all the log holds; a version the unit could not
+	// read is not made up.
+	box := workloadtest.New("boot-1")
+	box.AddLogs("temporal-server", plainLine)
+	why, ok := charm.WhyExiting(context.Background(), charm.New(charm.Deps{Container: box}, juju.Event{}), "")
+	require.True(t, ok)
+	require.Equal(t, `database "temporal-k8s_db" has Temporal schema 1.11 but temporal-server needs 1.19: the admin charm (temporal-admin-k8s) set up an older schema; refresh it to a revision for this server's Temporal and run its setup-schema action`, why)
+
 	// Logs Pebble cannot give leave the server's state as the status.
 	f := settled(t, everyRelation(true))
 	f.box.AddLogs("temporal-server", jsonLine)

@@ -48,12 +48,12 @@ func (c *Charm) whyExiting(ctx context.Context, in *inputs, service *workload.Se
 	}
 	for i := len(lines) - 1; i >= 0; i-- {
 		if m := schemaMismatchRE.FindStringSubmatch(lines[i]); m != nil {
-			server := in.version
-			if server == "" {
-				server = "this"
+			server, release := "temporal-server", "this server's Temporal"
+			if in.version != "" {
+				server, release = "temporal-server "+in.version, "Temporal "+admin.MajorMinor(in.version)
 			}
-			return fmt.Sprintf("database %q has Temporal schema %s but temporal-server %s needs %s: the admin charm (temporal-admin-k8s) set up an older schema; refresh it to a revision for Temporal %s and run its setup-schema action",
-				m[1], m[3], server, m[2], admin.MajorMinor(in.version)), true
+			return fmt.Sprintf("database %q has Temporal schema %s but %s needs %s: the admin charm (temporal-admin-k8s) set up an older schema; refresh it to a revision for %s and run its setup-schema action",
+				m[1], m[3], server, m[2], release), true
 		}
 		if m := certificateRE.FindStringSubmatch(lines[i]); m != nil {
 			if host := wrongHostRE.FindStringSubmatch(m[1]); host != nil {
