@@ -178,13 +178,14 @@ func TestFaultsUnderLoad(t *testing.T) {
 	s.PrintTimings()
 }
 
-// TestPostgresTLS deploys the README's deployment against postgresql-k8s
-// serving TLS: all active, workflows run, and every server connection to
-// the database is encrypted and verified against the primary's name.
-func TestPostgresTLS(t *testing.T) {
+// TestPostgres16TLS deploys the README's deployment against postgresql-k8s
+// 16 serving TLS, with charmed_admin: all active, workflows run, and every
+// server connection to the database is encrypted and verified against the
+// primary's name.
+func TestPostgres16TLS(t *testing.T) {
 	s, ctx := newScenario(t)
 	step(t, s, "bootstrap", func() error { return s.Bootstrap(ctx) })
-	step(t, s, "deploy with postgresql-k8s tls=true", func() error { return s.PostgresTLS(ctx) })
+	step(t, s, "deploy with postgresql-k8s track=16 tls=true", func() error { return s.Postgres16TLS(ctx) })
 	s.PrintTimings()
 }
 

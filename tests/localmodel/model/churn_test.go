@@ -113,6 +113,7 @@ func TestDeletePodKillsAfterTheGracePeriod(t *testing.T) {
 	start := time.Now()
 	e.waitChurn(e.m.DeletePod("demo/0"))
 	require.Less(t, time.Since(start), 15*time.Second)
+	e.waitFor("pebble-ready in the new pod", func() bool { return slices.Contains(e.events("demo/0"), "hooks/app-pebble-ready") })
 	e.settle()
 	evs := without(e.events("demo/0"), "update-status")
 	require.Equal(t, []string{"hooks/stop", "hooks/upgrade-charm", "hooks/config-changed", "hooks/start", "hooks/app-pebble-ready"}, evs)

@@ -13,15 +13,19 @@ import (
 	"github.com/canonical/pebble/client"
 )
 
-// PostgresTLS runs the README's deployment with postgresql-k8s serving TLS
-// (tls=true: a CA and server certificate it issues for the names the real
-// charm's certificate carries, the CA in secret-tls): every application
-// must go active and run workflows, and every temporal-server connection
-// to PostgreSQL must be encrypted, which the servers' host verification
-// against <app>-primary.<model>.svc.cluster.local makes a real check of
-// the charm's TLS path.
-func (s *Scenario) PostgresTLS(ctx context.Context) error {
-	s.PostgresConfig = append(s.PostgresConfig, "tls=true")
+// Postgres16TLS runs the README's deployment against postgresql-k8s as
+// track 16 behaves (admin refused; charmed_admin, each user acting as the
+// database's owner role), serving TLS (tls=true: a CA and server
+// certificate it issues for the names the real charm's certificate
+// carries, the CA in secret-tls), with db-extra-user-roles=charmed_admin
+// as the README says for 16: every application must go active and run
+// workflows, and every temporal-server connection to PostgreSQL must be
+// encrypted, which the servers' host verification against
+// <app>-primary.<model>.svc.cluster.local makes a real check of the
+// charm's TLS path.
+func (s *Scenario) Postgres16TLS(ctx context.Context) error {
+	s.PostgresConfig = append(s.PostgresConfig, "track=16", "tls=true")
+	s.TemporalConfig = append(s.TemporalConfig, "db-extra-user-roles=charmed_admin")
 	if err := s.Deploy(ctx); err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func (c *Charm) answer(ctx context.Context, st *unitState, rels []relation) erro
 			st.done(rel.id)
 			continue
 		}
-		privileges, err := ParseRoles(rel.remote["extra-user-roles"])
+		privileges, err := ParseRoles(rel.remote["extra-user-roles"], c.track)
 		if err != nil {
 			st.block(rel.id, err.Error())
 			continue
@@ -84,7 +84,7 @@ func (c *Charm) answer(ctx context.Context, st *unitState, rels []relation) erro
 		}
 		jobs = append(jobs, job{
 			rel:     rel,
-			req:     UserRequest{User: UserName(rel.num), Password: password, Database: rel.remote["database"], Privileges: privileges},
+			req:     UserRequest{User: UserName(rel.num), Password: password, Database: rel.remote["database"], Privileges: privileges, Track: c.track},
 			secrets: wantsSecrets(rel.remote),
 		})
 	}

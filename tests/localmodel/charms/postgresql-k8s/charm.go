@@ -51,6 +51,8 @@ type Charm struct {
 	maxConns  int
 	// tls serves TLS with a certificate the stand-in issues itself.
 	tls bool
+	// track is the real charm's track whose roles it grants.
+	track string
 	// configRead is set once readConfig has run.
 	configRead bool
 }
@@ -111,6 +113,10 @@ func (c *Charm) readConfig(ctx context.Context) error {
 		}
 	}
 	c.tls, _ = cfg["tls"].(bool)
+	c.track, _ = cfg["track"].(string)
+	if c.track != Track16 {
+		c.track = Track14
+	}
 	c.configRead = true
 	return nil
 }

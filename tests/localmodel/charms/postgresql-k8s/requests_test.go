@@ -201,7 +201,9 @@ func TestRelationChangedAnswersOnlyItsRequest(t *testing.T) {
 
 	scripts := h.db.takeScripts()
 	require.Len(t, scripts, 1)
-	require.Contains(t, scripts[0], `ALTER ROLE "relation_id_4" WITH LOGIN SUPERUSER CREATEDB NOCREATEROLE PASSWORD`)
+	// Track 14: admin is IN ROLE admin with CREATEDB, never a superuser.
+	require.Contains(t, scripts[0], `ALTER ROLE "relation_id_4" WITH LOGIN NOSUPERUSER CREATEDB NOCREATEROLE PASSWORD`)
+	require.Contains(t, scripts[0], `GRANT admin TO "relation_id_4";`)
 	require.NotContains(t, scripts[0], "relation_id_5")
 	require.True(t, strings.HasPrefix(scripts[0], "SHOW server_version;\n"))
 
@@ -289,7 +291,7 @@ func TestInvalidRolesBlockUntilTheRequestChanges(t *testing.T) {
 	h := newHarness(t, rel(4, "temporal-k8s", bad), rel(5, "temporal-k8s", temporalRequest("temporal-k8s_visibility")))
 	h.mustHook(juju.RelationChanged, "database:4", "temporal-k8s")
 	require.Empty(t, h.db.takeScripts())
-	require.Equal(t, juju.Status{Name: juju.StatusBlocked, Message: "invalid role(s) for extra user roles: bogus"}, h.m.State().UnitStatus)
+	require.Equal(t, juju.Status{Name: juju.StatusBlocked, Message: MsgInvalidRoles}, h.m.State().UnitStatus)
 	require.Empty(t, h.relation("database:4").LocalAppData)
 
 	// Other requests are still served, and the unit stays blocked.
@@ -297,7 +299,7 @@ func TestInvalidRolesBlockUntilTheRequestChanges(t *testing.T) {
 	require.Len(t, h.db.takeScripts(), 1)
 	require.Equal(t, juju.StatusBlocked, h.m.State().UnitStatus.Name)
 
-	h.m.Update(func(s *jujutest.State) { s.Relations[0].RemoteAppData["extra-user-roles"] = "charmed_admin" })
+	h.m.Update(func(s *jujutest.State) { s.Relations[0].RemoteAppData["extra-user-roles"] = "createdb" })
 	h.mustHook(juju.RelationChanged, "database:4", "temporal-k8s")
 	require.Len(t, h.db.takeScripts(), 1)
 	require.Equal(t, juju.Status{Name: juju.StatusActive, Message: MsgPrimary}, h.m.State().UnitStatus)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -23,100 +22,6 @@ func quoteLiteral(s string) string {
 // UserName is the user a relation gets, as postgresql-k8s names it.
 func UserName(relationID int) string {
 	return fmt.Sprintf("relation_id_%d", relationID)
-}
-
-// Privileges is what extra-user-roles asks for, as PostgreSQL knows it.
-type Privileges struct {
-	Superuser  bool
-	CreateDB   bool
-	CreateRole bool
-	// Grants are predefined roles (pg_*) to grant.
-	Grants []string
-}
-
-// ParseRoles reads extra-user-roles, a comma-separated list. "admin" (and
-// PostgreSQL 16's charmed_admin) makes the user able to set up and change
-// the schema of a database other relations' users also use, which a
-// Temporal deployment sharing one database needs: superuser here.
-func ParseRoles(s string) (Privileges, error) {
-	var p Privileges
-	var invalid []string
-	seen := map[string]bool{}
-	for _, role := range strings.Split(s, ",") {
-		role = strings.TrimSpace(role)
-		if role == "" || seen[role] {
-			continue
-		}
-		seen[role] = true
-		switch strings.ToLower(role) {
-		case "admin", "charmed_admin", "superuser":
-			p.Superuser, p.CreateDB = true, true
-		case "createdb":
-			p.CreateDB = true
-		case "createrole":
-			p.CreateRole = true
-		default:
-			if predefinedRole.MatchString(role) {
-				p.Grants = append(p.Grants, role)
-			} else {
-				invalid = append(invalid, role)
-			}
-		}
-	}
-	if len(invalid) > 0 {
-		return Privileges{}, fmt.Errorf("invalid role(s) for extra user roles: %s", strings.Join(invalid, ", "))
-	}
-	sort.Strings(p.Grants)
-	return p, nil
-}
-
-var predefinedRole = regexp.MustCompile(`^pg_[a-z_]+$`)
-
-// UserRequest is one relation's database and user.
-type UserRequest struct {
-	User       string
-	Password   string
-	Database   string
-	Privileges Privileges
-}
-
-func attributes(p Privileges) string {
-	attr := []string{"LOGIN"}
-	flag := func(on bool, name string) {
-		if on {
-			attr = append(attr, name)
-		} else {
-			attr = append(attr, "NO"+name)
-		}
-	}
-	flag(p.Superuser, "SUPERUSER")
-	flag(p.CreateDB, "CREATEDB")
-	flag(p.CreateRole, "CREATEROLE")
-	return strings.Join(attr, " ")
-}
-
-// EnsureUserSQL is a psql script that creates or updates the user, sets
-// its password, and creates the database (owned by the first user that
-// asked for it) with every privilege granted to this user. Running it
-// again changes nothing but the password.
-func EnsureUserSQL(r UserRequest) string {
-	var b strings.Builder
-	user, db := quoteIdent(r.User), quoteIdent(r.Database)
-	// CREATE ROLE and CREATE DATABASE have no IF NOT EXISTS; \gexec runs
-	// the generated statement only when the SELECT returns a row.
-	fmt.Fprintf(&b, "SELECT format('CREATE ROLE %%I', %s) WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)\\gexec\n",
-		quoteLiteral(r.User), quoteLiteral(r.User))
-	fmt.Fprintf(&b, "ALTER ROLE %s WITH %s PASSWORD %s;\n", user, attributes(r.Privileges), quoteLiteral(r.Password))
-	for _, g := range r.Privileges.Grants {
-		fmt.Fprintf(&b, "GRANT %s TO %s;\n", quoteIdent(g), user)
-	}
-	fmt.Fprintf(&b, "SELECT format('CREATE DATABASE %%I OWNER %%I', %s, %s) WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = %s)\\gexec\n",
-		quoteLiteral(r.Database), quoteLiteral(r.User), quoteLiteral(r.Database))
-	fmt.Fprintf(&b, "GRANT ALL PRIVILEGES ON DATABASE %s TO %s;\n", db, user)
-	// Since PostgreSQL 15 only the database owner may create in public.
-	fmt.Fprintf(&b, "\\connect %s\n", db)
-	fmt.Fprintf(&b, "GRANT ALL ON SCHEMA public TO %s;\n", user)
-	return b.String()
 }
 
 // AnswerSQL is one psql script answering several requests: it shows the
