@@ -63,6 +63,11 @@ func (c *Charm) answer(ctx context.Context, st *unitState, rels []relation) erro
 			st.done(rel.id)
 			continue
 		}
+		// The track decides which roles a request may ask for; an
+		// answered request reads no config.
+		if err := c.readConfig(ctx); err != nil {
+			return err
+		}
 		privileges, err := ParseRoles(rel.remote["extra-user-roles"], c.track)
 		if err != nil {
 			st.block(rel.id, err.Error())

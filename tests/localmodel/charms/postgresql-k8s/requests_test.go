@@ -494,3 +494,20 @@ func TestDeferredRequestRetriedInItsOwnRelationsHooks(t *testing.T) {
 	require.Equal(t, "temporal-k8s_db", h.relation("database:4").LocalAppData["database"])
 	require.Empty(t, h.unitState().Deferred)
 }
+
+// The track option decides, in the relation's own hook, which roles a
+// request may ask for: 16 refuses admin and takes charmed_admin.
+func TestTrack16RolesInTheRelationHook(t *testing.T) {
+	h := newHarness(t, rel(4, "temporal-k8s", temporalRequest("temporal-k8s_db")))
+	h.m.Update(func(s *jujutest.State) { s.Config["track"] = "16" })
+	h.mustHook(juju.RelationChanged, "database:4", "temporal-k8s")
+	require.Empty(t, h.db.takeScripts())
+	require.Equal(t, juju.Status{Name: juju.StatusBlocked, Message: MsgInvalidRoles}, h.m.State().UnitStatus)
+
+	h.m.Update(func(s *jujutest.State) { s.Relations[0].RemoteAppData["extra-user-roles"] = "charmed_admin" })
+	h.mustHook(juju.RelationChanged, "database:4", "temporal-k8s")
+	scripts := h.db.takeScripts()
+	require.Len(t, scripts, 1)
+	require.Contains(t, scripts[0], `GRANT charmed_admin TO "relation_id_4";`)
+	require.Equal(t, juju.Status{Name: juju.StatusActive, Message: MsgPrimary}, h.m.State().UnitStatus)
+}
