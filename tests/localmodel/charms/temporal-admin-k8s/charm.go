@@ -361,9 +361,10 @@ func (c *Charm) reconcile(ctx context.Context, m mode) error {
 		}
 		data := publication(rel.connections, outcome, version, c.settings.Track)
 		switch {
-		case data == nil || len(data) == 0:
+		case data == nil:
 			// Unreachable: what was published stands, and so does what
-			// was migrated.
+			// was migrated. (A failure publishes nothing new and is not
+			// migrated: a later hook tries again.)
 			if done, ok := st.Migrated[rel.id]; ok {
 				migrated[rel.id] = done
 			}
