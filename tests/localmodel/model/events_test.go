@@ -139,7 +139,10 @@ echo "$JUJU_UNIT_NAME created-done" >> ` + e.log,
 	}, e.events("b/0"))
 }
 
-func TestPeerAppDataNotSentToLeader(t *testing.T) {
+// Peer app data reaches every unit, the leader that wrote it included: a
+// unit watches its counterpart applications' app data, which on a peer
+// relation is its own application's (state/relationunit.go).
+func TestPeerAppDataReachesTheLeaderToo(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, lowestLeads)
 	ch := e.charm("demo", fakeCharm{script: map[string]string{
@@ -151,13 +154,14 @@ func TestPeerAppDataNotSentToLeader(t *testing.T) {
 	res := e.runAction("demo/0", "publish", nil)
 	require.Equal(t, "completed", res.Status)
 	e.settle()
-	require.Equal(t, []string{"actions/publish"}, e.events("demo/0"))
+	require.Equal(t, []string{"actions/publish", "hooks/peer-relation-changed"}, e.events("demo/0"))
 	require.Equal(t, []string{"hooks/peer-relation-changed"}, e.events("demo/1"))
 }
 
 func TestScaleDownAndLeadership(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	// demo/0 must lead for the scale-down to leave the leader alone.
+	e := newEnv(t, lowestLeads)
 	ch := e.charm("demo", fakeCharm{})
 	e.deploy(ch, "demo", 3, nil)
 	e.deploy(ch, "other", 1, nil)

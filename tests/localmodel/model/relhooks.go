@@ -96,15 +96,15 @@ func (u *unit) relationOp() *op {
 				return o
 			}
 		}
+		// A unit watches the app data of its counterpart applications,
+		// which on a peer relation is its own: the leader that wrote it
+		// gets relation-changed too (state/relationunit.go,
+		// counterpartApplicationSettingsKeys).
 		if as := r.appS[remote]; as != nil && as.version > lr.appVersion {
 			v := as.version
-			if r.peer() && u.isLeader() {
-				lr.appVersion = v
-			} else {
-				o := u.relHook(r, "changed")
-				o.onSuccess = func() { lr.appVersion = v }
-				return o
-			}
+			o := u.relHook(r, "changed")
+			o.onSuccess = func() { lr.appVersion = v }
+			return o
 		}
 		var joining []string
 		for name := range current {
