@@ -180,7 +180,6 @@ func (p *lmPod) StartWorkloads(context.Context) error           { return nil }
 func (p *lmPod) StopWorkloads(context.Context) error            { return nil }
 func (p *lmPod) RestartContainer(context.Context, string) error { return nil }
 func (p *lmPod) SetNetwork(context.Context, bool) error         { return nil }
-func (p *lmPod) ResetWorkloads(context.Context) error           { return nil }
 func (p *lmPod) PebbleSocket(c string) string                   { return filepath.Join(p.dir, "pebble", c) }
 func (p *lmPod) Delete(context.Context) error                   { return nil }
 

@@ -67,9 +67,6 @@ type Pod interface {
 	// StopWorkloads stops every workload container's Pebble, letting it
 	// stop its services.
 	StopWorkloads(ctx context.Context) error
-	// ResetWorkloads stops the workloads and wipes their filesystems and
-	// Pebble state, as when Kubernetes recreates a pod.
-	ResetWorkloads(ctx context.Context) error
 	// RestartContainer restarts one workload container as after a crash:
 	// its filesystem is reset from the image and its Pebble starts again.
 	RestartContainer(ctx context.Context, name string) error

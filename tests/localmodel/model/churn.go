@@ -70,9 +70,7 @@ func (m *Model) churn(unitName string, c churnReq) (func(context.Context) error,
 	if u.pod == nil {
 		return nil, fmt.Errorf("unit %q has no pod yet", unitName)
 	}
-	c.done = make(chan error, 1)
-	u.churns = append(u.churns, &c)
-	u.wake()
+	u.requestChurnLocked(&c)
 	return func(ctx context.Context) error {
 		select {
 		case err := <-c.done:
@@ -81,6 +79,13 @@ func (m *Model) churn(unitName string, c churnReq) (func(context.Context) error,
 			return ctx.Err()
 		}
 	}, nil
+}
+
+// requestChurnLocked queues a churn for the unit's agent to carry out.
+func (u *unit) requestChurnLocked(c *churnReq) {
+	c.done = make(chan error, 1)
+	u.churns = append(u.churns, c)
+	u.wake()
 }
 
 // nextChurnLocked takes the unit's next pending churn.
@@ -119,7 +124,7 @@ func (u *unit) shutdown(ctx context.Context) {
 		m.mu.Unlock()
 		return
 	}
-	o := u.hookOp("stop", func() { u.stopped = true })
+	o := u.hookOp("stop", nil)
 	m.mu.Unlock()
 	u.runOp(ctx, o)
 	m.mu.Lock()
@@ -254,9 +259,8 @@ func (m *Model) rollRefresh(ctx context.Context, a *application, rev int) {
 			m.mu.Unlock()
 			return
 		}
-		c := &churnReq{kind: churnPod, done: make(chan error, 1)}
-		next.churns = append(next.churns, c)
-		next.wake()
+		c := &churnReq{kind: churnPod}
+		next.requestChurnLocked(c)
 		m.mu.Unlock()
 		select {
 		case err := <-c.done:

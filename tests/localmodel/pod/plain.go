@@ -156,13 +156,6 @@ func (p *plainPod) StopWorkloads(ctx context.Context) error {
 	return nil
 }
 
-func (p *plainPod) ResetWorkloads(ctx context.Context) error {
-	if err := p.StopWorkloads(ctx); err != nil {
-		return err
-	}
-	return os.RemoveAll(filepath.Join(p.dir, "containers"))
-}
-
 // SetNetwork is not possible without network namespaces.
 func (p *plainPod) SetNetwork(context.Context, bool) error {
 	return fmt.Errorf("pod %s has no network of its own to cut (plain backend)", p.spec.Name)

@@ -172,29 +172,17 @@ exit 7
 	require.Equal(t, 7, code, "stderr: %s", errOut.String())
 	require.Equal(t, a.Address()+"/24\nsocket-ok\njujuc-ok\n"+a.Address()+"\talpha\ndemo-0\ncwd=/var/lib/juju foo=bar\nreach-ok\n", out.String(), "stderr: %s", errOut.String())
 
-	// Recreating the workload (as a refresh does) gives a fresh filesystem
-	// and a new Pebble boot id, which is how the agent sees the restart.
-	before, err := ca.SysInfo()
-	require.NoError(t, err)
-	require.NoError(t, a.ResetWorkloads(ctx))
-	require.NoError(t, a.StartWorkloads(ctx))
-	ca = waitPebble(t, a.PebbleSocket("app"))
-	after, err := ca.SysInfo()
-	require.NoError(t, err)
-	require.NotEqual(t, before.BootID, after.BootID)
-	require.Error(t, ca.Pull(&client.PullOptions{Path: "/etc/pushed", Target: &bytes.Buffer{}}))
-
 	// A container restart (a crash, a failed liveness probe) resets that
 	// container's filesystem and restarts its Pebble; Pebble's directory,
 	// on the pod's charm volume, stays.
 	require.NoError(t, cb.Push(&client.PushOptions{Source: strings.NewReader("from b"), Path: "/etc/pushed"}))
-	before, err = cb.SysInfo()
+	before, err := cb.SysInfo()
 	require.NoError(t, err)
 	pebbleDir := filepath.Join(filepath.Dir(b.PebbleSocket("app")), "pebble")
 	require.NoError(t, os.WriteFile(filepath.Join(pebbleDir, "kept"), nil, 0o644))
 	require.NoError(t, b.RestartContainer(ctx, "app"))
 	cb = waitPebble(t, b.PebbleSocket("app"))
-	after, err = cb.SysInfo()
+	after, err := cb.SysInfo()
 	require.NoError(t, err)
 	require.NotEqual(t, before.BootID, after.BootID)
 	require.Error(t, cb.Pull(&client.PullOptions{Path: "/etc/pushed", Target: &bytes.Buffer{}}))
@@ -215,8 +203,11 @@ exit 7
 	require.NoError(t, b.SetNetwork(ctx, true))
 	require.True(t, reach(), "a reconnected pod does not answer")
 
-	// A pod made again in place of a deleted one gets a new address, as
-	// the CNI's round-robin allocation gives it.
+	// A pod made again in place of a deleted one (as a refresh does) gets
+	// a new address, as the CNI's round-robin allocation gives it, a fresh
+	// filesystem and a new Pebble boot id, which is how the agent sees it.
+	before, err = ca.SysInfo()
+	require.NoError(t, err)
 	oldA := a.Address()
 	require.NoError(t, a.Delete(ctx))
 	a, err = mgr.CreatePod(ctx, spec("demo-0"))
@@ -225,7 +216,11 @@ exit 7
 	_, hostA = a.DataDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(hostA, "storage", "data", "0"), 0o755))
 	require.NoError(t, a.StartWorkloads(ctx))
-	waitPebble(t, a.PebbleSocket("app"))
+	ca = waitPebble(t, a.PebbleSocket("app"))
+	after, err = ca.SysInfo()
+	require.NoError(t, err)
+	require.NotEqual(t, before.BootID, after.BootID)
+	require.Error(t, ca.Pull(&client.PullOptions{Path: "/etc/pushed", Target: &bytes.Buffer{}}))
 	require.NotEqual(t, oldA, a.Address())
 	require.NotEqual(t, b.Address(), a.Address())
 

@@ -154,24 +154,6 @@ func (p *Pod) StopWorkloads(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// ResetWorkloads stops the workloads and removes their filesystems and
-// Pebble state, as recreating the pod would.
-func (p *Pod) ResetWorkloads(ctx context.Context) error {
-	stopCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := p.StopWorkloads(stopCtx); err != nil {
-		return err
-	}
-	for _, c := range p.spec.Containers {
-		for _, d := range []string{filepath.Join(p.dir, "containers", c.Name), filepath.Join(p.dir, "roots", c.Name)} {
-			if err := os.RemoveAll(d); err != nil {
-				return fmt.Errorf("cannot reset container %q: %w", c.Name, err)
-			}
-		}
-	}
-	return nil
-}
-
 // SetNetwork takes the pod's interface down (a network cut: nothing in
 // or out, as a partitioned node) or brings it back up with its route.
 func (p *Pod) SetNetwork(ctx context.Context, up bool) error {

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"slices"
 	"strings"
 	"time"
-
-	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/model"
 )
 
 // ChurnEvent is one thing Kubernetes does to a deployment's pods.
@@ -184,9 +181,7 @@ func (s *Scenario) waitRecreated(ctx context.Context, before *Status, units []st
 			if err != nil {
 				return err
 			}
-			if !slices.ContainsFunc(recs, func(r model.HookRecord) bool {
-				return !r.Started.Before(start) && r.Hook == "temporal-pebble-ready" && !r.Failed()
-			}) {
+			if !ranSince(recs, start, func(r hookRecord) bool { return r.Hook == "temporal-pebble-ready" && !r.Failed() }) {
 				waiting = append(waiting, unit+" (no pebble-ready)")
 			}
 		}

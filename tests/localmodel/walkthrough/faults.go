@@ -3,7 +3,6 @@ package walkthrough
 import (
 	"context"
 	"fmt"
-	"slices"
 	"syscall"
 	"time"
 )
@@ -90,7 +89,7 @@ func (s *Scenario) waitHook(ctx context.Context, unit string, start time.Time, m
 		if err != nil {
 			return err
 		}
-		if slices.ContainsFunc(recs, func(r hookRecord) bool { return !r.Started.Before(start) && match(r) }) {
+		if ranSince(recs, start, match) {
 			return nil
 		}
 		if time.Now().After(deadline) {

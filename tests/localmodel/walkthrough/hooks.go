@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -123,3 +124,8 @@ func (s *Scenario) DeployCharm(ctx context.Context, charm, app string, config ..
 
 // hookRecord is one hook or action a unit ran.
 type hookRecord = model.HookRecord
+
+// ranSince reports whether any record started at or after t matches.
+func ranSince(recs []hookRecord, t time.Time, match func(hookRecord) bool) bool {
+	return slices.ContainsFunc(recs, func(r hookRecord) bool { return !r.Started.Before(t) && match(r) })
+}

@@ -49,8 +49,10 @@ type Charm struct {
 	db        database
 	binDir    string
 	maxConns  int
-	// tls serves TLS with a certificate the stand-in issues itself.
-	tls bool
+	// tls serves TLS with a certificate the stand-in issues itself;
+	// tlsCA is its CA once this hook has read or issued it.
+	tls   bool
+	tlsCA string
 	// track is the real charm's track whose roles it grants.
 	track string
 	// configRead is set once readConfig has run.

@@ -76,11 +76,16 @@ func IssueTLS(names []string, now time.Time) (caPEM, certPEM, keyPEM []byte, err
 }
 
 // ensureTLS writes the server's certificate, key and CA into the
-// workload once, and returns the CA.
+// workload once, and returns the CA. A hook reads it from the workload
+// once: the server and every relation's answer need it.
 func (c *Charm) ensureTLS() (string, error) {
+	if c.tlsCA != "" {
+		return c.tlsCA, nil
+	}
 	var buf bytes.Buffer
 	if err := c.container.Client.Pull(&client.PullOptions{Path: TLSCAFile, Target: &buf}); err == nil {
-		return buf.String(), nil
+		c.tlsCA = buf.String()
+		return c.tlsCA, nil
 	}
 	unit := 0
 	if _, n, ok := strings.Cut(c.event.Unit, "/"); ok {
@@ -103,5 +108,6 @@ func (c *Charm) ensureTLS() (string, error) {
 			return "", fmt.Errorf("cannot write %s: %w", f.path, err)
 		}
 	}
-	return string(ca), nil
+	c.tlsCA = string(ca)
+	return c.tlsCA, nil
 }
