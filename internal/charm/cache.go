@@ -100,11 +100,27 @@ type cache struct {
 	// back, or written in an earlier hook and read back since.
 	Leader    bool              `json:"leader,omitempty"`
 	Published map[string]string `json:"published,omitempty"`
+	// PublishedUnit is the same for this unit's own databags, whoever
+	// leads.
+	PublishedUnit map[string]string `json:"published-unit,omitempty"`
 	// EmptyRings are the service rings the cluster lacked at the last
 	// update-status: reported until the next one looks again.
 	EmptyRings []string `json:"empty-rings,omitempty"`
 	// Requested is set while this unit asks for the restart lock.
 	Requested bool `json:"requested,omitempty"`
+	// Side maps the relations of the endpoints the charm reads nothing
+	// from (ui and the planned ones) to their endpoint. Juju announces
+	// each one's coming and going (relation-created, relation-broken),
+	// so they are listed once, when SideKnown is not set yet, and then
+	// follow the events.
+	Side      map[string]string `json:"side,omitempty"`
+	SideKnown bool              `json:"side-known,omitempty"`
+	// Loki maps each Loki unit on the logging relation to its push URL.
+	// Juju announces a unit's data by relation-changed and its going by
+	// relation-departed, so they are read once, when LokiKnown is not
+	// set yet, and then follow the events.
+	Loki      map[string]string `json:"loki,omitempty"`
+	LokiKnown bool              `json:"loki-known,omitempty"`
 }
 
 // loadCache reads the cache a hook of this build wrote; anything else is
@@ -127,6 +143,15 @@ func loadCache(path, build string) cache {
 	}
 	if ca.Published == nil {
 		ca.Published = map[string]string{}
+	}
+	if ca.PublishedUnit == nil {
+		ca.PublishedUnit = map[string]string{}
+	}
+	if ca.Loki == nil {
+		ca.Loki = map[string]string{}
+	}
+	if ca.Side == nil {
+		ca.Side = map[string]string{}
 	}
 	return ca
 }

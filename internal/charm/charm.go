@@ -21,6 +21,8 @@ const (
 	DBEndpoint         = "db"
 	VisibilityEndpoint = "visibility"
 	AdminEndpoint      = "admin"
+	// CharmName is metadata.yaml's name, which the Juju topology names.
+	CharmName = "temporal-k8s"
 )
 
 // Clock is the passage of time, injected so tests need not wait.

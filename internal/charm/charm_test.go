@@ -664,6 +664,10 @@ func TestHookToolCallCounts(t *testing.T) {
 		// The charm reads nothing of a temporal-host-info requirer.
 		{true, juju.Event{Kind: juju.RelationChanged, Name: "temporal-host-info-relation-changed", Relation: "temporal-host-info", RelationID: "temporal-host-info:9", RemoteApp: "temporal-ui-k8s", RemoteUnit: "temporal-ui-k8s/0"}, []string{"is-leader"}},
 		{false, juju.Event{Kind: juju.RelationChanged, Name: "temporal-host-info-relation-changed", Relation: "temporal-host-info", RelationID: "temporal-host-info:9", RemoteApp: "temporal-ui-k8s", RemoteUnit: "temporal-ui-k8s/0"}, nil},
+		// Nor of the ui requirer: the leader's server_status follows the
+		// status it sets.
+		{true, juju.Event{Kind: juju.RelationChanged, Name: "ui-relation-changed", Relation: "ui", RelationID: "ui:10", RemoteApp: "temporal-ui-k8s", RemoteUnit: "temporal-ui-k8s/0"}, []string{"is-leader"}},
+		{false, juju.Event{Kind: juju.RelationChanged, Name: "ui-relation-changed", Relation: "ui", RelationID: "ui:10", RemoteApp: "temporal-ui-k8s", RemoteUnit: "temporal-ui-k8s/0"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("leader=%v/%s", tt.leader, tt.ev.Name+string(tt.ev.Kind)), func(t *testing.T) {
@@ -692,6 +696,9 @@ func everyRelation(leader bool) jujutest.State {
 	s.Relations[0].RemoteUnitData = map[string]map[string]string{app + "/1": {}}
 	s.Relations = append(s.Relations, &jujutest.Relation{
 		ID: "temporal-host-info:9", RemoteApp: "temporal-ui-k8s",
+		RemoteUnits: []string{"temporal-ui-k8s/0"}, RemoteAppData: map[string]string{},
+	}, &jujutest.Relation{
+		ID: "ui:10", RemoteApp: "temporal-ui-k8s",
 		RemoteUnits: []string{"temporal-ui-k8s/0"}, RemoteAppData: map[string]string{},
 	})
 	return s

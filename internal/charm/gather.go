@@ -120,6 +120,9 @@ func (c *Charm) gather(ctx context.Context, ca *cache) (*inputs, error) {
 			return nil, fmt.Errorf("cannot list %s relations: %w", hostinfo.Endpoint, err)
 		}
 	}
+	if err := c.listSide(ctx, ca); err != nil {
+		return nil, err
+	}
 	if ca.BindAddress == "" {
 		if ca.BindAddress, err = c.Juju.BindAddress(ctx, PeerEndpoint); err != nil {
 			return nil, fmt.Errorf("cannot read the peer bind address: %w", err)

@@ -114,7 +114,7 @@ func (c *Charm) observe(ctx context.Context, ca *cache) (bool, error) {
 			return false, err
 		}
 	}
-	if err := c.setStatus(ctx, a.st.result(), in.leader); err != nil {
+	if err := c.report(ctx, ca, in, &a.st); err != nil {
 		return false, err
 	}
 	ca.Settled = !c.wrote

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -175,12 +176,15 @@ func (c *Charm) lock(ctx context.Context, in *inputs, a *assessment) error {
 	if a.clusterShards != 0 && a.locks.Shards != a.clusterShards {
 		data[peer.ShardsKey] = strconv.Itoa(a.clusterShards)
 	}
+	// A refresh from the Python charm leaves its passwords in plain
+	// text here.
+	maps.Copy(data, peer.Scrub(in.peerApp))
 	if len(data) == 0 {
 		return nil
 	}
 	c.wrote = true
 	if err := c.Juju.RelationSet(ctx, in.peerID, true, data); err != nil {
-		return fmt.Errorf("cannot lock num-history-shards and the database names: %w", err)
+		return fmt.Errorf("cannot write the peer locks: %w", err)
 	}
 	return nil
 }
@@ -229,6 +233,9 @@ func (c *Charm) assessDatabase(st *statuses, in *inputs, endpoint string, db dat
 
 func (c *Charm) reconcile(ctx context.Context) error {
 	ca := c.beginHook(ctx)
+	if err := c.followLoki(ctx, ca); err != nil {
+		return err
+	}
 	done, err := c.observe(ctx, ca)
 	if err != nil {
 		return err
@@ -246,6 +253,9 @@ func (c *Charm) reconcile(ctx context.Context) error {
 // finish must leave (see cache).
 func (c *Charm) beginHook(ctx context.Context) *cache {
 	ca := loadCache(c.Cache, c.Build)
+	// Before the copy a failing hook leaves: a hook skipped after it
+	// failed (resolved --no-retry) still brought its relation's news.
+	c.followSide(&ca)
 	if err := ca.begin(c.Cache); err != nil {
 		c.logf(ctx, juju.LogWarning, "Cannot save cache %s: %v", c.Cache, err)
 		// What it holds could outlive this hook's failure: trust none.
@@ -314,7 +324,7 @@ func (c *Charm) reconcileInputs(ctx context.Context, ca *cache) (*inputs, *asses
 			return nil, nil, err
 		}
 	}
-	if err := c.setStatus(ctx, a.st.result(), in.leader); err != nil {
+	if err := c.report(ctx, ca, in, &a.st); err != nil {
 		return nil, nil, err
 	}
 	c.remember(ca, in, &a, assessed)
@@ -344,6 +354,9 @@ func (c *Charm) remember(ca *cache, in *inputs, a *assessment, assessed juju.Sta
 	see(in.visibility.relID, in.visibility.app)
 	see(in.adminID, in.adminApp)
 	for _, id := range in.hostInfoIDs {
+		ca.Seen[id] = ""
+	}
+	for id := range ca.Side {
 		ca.Seen[id] = ""
 	}
 	ca.Assessed = assessed
@@ -396,13 +409,29 @@ func (c *Charm) publish(ctx context.Context, ca *cache, in *inputs, configOK boo
 // ensureAppData writes data to this app's databag unless it is known to be
 // there already.
 func (c *Charm) ensureAppData(ctx context.Context, ca *cache, relID string, data map[string]string) error {
+	return c.ensureData(ctx, ca.Published, relID, true, data)
+}
+
+// ensureUnitData writes data to this unit's databag unless it is known to
+// be there already.
+func (c *Charm) ensureUnitData(ctx context.Context, ca *cache, relID string, data map[string]string) error {
+	return c.ensureData(ctx, ca.PublishedUnit, relID, false, data)
+}
+
+// ensureData writes data to this app's or unit's databag unless published,
+// the hashes of what each databag is known to hold, says it is there.
+func (c *Charm) ensureData(ctx context.Context, published map[string]string, relID string, app bool, data map[string]string) error {
 	sum := dataHash(data)
-	if ca.Published[relID] == sum {
+	if published[relID] == sum {
 		return nil
+	}
+	owner := c.event.App
+	if !app {
+		owner = c.event.Unit
 	}
 	// Not known to be there, or written by a hook whose commit may have
 	// failed: read it back.
-	current, err := c.Juju.RelationGet(ctx, relID, c.event.App, true)
+	current, err := c.Juju.RelationGet(ctx, relID, owner, app)
 	if err != nil {
 		return fmt.Errorf("cannot read own data on %s: %w", relID, err)
 	}
@@ -411,17 +440,17 @@ func (c *Charm) ensureAppData(ctx context.Context, ca *cache, relID string, data
 		changed = changed || current[k] != v
 	}
 	if !changed {
-		ca.Published[relID] = sum
+		published[relID] = sum
 		return nil
 	}
 	c.wrote = true
-	if err := c.Juju.RelationSet(ctx, relID, true, data); err != nil {
+	if err := c.Juju.RelationSet(ctx, relID, app, data); err != nil {
 		return fmt.Errorf("cannot publish data on %s: %w", relID, err)
 	}
 	// Juju flushes relation data after the charm exits, and a failed
 	// flush fails the hook: what this hook wrote counts as published
 	// only once a later hook has read it back.
-	delete(ca.Published, relID)
+	delete(published, relID)
 	return nil
 }
 

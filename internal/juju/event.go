@@ -1,6 +1,7 @@
 package juju
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,6 +47,7 @@ type Event struct {
 	Unit          string
 	App           string
 	Model         string
+	ModelUUID     string
 	CharmDir      string
 	JujuVersion   string
 	Relation      string // endpoint, for relation events
@@ -81,6 +83,7 @@ func ParseEvent(getenv func(string) string) (Event, error) {
 		Unit:          unit,
 		App:           app,
 		Model:         getenv("JUJU_MODEL_NAME"),
+		ModelUUID:     getenv("JUJU_MODEL_UUID"),
 		CharmDir:      getenv("JUJU_CHARM_DIR"),
 		JujuVersion:   getenv("JUJU_VERSION"),
 		Relation:      getenv("JUJU_RELATION"),
@@ -114,4 +117,27 @@ func ParseEvent(getenv func(string) string) (Event, error) {
 	}
 	ev.Kind = Kind(name)
 	return ev, nil
+}
+
+// Topology is the Juju topology COS labels everything with.
+type Topology struct {
+	Model     string
+	ModelUUID string
+	App       string
+	Unit      string
+	Charm     string
+}
+
+// JSON is the topology as the COS libraries write it in relation data
+// (JujuTopology.as_dict: scrape_metadata, loki's metadata).
+func (t Topology) JSON() string {
+	data, _ := json.Marshal(map[string]string{
+		"model": t.Model, "model_uuid": t.ModelUUID, "application": t.App, "unit": t.Unit, "charm_name": t.Charm,
+	})
+	return string(data)
+}
+
+// Topology is the event's unit's topology, for a charm named charm.
+func (e Event) Topology(charm string) Topology {
+	return Topology{Model: e.Model, ModelUUID: e.ModelUUID, App: e.App, Unit: e.Unit, Charm: charm}
 }

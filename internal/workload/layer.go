@@ -5,10 +5,21 @@ package workload
 
 // Layer is a Pebble layer; a plan has the same shape.
 type Layer struct {
-	Summary     string             `yaml:"summary,omitempty"`
-	Description string             `yaml:"description,omitempty"`
-	Services    map[string]Service `yaml:"services,omitempty"`
-	Checks      map[string]Check   `yaml:"checks,omitempty"`
+	Summary     string               `yaml:"summary,omitempty"`
+	Description string               `yaml:"description,omitempty"`
+	Services    map[string]Service   `yaml:"services,omitempty"`
+	Checks      map[string]Check     `yaml:"checks,omitempty"`
+	LogTargets  map[string]LogTarget `yaml:"log-targets,omitempty"`
+}
+
+// LogTarget is a Pebble log target: Pebble forwards the output of the
+// services it names to location.
+type LogTarget struct {
+	Override string            `yaml:"override,omitempty"`
+	Type     string            `yaml:"type"`
+	Location string            `yaml:"location"`
+	Services []string          `yaml:"services"`
+	Labels   map[string]string `yaml:"labels,omitempty"`
 }
 
 // Service is a Pebble service definition.

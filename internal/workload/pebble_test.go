@@ -182,6 +182,37 @@ var scenarios = []struct {
 		require.Equal(t, []string{"a"}, keys(plan.Services))
 		require.Empty(t, plan.Checks)
 	}},
+	{"log targets combine, merge and are validated", func(t *testing.T, b backend) {
+		ctx := context.Background()
+		require.NoError(t, b.AddLayer(ctx, "charm", layer(map[string]workload.Service{"a": svc(runs)})))
+		loki := func(services ...string) workload.LogTarget {
+			return workload.LogTarget{Override: "replace", Type: "loki", Location: "http://10.1.0.9:3100/loki/api/v1/push", Services: services, Labels: map[string]string{"juju_unit": "x/0"}}
+		}
+		require.NoError(t, b.AddLayer(ctx, "logs", workload.Layer{LogTargets: map[string]workload.LogTarget{"loki-0": loki("all")}}))
+		require.NoError(t, b.AddLayer(ctx, "logs", workload.Layer{LogTargets: map[string]workload.LogTarget{"loki-1": loki("a")}}))
+		require.NoError(t, b.AddLayer(ctx, "logs", workload.Layer{LogTargets: map[string]workload.LogTarget{"loki-0": loki("-all")}}))
+		merge := workload.LogTarget{Override: "merge", Services: []string{"-a"}, Labels: map[string]string{"product": "Juju"}}
+		require.NoError(t, b.AddLayer(ctx, "logs", workload.Layer{LogTargets: map[string]workload.LogTarget{"loki-1": merge}}))
+		plan, err := b.Plan(ctx)
+		require.NoError(t, err)
+		require.Equal(t, map[string]workload.LogTarget{
+			"loki-0": loki("-all"),
+			"loki-1": {Override: "replace", Type: "loki", Location: "http://10.1.0.9:3100/loki/api/v1/push", Services: []string{"a", "-a"}, Labels: map[string]string{"juju_unit": "x/0", "product": "Juju"}},
+		}, plan.LogTargets)
+		for name, bad := range map[string]workload.LogTarget{
+			"no override":     {Type: "loki", Location: "http://x", Services: []string{"all"}},
+			"bad type":        {Override: "replace", Type: "syslog", Location: "http://x", Services: []string{"all"}},
+			"no type":         {Override: "replace", Location: "http://x", Services: []string{"all"}},
+			"no location":     {Override: "replace", Type: "loki", Services: []string{"all"}},
+			"unknown service": {Override: "replace", Type: "loki", Location: "http://x", Services: []string{"nope"}},
+			"reserved label":  {Override: "replace", Type: "loki", Location: "http://x", Services: []string{"all"}, Labels: map[string]string{"pebble_service": "a"}},
+		} {
+			require.Error(t, b.AddLayer(ctx, "logs", workload.Layer{LogTargets: map[string]workload.LogTarget{"t": bad}}), name)
+		}
+		again, err := b.Plan(ctx)
+		require.NoError(t, err)
+		require.Equal(t, plan.LogTargets, again.LogTargets)
+	}},
 	{"replan starts enabled services only, and stop stops", func(t *testing.T, b backend) {
 		ctx := context.Background()
 		off := svc(runs)

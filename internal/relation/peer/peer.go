@@ -20,6 +20,23 @@ const (
 	VisibilityDBNameKey = "visibility_db_name"
 )
 
+// PlaintextKeys are the Python charm's peer keys that hold secrets in
+// plain text: the database passwords (database_connections), the OpenFGA
+// token (openfga) and the S3 secret key (s3). This charm never reads
+// them, and its leader deletes them after a refresh from the Python charm.
+func PlaintextKeys() []string { return []string{"database_connections", "openfga", "s3"} }
+
+// Scrub returns the data that deletes the plaintext keys app holds.
+func Scrub(app map[string]string) map[string]string {
+	data := map[string]string{}
+	for _, k := range PlaintextKeys() {
+		if app[k] != "" {
+			data[k] = ""
+		}
+	}
+	return data
+}
+
 // Locks are the values the leader fixed once a server used them: a
 // different shard count or database would start an empty cluster of its
 // own. A zero field is not locked yet.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
@@ -80,6 +81,22 @@ func validateLayer(label string, l workload.Layer) error {
 			}
 		}
 	}
+	for _, name := range slices.Sorted(maps.Keys(l.LogTargets)) {
+		t := l.LogTargets[name]
+		switch {
+		case t.Override == "":
+			return fmt.Errorf(`layer %q must define "override" for log target %q`, label, name)
+		case !validOverride(t.Override):
+			return fmt.Errorf(`layer %q has invalid "override" value for log target %q`, label, name)
+		case t.Type != "" && t.Type != "loki" && t.Type != "opentelemetry":
+			return fmt.Errorf(`log target %q has unsupported type %q, must be "loki" or "opentelemetry"`, name, t.Type)
+		}
+		for _, k := range slices.Sorted(maps.Keys(t.Labels)) {
+			if strings.HasPrefix(k, "pebble_") {
+				return fmt.Errorf(`log target %q: label %q uses reserved prefix "pebble_"`, name, k)
+			}
+		}
+	}
 	return nil
 }
 
@@ -98,6 +115,21 @@ func validatePlan(p workload.Layer) error {
 			return fmt.Errorf(`plan must set "command" for exec check %q`, name)
 		case (c.TCP == nil) == (c.Exec == nil):
 			return fmt.Errorf(`plan must specify one of "http", "tcp", or "exec" for check %q`, name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(p.LogTargets)) {
+		t := p.LogTargets[name]
+		if t.Type == "" {
+			return fmt.Errorf(`plan must define "type" ("loki" or "opentelemetry") for log target %q`, name)
+		}
+		for _, svc := range t.Services {
+			svc = strings.TrimPrefix(svc, "-")
+			if _, ok := p.Services[svc]; !ok && svc != "all" {
+				return fmt.Errorf(`log target %q specifies unknown service %q`, name, svc)
+			}
+		}
+		if t.Location == "" {
+			return fmt.Errorf(`plan must define "location" for log target %q`, name)
 		}
 	}
 	return nil
@@ -132,6 +164,29 @@ func combine(base, l workload.Layer) workload.Layer {
 			c = mergeCheck(old, c)
 		}
 		out.Checks[name] = c
+	}
+	for name, t := range base.LogTargets {
+		if out.LogTargets == nil {
+			out.LogTargets = map[string]workload.LogTarget{}
+		}
+		out.LogTargets[name] = t
+	}
+	for name, t := range l.LogTargets {
+		if out.LogTargets == nil {
+			out.LogTargets = map[string]workload.LogTarget{}
+		}
+		old, ok := out.LogTargets[name]
+		if t.Override == "merge" && ok {
+			// LogTarget.Merge: services appended, labels overlaid,
+			// the override the target was defined with kept.
+			merged := old
+			merged.Type = pick(old.Type, t.Type)
+			merged.Location = pick(old.Location, t.Location)
+			merged.Services = append(slices.Clone(old.Services), t.Services...)
+			merged.Labels = mergeMap(old.Labels, t.Labels)
+			t = merged
+		}
+		out.LogTargets[name] = t
 	}
 	return out
 }
