@@ -4,6 +4,7 @@ CACHE    := $(CURDIR)/.cache
 BIN      := $(CACHE)/bin
 CHARMS   := $(CACHE)/charms
 ROCK     := $(CACHE)/rock
+UIROCK   := $(CACHE)/uirock
 export GOMODCACHE := $(CACHE)/gomod
 export GOCACHE    := $(CACHE)/gobuild
 export GOFLAGS    := -buildvcs=false
@@ -17,7 +18,7 @@ LM       := tests/localmodel
 IT       := tests/integration
 LM_SRC   := $(shell find $(LM) -name '*.go' -not -name '*_test.go') $(LM)/go.mod $(LM)/go.sum
 LM_ENV   := LOCALMODEL_BIN=$(BIN)/localmodel LOCALMODEL_CHARMS=$(CHARMS) \
-            LOCALMODEL_PEBBLE=$(BIN)/pebble LOCALMODEL_ROCK=$(ROCK) \
+            LOCALMODEL_PEBBLE=$(BIN)/pebble LOCALMODEL_ROCK=$(ROCK) LOCALMODEL_UI_ROCK=$(UIROCK) \
             TEMPORAL_K8S_CHARM=$(CURDIR)/$(CHARM)
 
 .PHONY: all deps charm check test unit localmodel rock charms walkthrough \
@@ -27,9 +28,9 @@ all: charm
 
 # Debian packages the local model and the tests need. Safe to re-run.
 deps:
-	@command -v go >/dev/null || { echo "go 1.26 is required on PATH (e.g. /usr/local/go/bin)"; exit 1; }
-	@dpkg -s postgresql iproute2 zip >/dev/null 2>&1 || \
-		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql iproute2 zip; }
+	@command -v go >/dev/null || { echo "go 1.26.5 or newer is required on PATH (e.g. /usr/local/go/bin)"; exit 1; }
+	@dpkg -s postgresql prometheus chromium iproute2 zip >/dev/null 2>&1 || \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql prometheus chromium iproute2 zip; }
 
 # A static, stripped dispatch zipped with the charm's metadata: the same
 # layout charmcraft packs, without needing charmcraft.
@@ -55,8 +56,9 @@ unit: check $(BIN)/pebble
 	go -C tests/mutation test -race ./...
 
 # The local model: its CLI, a static Pebble for the workload containers,
-# the temporal-server rock, and a charm repository holding this charm and
-# the stand-ins for postgresql-k8s and temporal-admin-k8s.
+# the temporal-server and temporal-ui rocks, and a charm repository holding
+# this charm and the stand-ins (postgresql-k8s, temporal-admin-k8s,
+# temporal-ui-k8s, prometheus-k8s, loki-k8s, grafana-k8s).
 $(BIN)/localmodel: $(LM_SRC)
 	cd $(LM) && CGO_ENABLED=0 go build -trimpath -o $@ ./cmd/localmodel
 
@@ -68,22 +70,23 @@ $(BIN)/pebble: $(LM)/go.mod
 
 # buildrock and buildcharms skip what is already up to date.
 rock:
-	cd $(LM) && go run ./cmd/buildrock --out $(ROCK)
+	cd $(LM) && go run ./cmd/buildrock --out $(ROCK) --ui-out $(UIROCK) --ui-module ../uiserver
 
 charms: $(CHARM) rock
-	cd $(LM) && go run ./cmd/buildcharms --out $(CHARMS) --rock $(ROCK)
+	cd $(LM) && go run ./cmd/buildcharms --out $(CHARMS) --rock $(ROCK) --ui-rock $(UIROCK)
 	cp $(CHARM) $(CHARMS)/$(CHARM)
 
 localmodel: $(BIN)/localmodel $(BIN)/walkthrough $(BIN)/pebble charms
 
 # The README's main command: the walkthrough, step by step, on a local model.
 walkthrough: deps localmodel
-	$(LM_ENV) $(BIN)/walkthrough
+	$(LM_ENV) $(BIN)/walkthrough --artifacts $(CACHE)/artifacts/walkthrough
 
 test-localmodel: deps localmodel
 	cd $(LM) && go vet ./... && test -z "$$(gofmt -l .)"
 	cd $(LM) && $(LM_ENV) go test -race $$(go list ./... | grep -v /e2e$$)
-	cd $(LM) && $(LM_ENV) go test -count=1 -timeout 60m -v ./e2e
+	mkdir -p $(CACHE)/artifacts
+	cd $(LM) && $(LM_ENV) go test -count=1 -timeout 60m -v -artifacts -outputdir $(CACHE)/artifacts ./e2e
 	cd $(LM) && $(LM_ENV) go test -count=1 -timeout 20m -run '^$$' -bench SteadyHooks -benchtime 5x ./e2e
 
 # The steady hooks on the real path: the README deployment on the local

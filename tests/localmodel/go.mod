@@ -211,6 +211,7 @@ require (
 require (
 	github.com/stretchr/testify v1.11.1
 	github.com/temporal-k8s/temporal-k8s v0.0.0
+	github.com/ulikunitz/xz v0.5.15
 	go.temporal.io/api v1.62.8
 	golang.org/x/sys v0.47.0
 	google.golang.org/grpc v1.83.2

@@ -1,6 +1,8 @@
 // Package charms packs the stand-in charms the local model deploys next
-// to temporal-k8s: postgresql-k8s and temporal-admin-k8s. Each is a Go
-// dispatch binary plus its metadata, zipped as charmcraft would.
+// to temporal-k8s: postgresql-k8s, temporal-admin-k8s, temporal-ui-k8s
+// and the COS ones, prometheus-k8s, loki-k8s and grafana-k8s.
+// Each is a Go dispatch binary plus its metadata, zipped as charmcraft
+// would.
 package charms
 
 import (
@@ -21,7 +23,7 @@ import (
 	"time"
 )
 
-//go:embed postgresql-k8s/*.yaml temporal-admin-k8s/*.yaml
+//go:embed postgresql-k8s/*.yaml temporal-admin-k8s/*.yaml prometheus-k8s/*.yaml loki-k8s/*.yaml grafana-k8s/*.yaml temporal-ui-k8s/*.yaml
 var files embed.FS
 
 // Charm is one stand-in charm.
@@ -37,6 +39,10 @@ const modulePath = "github.com/temporal-k8s/temporal-k8s/tests/localmodel"
 var All = []Charm{
 	{Name: "postgresql-k8s", Main: modulePath + "/cmd/postgresql-k8s"},
 	{Name: "temporal-admin-k8s", Main: modulePath + "/cmd/temporal-admin-k8s"},
+	{Name: "prometheus-k8s", Main: modulePath + "/cmd/prometheus-k8s"},
+	{Name: "loki-k8s", Main: modulePath + "/cmd/loki-k8s"},
+	{Name: "grafana-k8s", Main: modulePath + "/cmd/grafana-k8s"},
+	{Name: "temporal-ui-k8s", Main: modulePath + "/cmd/temporal-ui-k8s"},
 }
 
 // Manifest is charmcraft's manifest.yaml; its bases make the charm
@@ -185,10 +191,15 @@ func Build(ctx context.Context, opts BuildOptions) error {
 
 // Resources are the default resources the stand-ins and temporal-k8s use
 // in the local model, by resource name: the value is a root filesystem
-// directory, or "host" for the machine's own.
-func Resources(rockDir string) map[string]string {
+// directory, or "host" for the machine's own. rockDir is the
+// temporal-server rock, uiRockDir the temporal-ui one.
+func Resources(rockDir, uiRockDir string) map[string]string {
 	return map[string]string{
+		"temporal-ui-image":     uiRockDir,
 		"postgresql-image":      "host",
+		"prometheus-image":      "host",
+		"loki-image":            "host",
+		"grafana-image":         "host",
 		"temporal-admin-image":  rockDir,
 		"temporal-server-image": rockDir,
 	}
@@ -196,22 +207,25 @@ func Resources(rockDir string) map[string]string {
 
 // WriteResources lays out <Out>/resources, where the local model looks for
 // a resource that deploy does not name: a file holding "host", or a
-// symbolic link to a root filesystem directory. An empty rockDir leaves
-// the rock resources out.
-func WriteResources(out, rockDir string) error {
+// symbolic link to a root filesystem directory. An empty rockDir or
+// uiRockDir leaves that rock's resources out.
+func WriteResources(out, rockDir, uiRockDir string) error {
 	dir := filepath.Join(out, "resources")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot write resources: %w", err)
 	}
-	if rockDir != "" {
-		abs, err := filepath.Abs(rockDir)
+	for _, d := range []*string{&rockDir, &uiRockDir} {
+		if *d == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*d)
 		if err != nil {
 			return fmt.Errorf("cannot write resources: %w", err)
 		}
-		rockDir = abs
+		*d = abs
 	}
 	names := make([]string, 0)
-	res := Resources(rockDir)
+	res := Resources(rockDir, uiRockDir)
 	for name := range res {
 		names = append(names, name)
 	}

@@ -77,8 +77,10 @@ func TestManifestHasBases(t *testing.T) {
 func TestWriteResources(t *testing.T) {
 	dir := t.TempDir()
 	rock := filepath.Join(dir, "rock")
+	uiRock := filepath.Join(dir, "uirock")
 	require.NoError(t, os.Mkdir(rock, 0o755))
-	require.NoError(t, WriteResources(dir, rock))
+	require.NoError(t, os.Mkdir(uiRock, 0o755))
+	require.NoError(t, WriteResources(dir, rock, uiRock))
 	data, err := os.ReadFile(filepath.Join(dir, "resources", "postgresql-image"))
 	require.NoError(t, err)
 	require.Equal(t, "host\n", string(data))
@@ -87,6 +89,9 @@ func TestWriteResources(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, rock, target)
 	}
+	target, err := os.Readlink(filepath.Join(dir, "resources", "temporal-ui-image"))
+	require.NoError(t, err)
+	require.Equal(t, uiRock, target)
 	// Idempotent.
-	require.NoError(t, WriteResources(dir, rock))
+	require.NoError(t, WriteResources(dir, rock, uiRock))
 }

@@ -251,7 +251,8 @@ func (s *session) play(sc scenario) transcript {
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	for _, sc := range scenarios {
+	all := append(append(append([]scenario{}, scenarios...), relationScenarios...), secretScenarios...)
+	for _, sc := range all {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			var fake, local transcript

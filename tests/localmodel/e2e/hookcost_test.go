@@ -14,7 +14,9 @@ import (
 // the real path: the README's deployment on the local model, with real
 // Pebble, temporal-server and PostgreSQL and the model's own hook tools,
 // the frontend app at two units so that a leader and a non-leader are
-// measured. One op is `localmodel run-hook`: ns/op is that round trip
+// measured, with every relation the walkthrough makes in place: db,
+// visibility, admin, temporal-host-info (admin and the UI), ui, peer,
+// metrics-endpoint, logging and grafana-dashboard. One op is `localmodel run-hook`: ns/op is that round trip
 // (queueing, the hook, its commit), hook-ms the charm process alone,
 // tools/hook its hook-tool calls.
 //
@@ -23,6 +25,9 @@ func BenchmarkSteadyHooks(b *testing.B) {
 	s, ctx := newScenario(b)
 	step(b, s, "bootstrap", func() error { return s.Bootstrap(ctx) })
 	step(b, s, "deploy and relate as the README", func() error { return s.Deploy(ctx) })
+	step(b, s, "a workflow", func() error { return s.Check(ctx, 1, "bench") })
+	step(b, s, "COS related", func() error { return s.Observe(ctx, 1) })
+	step(b, s, "the UI related", func() error { return s.UI(ctx) })
 	var st *walkthrough.Status
 	step(b, s, "frontend at two units", func() error {
 		if err := s.CLI.Scale(ctx, walkthrough.AppFrontend, 2); err != nil {

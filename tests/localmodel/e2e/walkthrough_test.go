@@ -59,6 +59,9 @@ func newScenario(t testing.TB) (*walkthrough.Scenario, context.Context) {
 	cli.Log = out
 	s := walkthrough.New(cli, out)
 	s.Resources = cfg.Resources()
+	s.Chromium = cfg.Chromium
+	// Kept under go test's -outputdir with -artifacts (make test).
+	s.ArtifactDir = t.ArtifactDir()
 	s.UpdateStatusInterval = time.Minute
 	s.BootstrapArgs = cfg.BootstrapArgs
 	// Always leave the machine clean, whatever failed.
@@ -109,8 +112,19 @@ func TestWalkthrough(t *testing.T) {
 		require.Len(t, ring.Members, 1, role)
 	}
 
+	// COS: a real Prometheus, related to every application's
+	// metrics-endpoint, scrapes every unit and loads the alert rules; the
+	// Loki stand-in receives every unit's server log through Pebble.
+	step(t, s, "4b. Prometheus scrapes every unit, Loki receives every unit's logs", func() error { return s.Observe(ctx, 1) })
+
+	// The real Temporal UI, related on ui and temporal-host-info, shows
+	// the workflow step 4 ran, in Chromium; the screenshot is kept with
+	// the test's artifacts.
+	step(t, s, "4c. the Temporal UI lists the walkthrough's workflow", func() error { return s.UI(ctx) })
+
 	step(t, s, "5. scale every service to 2", func() error { return s.ScaleUp(ctx, 2) })
 	step(t, s, "5. eight members, two per ring, and workflows", func() error { return s.Check(ctx, 2, "scale-up") })
+	step(t, s, "5. Prometheus and Loki hear from the new units", func() error { return s.CheckObserved(ctx, 2) })
 	d, _, err = s.Describe(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 8, walkthrough.MemberCount(d))
@@ -164,15 +178,19 @@ func TestRollingRestartsUnderLoad(t *testing.T) {
 
 // TestFaultsUnderLoad puts the README's deployment at scale 2 through
 // faults under 10 workflow starts a second: the database cut off for 30 s,
-// a history server killed, and the frontend leader's commit failing as
-// every database password is rotated. After each, every unit is active and
-// idle, the rings hold exactly the current pods, and every workflow
-// started completed.
+// a history server killed, the frontend leader's commit failing as every
+// database password is rotated, and the frontend leader's unit removed.
+// After each, every unit is active and idle, the rings hold exactly the
+// current pods, and every workflow started completed.
 func TestFaultsUnderLoad(t *testing.T) {
 	s, ctx := newScenario(t)
+	// On Kubernetes remove-unit takes the highest unit: for it to take a
+	// leader, the highest unit must have won the election, which Juju
+	// leaves to whichever claim lands first.
+	s.BootstrapArgs = append(s.BootstrapArgs, "--elect", "highest")
+	s.Units = 2
 	step(t, s, "bootstrap", func() error { return s.Bootstrap(ctx) })
-	step(t, s, "deploy and relate as the README", func() error { return s.Deploy(ctx) })
-	step(t, s, "scale every service to 2", func() error { return s.ScaleUp(ctx, 2) })
+	step(t, s, "deploy with two units each, and relate as the README", func() error { return s.Deploy(ctx) })
 	step(t, s, "eight members, and a workflow", func() error { return s.Check(ctx, 2, "faults") })
 	step(t, s, "faults under load", func() error { return s.Faults(ctx) })
 	s.PrintTimings()
@@ -206,7 +224,8 @@ func TestAdminTrack123(t *testing.T) {
 // what Kubernetes does to pods, under 10 workflow starts a second: a
 // refresh of every application (pods recreated one at a time, new IPs,
 // empty charm directories), the history leader's pod deleted, a workload
-// container and a charm container restarted. After each, every unit is
+// container restarted, the admin refreshed (migrating, then ready: no
+// server restarts) and a charm container restarted. After each, every unit is
 // active and idle, the rings hold exactly the current pods, and every
 // workflow started completed.
 func TestPodChurnUnderLoad(t *testing.T) {

@@ -135,6 +135,38 @@ func (m *Model) Scale(app string, n int) error {
 	return nil
 }
 
+// RemoveUnits removes an application's n highest units, as `juju
+// remove-unit APP --num-units N` does on Kubernetes: a k8s model cannot
+// remove a named unit (cmd/juju/application/removeunit.go), it lowers the
+// scale by n and the StatefulSet removes the highest ordinals
+// (state/application.go ChangeScale).
+func (m *Model) RemoveUnits(app string, n int) error {
+	if n <= 0 {
+		return fmt.Errorf("specify the number of units (> 0) to remove using --num-units")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return fmt.Errorf("model is shutting down")
+	}
+	a, ok := m.apps[app]
+	if !ok || a.life != alive {
+		return fmt.Errorf("application %q not found", app)
+	}
+	live := 0
+	for _, u := range a.units {
+		if u.life == alive {
+			live++
+		}
+	}
+	if n > live {
+		return fmt.Errorf("cannot remove more units than currently exist: %s has %d", app, live)
+	}
+	m.scaleLocked(a, live-n)
+	m.wakeAll()
+	return nil
+}
+
 func (m *Model) scaleLocked(a *application, n int) {
 	var aliveUnits []*unit
 	used := map[int]bool{}
@@ -158,7 +190,9 @@ func (m *Model) scaleLocked(a *application, n int) {
 		u := m.newUnitLocked(a, ord)
 		aliveUnits = append(aliveUnits, u)
 	}
-	if a.leader == "" {
+	if a.leader == "" && !a.electing {
+		// An application's first unit claims at once; during the gap
+		// after a leader's removal, the pending claim decides.
 		m.electLeaderLocked(a)
 	}
 }
@@ -239,6 +273,9 @@ func (m *Model) Refresh(app, path string) error {
 	if ch.Meta.Name != a.charm.Meta.Name {
 		return fmt.Errorf("cannot refresh %q: charm name %q differs from %q", app, ch.Meta.Name, a.charm.Meta.Name)
 	}
+	if err := m.checkRelationsLocked(a, ch); err != nil {
+		return fmt.Errorf("cannot upgrade application %q to charm %q: %w", app, path, err)
+	}
 	for k := range a.config {
 		if _, ok := ch.Options[k]; !ok {
 			delete(a.config, k)
@@ -248,5 +285,29 @@ func (m *Model) Refresh(app, path string) error {
 	m.logf("model", "INFO", "juju.model", "refreshed %q to revision %d", app, rev)
 	m.wg.Add(1)
 	go m.rollRefresh(m.ctx, a, rev)
+	return nil
+}
+
+// checkRelationsLocked refuses a charm that does not implement an
+// endpoint of one of the application's relations, as Juju does
+// (state/application.go, checkRelationsOps, with charm/v12's
+// Relation.ImplementedBy): the same name, role and interface. A peer
+// relation may go; it becomes irrelevant after the refresh.
+func (m *Model) checkRelationsLocked(a *application, ch *charmdir.Charm) error {
+	ids := make([]int, 0, len(m.relations))
+	for id := range m.relations {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	for _, id := range ids {
+		r := m.relations[id]
+		ep, ok := r.endpointOf(a.name)
+		if !ok || ep.role == charmdir.RolePeer {
+			continue
+		}
+		if got, ok := ch.Endpoint(ep.name); !ok || got.Role != ep.role || got.Interface != ep.iface {
+			return fmt.Errorf("would break relation %q", r.key())
+		}
+	}
 	return nil
 }

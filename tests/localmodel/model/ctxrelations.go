@@ -62,6 +62,17 @@ func (hc *hookContext) Relation(id int) (hooktools.RelationInfo, bool) {
 func (hc *hookContext) RelationIDs(endpoint string) []int {
 	defer hc.lock()()
 	var ids []int
+	// The unit joins a relation (its relationer exists, so the hook
+	// context lists it) before its relation-created hook runs: Juju's
+	// SynchronizeScopes calls joinRelation for a relation not yet created
+	// (internal/worker/uniter/relation/statetracker.go), and
+	// getContextRelations lists every relationer
+	// (runner/context/contextfactory.go).
+	if r := hc.m.relations[hc.op.relID]; r != nil && strings.HasSuffix(hc.op.hook, "-relation-created") && hc.u.rels[hc.op.relID] == nil {
+		if ep, _ := r.endpointOf(hc.u.app.name); ep.name == endpoint {
+			ids = append(ids, hc.op.relID)
+		}
+	}
 	for id, lr := range hc.u.rels {
 		r := hc.m.relations[id]
 		if r == nil || !lr.created {

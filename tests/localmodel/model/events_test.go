@@ -158,74 +158,49 @@ func TestPeerAppDataReachesTheLeaderToo(t *testing.T) {
 	require.Equal(t, []string{"hooks/peer-relation-changed"}, e.events("demo/1"))
 }
 
-func TestScaleDownAndLeadership(t *testing.T) {
+// A relation's own relation-created hook lists it in relation-ids: Juju
+// joins the relation before that hook (statetracker.go,
+// SynchronizeScopes → joinRelation) and the hook context lists every
+// joined relation (contextfactory.go, getContextRelations).
+func TestRelationIDsListTheRelationInItsCreatedHook(t *testing.T) {
 	t.Parallel()
-	// demo/0 must lead for the scale-down to leave the leader alone.
-	e := newEnv(t, lowestLeads)
-	ch := e.charm("demo", fakeCharm{})
-	e.deploy(ch, "demo", 3, nil)
-	e.deploy(ch, "other", 1, nil)
-	_, err := e.m.Relate("demo:api", "other:backend")
+	e := newEnv(t)
+	ch := e.charm("demo", fakeCharm{script: map[string]string{
+		"hooks/backend-relation-created": `echo "$JUJU_UNIT_NAME ids $(relation-ids backend --format=json)" >> ` + e.log,
+	}})
+	e.deploy(ch, "a", 1, nil)
+	e.deploy(ch, "b", 1, nil)
+	e.settle()
+	e.clearEvents()
+	id, err := e.m.Relate("a:backend", "b:api")
 	require.NoError(t, err)
 	e.settle()
-
-	e.clearEvents()
-	require.NoError(t, e.m.Scale("demo", 2))
-	e.settle()
-	require.Equal(t, []string{
-		"hooks/api-relation-departed other/0",
-		"hooks/api-relation-broken",
-		"hooks/peer-relation-departed demo/0",
-		"hooks/peer-relation-departed demo/1",
-		"hooks/stop",
-		"hooks/remove",
-	}, e.events("demo/2"))
-	require.Equal(t, []string{"hooks/peer-relation-departed demo/2"}, e.events("demo/0"))
-	require.Equal(t, []string{"hooks/backend-relation-departed demo/2"}, e.events("other/0"))
-	require.NotContains(t, e.m.Status().Applications["demo"].Units, "demo/2")
-
-	// Removing the leader hands leadership to the remaining unit.
-	e.clearEvents()
-	require.NoError(t, e.m.Scale("demo", 0))
-	e.settle()
-	require.NoError(t, e.m.Scale("demo", 1))
-	e.settle()
-	st := e.m.Status()
-	require.True(t, st.Applications["demo"].Units["demo/0"].Leader)
-	require.Contains(t, e.events("demo/0"), "hooks/leader-elected")
-}
-
-// Any unit may win an election, as any agent's lease claim may land
-// first: over a few models of three units, more than one unit leads.
-func TestAnyUnitMayLead(t *testing.T) {
-	t.Parallel()
-	leaders := map[string]bool{}
-	for seed := uint64(1); seed <= 6; seed++ {
-		e := newEnv(t, func(c *model.Config) { c.Seed = seed })
-		e.deploy(e.charm("demo", fakeCharm{}), "demo", 3, nil)
-		e.settle()
-		leader, _ := e.leaderOf("demo")
-		leaders[leader] = true
-		e.m.Close()
-	}
-	require.Greater(t, len(leaders), 1, "the same unit led every time: %v", leaders)
+	evs := e.events("a/0")
+	require.GreaterOrEqual(t, len(evs), 2)
+	require.Equal(t, "hooks/backend-relation-created", evs[0])
+	require.Equal(t, fmt.Sprintf(`ids ["backend:%d"]`, id), evs[1])
 }
 
 // Juju ranges over a map of relations, so a unit's hooks for two
 // relations come in either order: over a few seeds, both orders happen.
+// Both relations exist before demo's unit does, so the order comes from
+// the shuffle alone and not from how fast the unit ran the first
+// relation's hook before the second relate (which made this flaky on a
+// loaded machine).
 func TestRelationOrderIsShuffled(t *testing.T) {
 	t.Parallel()
 	orders := map[string]bool{}
 	for seed := uint64(1); seed <= 8; seed++ {
 		e := newEnv(t, func(c *model.Config) { c.Seed = seed })
 		ch := e.charm("demo", fakeCharm{})
-		e.deploy(ch, "demo", 1, nil)
+		e.deploy(ch, "demo", 0, nil)
 		e.deploy(ch, "one", 1, nil)
 		e.deploy(ch, "two", 1, nil)
 		_, err := e.m.Relate("demo:backend", "one:api")
 		require.NoError(t, err)
 		_, err = e.m.Relate("demo:api", "two:backend")
 		require.NoError(t, err)
+		require.NoError(t, e.m.Scale("demo", 1))
 		e.settle()
 		var created []string
 		for _, ev := range e.events("demo/0") {
@@ -238,22 +213,6 @@ func TestRelationOrderIsShuffled(t *testing.T) {
 		e.m.Close()
 	}
 	require.Len(t, orders, 2, "relations always came in one order: %v", orders)
-}
-
-func TestLeaderRemovedElectsAnother(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	e.deploy(e.charm("demo", fakeCharm{}), "demo", 2, nil)
-	e.settle()
-	leader, other := e.leaderOf("demo")
-	e.clearEvents()
-	require.NoError(t, e.m.RemoveUnitForTest(leader))
-	e.settle()
-	require.True(t, e.m.Status().Applications["demo"].Units[other].Leader)
-	require.Equal(t, []string{
-		"hooks/peer-relation-departed " + leader,
-		"hooks/leader-elected",
-	}, e.events(other))
 }
 
 func TestFailedHookRetriesAndBlocks(t *testing.T) {
@@ -317,36 +276,6 @@ func TestConfigChanged(t *testing.T) {
 	require.Equal(t, model.ConfigValue{Type: "int", Default: int64(1), Value: int64(1), Source: "default"}, cfg["n"])
 	require.Error(t, e.m.SetConfig("demo", map[string]string{"n": "five"}, nil))
 	require.Error(t, e.m.SetConfig("demo", map[string]string{"nope": "1"}, nil))
-}
-
-func TestSecretChangedGoesToConsumers(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	store := e.dir + "/uri"
-	ch := e.charm("demo", fakeCharm{
-		actions: "make: {}\nrotate: {}\nread: {}\n",
-		script: map[string]string{
-			"actions/make":   `uri=$(secret-add pass=one) && secret-grant "$uri" -r $(relation-ids api) && relation-set -r $(relation-ids api) --app secret=$uri && echo $uri > ` + store,
-			"actions/rotate": `secret-set $(cat ` + store + `) pass=two`,
-			"actions/read":   `action-set v=$(secret-get $(cat ` + store + `) pass)`,
-		},
-	})
-	e.deploy(ch, "owner", 1, nil)
-	e.deploy(ch, "user", 2, nil)
-	_, err := e.m.Relate("owner:api", "user:backend")
-	require.NoError(t, err)
-	e.settle()
-	require.Equal(t, "completed", e.runAction("owner/0", "make", nil).Status)
-	e.settle()
-	// Only user/0 reads it, so only user/0 is a consumer.
-	require.Equal(t, "one", e.runAction("user/0", "read", nil).Results["v"])
-	e.clearEvents()
-	require.Equal(t, "completed", e.runAction("owner/0", "rotate", nil).Status)
-	e.settle()
-	require.Equal(t, []string{"hooks/secret-changed"}, e.events("user/0"))
-	require.Empty(t, e.events("user/1"))
-	// The consumer keeps its revision until it refreshes.
-	require.Equal(t, "one", e.runAction("user/0", "read", nil).Results["v"])
 }
 
 func TestPebbleReadyAndCheckEvents(t *testing.T) {
@@ -482,28 +411,4 @@ func TestRelationIDsInBrokenHooks(t *testing.T) {
 	require.NoError(t, e.m.RemoveRelation("demo:api", "other:backend"))
 	e.settle()
 	require.Contains(t, e.events(""), "ids demo/0 []", "a removed relation is broken")
-}
-
-// When the leader's unit goes away its lease still runs: the application
-// has no leader until it expires, then another unit is elected (Juju's
-// container agent claims twice its 30 s LeadershipGuarantee).
-func TestLeaderlessGapAfterTheLeaderGoes(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, func(c *model.Config) { c.LeaseDuration = 2 * time.Second })
-	e.deploy(e.charm("demo", fakeCharm{}), "demo", 2, nil)
-	e.settle()
-	leader, other := e.leaderOf("demo")
-	e.clearEvents()
-	start := time.Now()
-	require.NoError(t, e.m.RemoveUnitForTest(leader))
-	e.waitFor(leader+" gone", func() bool {
-		_, ok := e.m.Status().Applications["demo"].Units[leader]
-		return !ok
-	})
-	require.False(t, e.m.Status().Applications["demo"].Units[other].Leader, "no leader while the lease runs")
-	require.False(t, e.m.Idle(), "a leaderless gap is not settled")
-	e.settle()
-	require.GreaterOrEqual(t, time.Since(start), 2*time.Second)
-	require.True(t, e.m.Status().Applications["demo"].Units[other].Leader)
-	require.Contains(t, e.events(other), "hooks/leader-elected")
 }

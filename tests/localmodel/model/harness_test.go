@@ -114,7 +114,7 @@ func newEnvWithPebble(t *testing.T, pebble string, opts ...func(*model.Config)) 
 		StateDir: filepath.Join(dir, "state"), Backend: pod.NewPlain(filepath.Join(dir, "pods"), self, pebble),
 		UpdateStatusInterval: time.Hour, RetryMin: 200 * time.Millisecond, RetryMax: time.Second,
 		// A short leaderless gap.
-		LeaseDuration: 300 * time.Millisecond,
+		ClaimDelay: 300 * time.Millisecond,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -35,8 +35,13 @@ func (m *Model) electLeaderLocked(a *application) {
 // ElectLowest elects the unit with the lowest ordinal.
 func ElectLowest(units []string) string { return units[0] }
 
-// leaderGoneLocked starts the leaderless gap after the leader's unit went
-// away: its lease runs out before another unit's claim can succeed.
+// ElectHighest elects the unit with the highest ordinal: on Kubernetes
+// the only leader that remove-unit can take.
+func ElectHighest(units []string) string { return units[len(units)-1] }
+
+// leaderGoneLocked starts the leaderless gap after the leader's unit was
+// removed: its lease is revoked and another unit's claim lands
+// (Config.ClaimDelay).
 func (m *Model) leaderGoneLocked(a *application) {
 	a.leader = ""
 	if a.electing {
@@ -49,7 +54,7 @@ func (m *Model) leaderGoneLocked(a *application) {
 		select {
 		case <-m.ctx.Done():
 			return
-		case <-m.cfg.Clock.After(m.cfg.LeaseDuration):
+		case <-m.cfg.Clock.After(m.cfg.ClaimDelay):
 		}
 		m.mu.Lock()
 		defer m.mu.Unlock()

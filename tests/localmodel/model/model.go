@@ -41,11 +41,16 @@ type Config struct {
 	// RetryMin and RetryMax bound the failed-hook retry back-off.
 	RetryMin, RetryMax time.Duration
 	JujuVersion        string
-	// LeaseDuration is how long a leader that went away still holds
-	// leadership: the container agent's tracker claims twice its
-	// LeadershipGuarantee of 30 s (cmd/containeragent/unit/agent.go), so
-	// the application has no leader for up to a minute (default 60 s).
-	LeaseDuration time.Duration
+	// ClaimDelay is the leaderless gap after the leader's unit is removed:
+	// Juju revokes a unit's lease once it is dead
+	// (apiserver/common/unit.go RevokeLeadershipFunc, wired into the
+	// uniter's DeadEnsurer and the CAAS application provisioner's
+	// Remover), and the other units' trackers, blocked in
+	// BlockUntilLeadershipReleased (internal/worker/leadership/tracker.go),
+	// claim at once; the first claim wins. The gap is that round trip
+	// (default 500 ms). Until the unit is dead, its teardown hooks run as
+	// the leader.
+	ClaimDelay time.Duration
 	// TerminationGrace is how long a deleted pod's containers get between
 	// SIGTERM and SIGKILL (default TerminationGrace, Kubernetes' 30 s).
 	TerminationGrace time.Duration
@@ -170,8 +175,8 @@ func New(cfg Config) (*Model, error) {
 	if cfg.JujuVersion == "" {
 		cfg.JujuVersion = "3.6.25"
 	}
-	if cfg.LeaseDuration == 0 {
-		cfg.LeaseDuration = time.Minute
+	if cfg.ClaimDelay == 0 {
+		cfg.ClaimDelay = 500 * time.Millisecond
 	}
 	if cfg.TerminationGrace == 0 {
 		cfg.TerminationGrace = TerminationGrace

@@ -41,7 +41,8 @@ func (u *unit) nextOp(now time.Time) (*op, time.Time) {
 	if o := u.workloadOp(); o != nil {
 		return o, time.Time{}
 	}
-	if o := u.secretOp(); o != nil {
+	o, secretDue := u.secretOp(now)
+	if o != nil {
 		return o, time.Time{}
 	}
 	if a := u.nextAction(); a != nil {
@@ -78,7 +79,7 @@ func (u *unit) nextOp(now time.Time) (*op, time.Time) {
 		o.quiet = true
 		return o, time.Time{}
 	}
-	return nil, u.nextUpdate
+	return nil, earliest(u.nextUpdate, secretDue)
 }
 
 func (u *unit) scheduleUpdateStatus(now time.Time) {
@@ -153,7 +154,27 @@ func (u *unit) workloadOp() *op {
 	return nil
 }
 
-func (u *unit) secretOp() *op {
+// secretOp is Juju's secrets resolver: an owner's secret-expired, then
+// secret-rotate, then a consumer's secret-changed, then an owner's
+// secret-remove. It also returns when an expiry or rotation is next due.
+func (u *unit) secretOp(now time.Time) (*op, time.Time) {
+	o, expireDue := u.expireOp(now)
+	if o != nil {
+		return o, time.Time{}
+	}
+	o, rotateDue := u.rotateOp(now)
+	if o != nil {
+		return o, time.Time{}
+	}
+	if o = u.changedOp(); o == nil {
+		o = u.removeOp()
+	}
+	return o, earliest(expireDue, rotateDue)
+}
+
+// changedOp runs secret-changed for a tracked secret with a newer
+// revision.
+func (u *unit) changedOp() *op {
 	var ids []string
 	for id := range u.secretsPending {
 		ids = append(ids, id)

@@ -309,6 +309,9 @@ func (hc *hookContext) envLocked() []string {
 	if o.secretID != "" {
 		env["JUJU_SECRET_ID"] = o.secretID
 		env["JUJU_SECRET_LABEL"] = o.secretLbl
+		if o.secretRev > 0 {
+			env["JUJU_SECRET_REVISION"] = strconv.Itoa(o.secretRev)
+		}
 	}
 	if o.storage != "" {
 		env["JUJU_STORAGE_ID"] = o.storage + "/0"

@@ -44,7 +44,10 @@ func (hc *hookContext) SecretInfo(id, label string) (map[string]hooktools.Secret
 		return nil, fmt.Errorf("secret %q not found", id)
 	}
 	_, lbl := hc.ownerView(s)
-	info := hooktools.SecretInfo{Revision: s.latest, Label: lbl, Owner: s.ownerKind, Description: s.description, Expiry: s.expire}
+	info := hooktools.SecretInfo{Revision: s.latest, Label: lbl, Owner: s.ownerKind, Description: s.description}
+	if t, ok := s.expires[s.latest]; ok {
+		info.Expiry = &t
+	}
 	if s.rotate != "" && s.rotate != "never" {
 		info.Rotation = s.rotate
 	}
@@ -142,16 +145,20 @@ func (hc *hookContext) commitSecretsLocked() {
 		if up.description != nil {
 			s.description = *up.description
 		}
-		if up.expire != nil {
-			s.expire = up.expire
-		}
-		if up.rotate != nil {
+		if up.rotate != nil && *up.rotate != s.rotate {
 			s.rotate = *up.rotate
+			s.rotateAt = nextRotateTime(s.rotate, m.cfg.Clock.Now())
 		}
 		if up.content != nil && !maps.Equal(up.content, s.revisions[s.latest]) {
+			// A new revision expires only if this update says so
+			// (state/secrets.go, UpdateSecret); older revisions keep
+			// theirs.
 			s.latest++
 			s.revisions[s.latest] = maps.Clone(up.content)
 			m.notifyConsumersLocked(s)
+		}
+		if up.expire != nil {
+			s.expires[s.latest], s.expireAt[s.latest] = *up.expire, *up.expire
 		}
 	}
 	for _, g := range hc.sec.grants {
@@ -189,6 +196,8 @@ func (hc *hookContext) commitSecretsLocked() {
 			continue
 		}
 		delete(s.revisions, r.rev)
+		delete(s.expires, r.rev)
+		delete(s.expireAt, r.rev)
 		if len(s.revisions) == 0 {
 			delete(m.secrets, r.xid)
 		}

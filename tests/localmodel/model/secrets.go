@@ -19,12 +19,20 @@ type secret struct {
 	owner       string // app name or unit name
 	label       string
 	description string
-	expire      *time.Time
 	rotate      string
 	revisions   map[int]map[string]string
 	latest      int
-	grants      []grant
-	consumers   map[string]*consumer
+	// expires holds each revision's expiry: Juju keeps it per revision
+	// (state/secrets.go, secretRevisionDoc).
+	expires map[int]time.Time
+	// expireAt is when each expiring revision's secret-expired is next
+	// due; rotateAt when secret-rotate is (zero: never).
+	expireAt map[int]time.Time
+	rotateAt time.Time
+	// removeSent holds the obsolete revisions whose secret-remove ran.
+	removeSent map[int]bool
+	grants     []grant
+	consumers  map[string]*consumer
 }
 
 type grant struct {
@@ -169,6 +177,7 @@ func (hc *hookContext) SecretAdd(a hooktools.SecretArgs) (string, error) {
 	s := &secret{
 		xid: newXID(), ownerKind: a.Owner, revisions: map[int]map[string]string{1: maps.Clone(a.Content)},
 		latest: 1, consumers: map[string]*consumer{}, rotate: "never",
+		expires: map[int]time.Time{}, expireAt: map[int]time.Time{}, removeSent: map[int]bool{},
 	}
 	if a.Owner == "unit" {
 		s.owner = hc.u.name
@@ -184,7 +193,10 @@ func (hc *hookContext) SecretAdd(a hooktools.SecretArgs) (string, error) {
 	if a.Rotate != nil {
 		s.rotate = *a.Rotate
 	}
-	s.expire = a.Expire
+	s.rotateAt = nextRotateTime(s.rotate, hc.m.cfg.Clock.Now())
+	if a.Expire != nil {
+		s.expires[1], s.expireAt[1] = *a.Expire, *a.Expire
+	}
 	hc.sec.created[s.xid] = s
 	return s.uri(hc.m.cfg.UUID), nil
 }

@@ -93,8 +93,11 @@ type op struct {
 	notice     *noticeInfo
 	secretID   string
 	secretLbl  string
-	storage    string
-	action     *actionRun
+	// secretRev is JUJU_SECRET_REVISION, for secret-expired and
+	// secret-remove.
+	secretRev int
+	storage   string
+	action    *actionRun
 	// quiet ops (update-status) do not show as executing.
 	quiet bool
 	// prepare runs before the hook, outside the model lock.

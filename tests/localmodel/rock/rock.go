@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,44 +90,11 @@ type Options struct {
 // build key (module version, toolchain, flags) changed since the last build
 // into the same directory, so a second run takes seconds.
 func Build(ctx context.Context, opts Options) error {
-	if opts.Out == "" {
-		return errors.New("cannot build rock: no output directory")
-	}
-	if opts.Go == "" {
-		opts.Go = "go"
-	}
-	if opts.Log == nil {
-		opts.Log = io.Discard
-	}
-	out, err := filepath.Abs(opts.Out)
+	out, err := layout(&opts,
+		[]string{"usr/bin", "bin", "etc/temporal", "home/ubuntu", "var/lib/pebble/default/layers", "licenses"},
+		map[string]string{"var/lib/pebble/default/layers/001-temporal-server.yaml": Layer})
 	if err != nil {
 		return fmt.Errorf("cannot build rock: %w", err)
-	}
-	for _, d := range []string{"usr/bin", "bin", "etc/temporal", "tmp", "root", "home/ubuntu", "proc", "dev", "sys", "run", "var/lib/pebble/default/layers", "licenses"} {
-		if err := os.MkdirAll(filepath.Join(out, d), 0o755); err != nil {
-			return fmt.Errorf("cannot build rock: %w", err)
-		}
-	}
-	// Sticky, world-writable /tmp; ubuntu owns its home and /etc/temporal,
-	// where the charm pushes the server configuration. Pebble exec starts
-	// in the user's home, so root's must exist too.
-	if err := os.Chmod(filepath.Join(out, "tmp"), 0o777|fs.ModeSticky); err != nil {
-		return fmt.Errorf("cannot build rock: %w", err)
-	}
-	if err := os.Chmod(filepath.Join(out, "root"), 0o700); err != nil {
-		return fmt.Errorf("cannot build rock: %w", err)
-	}
-	files := map[string]string{
-		"etc/passwd":        passwd,
-		"etc/group":         group,
-		"etc/hosts":         "127.0.0.1 localhost\n",
-		"etc/nsswitch.conf": "hosts: files dns\n",
-		"var/lib/pebble/default/layers/001-temporal-server.yaml": Layer,
-	}
-	for name, content := range files {
-		if err := writeIfChanged(filepath.Join(out, name), []byte(content), 0o644); err != nil {
-			return fmt.Errorf("cannot build rock: %w", err)
-		}
 	}
 
 	modDir, version, err := moduleDir(ctx, opts)
@@ -156,29 +124,8 @@ func Build(ctx context.Context, opts Options) error {
 	}
 	for _, b := range Binaries {
 		dst := filepath.Join(out, "usr/bin", b.Name)
-		key := BuildKey(b, version, goVersion)
-		stamp := filepath.Join(stamps, b.Name)
-		if old, err := os.ReadFile(stamp); err == nil && string(old) == key && !local(b) {
-			if _, err := os.Stat(dst); err == nil {
-				fmt.Fprintf(opts.Log, "%s is up to date\n", b.Name)
-				continue
-			}
-		}
-		fmt.Fprintf(opts.Log, "building %s (%s)\n", b.Name, b.Package)
-		// Write next to the destination and rename, so an interrupted build
-		// never leaves a truncated binary behind a valid stamp.
-		tmp := dst + ".tmp"
-		args := append([]string{"build"}, BuildFlags...)
-		args = append(args, "-o", tmp, b.Package)
-		env := append(os.Environ(), "CGO_ENABLED=0")
-		if _, err := output(ctx, opts.ModuleDir, env, opts.Go, args...); err != nil {
-			return fmt.Errorf("cannot build %s: %w", b.Name, err)
-		}
-		if err := os.Rename(tmp, dst); err != nil {
-			return fmt.Errorf("cannot build %s: %w", b.Name, err)
-		}
-		if err := os.WriteFile(stamp, []byte(key), 0o644); err != nil {
-			return fmt.Errorf("cannot build %s: %w", b.Name, err)
+		if err := buildBinary(ctx, opts, b, dst, filepath.Join(stamps, b.Name), BuildKey(b, version, goVersion), local(b)); err != nil {
+			return err
 		}
 	}
 	// Ubuntu's merged /usr: /bin is /usr/bin. Kept as a separate directory
@@ -198,6 +145,79 @@ func Build(ctx context.Context, opts Options) error {
 // BuildFlags are the go build flags the rock's binaries use: static,
 // reproducible, stripped.
 var BuildFlags = []string{"-trimpath", "-ldflags", "-s -w"}
+
+// layout fills in opts' defaults and lays out the base every rock has
+// (sticky world-writable /tmp, root's home, since Pebble exec starts in
+// the user's home, the mount points, the users and name resolution),
+// plus dirs and files; it returns the absolute root.
+func layout(opts *Options, dirs []string, files map[string]string) (string, error) {
+	if opts.Out == "" {
+		return "", errors.New("no output directory")
+	}
+	if opts.Go == "" {
+		opts.Go = "go"
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	out, err := filepath.Abs(opts.Out)
+	if err != nil {
+		return "", err
+	}
+	for _, d := range append([]string{"tmp", "root", "proc", "dev", "sys", "run", "etc"}, dirs...) {
+		if err := os.MkdirAll(filepath.Join(out, d), 0o755); err != nil {
+			return "", err
+		}
+	}
+	if err := os.Chmod(filepath.Join(out, "tmp"), 0o777|fs.ModeSticky); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(filepath.Join(out, "root"), 0o700); err != nil {
+		return "", err
+	}
+	all := map[string]string{
+		"etc/passwd":        passwd,
+		"etc/group":         group,
+		"etc/hosts":         "127.0.0.1 localhost\n",
+		"etc/nsswitch.conf": "hosts: files dns\n",
+	}
+	maps.Copy(all, files)
+	for name, content := range all {
+		if err := writeIfChanged(filepath.Join(out, name), []byte(content), 0o644); err != nil {
+			return "", err
+		}
+	}
+	return out, nil
+}
+
+// buildBinary builds b into dst unless stamp holds key and dst exists
+// (always when force).
+func buildBinary(ctx context.Context, opts Options, b Binary, dst, stamp, key string, force bool) error {
+	name := filepath.Base(b.Name)
+	if old, err := os.ReadFile(stamp); err == nil && string(old) == key && !force {
+		if _, err := os.Stat(dst); err == nil {
+			fmt.Fprintf(opts.Log, "%s is up to date\n", name)
+			return nil
+		}
+	}
+	fmt.Fprintf(opts.Log, "building %s (%s)\n", name, b.Package)
+	// Write next to the destination and rename, so an interrupted build
+	// never leaves a truncated binary behind a valid stamp.
+	tmp := dst + ".tmp"
+	args := append([]string{"build"}, BuildFlags...)
+	args = append(args, "-o", tmp, b.Package)
+	env := append(os.Environ(), "CGO_ENABLED=0")
+	if _, err := output(ctx, opts.ModuleDir, env, opts.Go, args...); err != nil {
+		return fmt.Errorf("cannot build %s: %w", name, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("cannot build %s: %w", name, err)
+	}
+	if err := os.WriteFile(stamp, []byte(key), 0o644); err != nil {
+		return fmt.Errorf("cannot build %s: %w", name, err)
+	}
+	return nil
+}
 
 // BuildKey identifies one binary build: when it is unchanged, so is the
 // binary.

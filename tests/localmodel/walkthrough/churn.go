@@ -61,6 +61,27 @@ func (s *Scenario) ChurnEvents() []ChurnEvent {
 			return []string{leader}, s.run(ctx, "restart-container", leader, "temporal")
 		},
 	}, {
+		Name:        "a refresh of the admin (schema migrating, then ready again)",
+		KeepsServer: true,
+		Do: func(ctx context.Context, st *Status) ([]string, error) {
+			return st.Applications[AppFrontend].UnitNames(), s.run(ctx, "refresh", AppAdmin)
+		},
+		Wait: func(ctx context.Context, st *Status, start time.Time) error {
+			// The admin's new pod publishes migrating from upgrade-charm,
+			// then ready once it has migrated again: every frontend unit
+			// sees a change (Juju folds changes a unit has not yet run a
+			// hook for into one), and its server runs on.
+			if err := s.waitHook(ctx, AppAdmin+"/0", start, func(r hookRecord) bool { return r.Hook == "upgrade-charm" && !r.Failed() }, "upgrade-charm"); err != nil {
+				return err
+			}
+			for _, unit := range st.Applications[AppFrontend].UnitNames() {
+				if err := s.waitHook(ctx, unit, start, func(r hookRecord) bool { return r.Hook == "admin-relation-changed" && !r.Failed() }, "admin-relation-changed"); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}, {
 		Name:        "a charm-container restart (a frontend unit's agent)",
 		KeepsServer: true,
 		Do: func(ctx context.Context, st *Status) ([]string, error) {

@@ -107,3 +107,19 @@ func sameRings(got, want map[string][]string) error {
 	}
 	return nil
 }
+
+// ClusterHealth runs the current admin's cli action, which reaches the
+// server at the address temporal-host-info publishes: the frontend
+// application's Service, on a port the charm opened.
+func (s *Scenario) ClusterHealth(ctx context.Context) error {
+	res, err := s.CLI.RunAction(ctx, AppAdmin+"/0", "cli", "args=operator cluster health")
+	if err != nil {
+		return err
+	}
+	out := res.Result("output")
+	s.printf("$ localmodel run %s/0 cli args=\"operator cluster health\"\noutput: %s\n", AppAdmin, out)
+	if !strings.HasSuffix(out, ": SERVING") {
+		return fmt.Errorf("cli operator cluster health says %q, want SERVING", out)
+	}
+	return nil
+}

@@ -14,6 +14,11 @@ const (
 	EnvBin    = "LOCALMODEL_BIN"
 	EnvCharms = "LOCALMODEL_CHARMS"
 	EnvRock   = "LOCALMODEL_ROCK"
+	// EnvUIRock is the temporal-ui rock directory.
+	EnvUIRock = "LOCALMODEL_UI_ROCK"
+	// EnvChromium names the browser the UI check drives; chromium on
+	// PATH when unset.
+	EnvChromium = "LOCALMODEL_CHROMIUM"
 	// EnvPebble is read by localmodel bootstrap itself: the static pebble
 	// binary it runs in every workload container.
 	EnvPebble = "LOCALMODEL_PEBBLE"
@@ -31,19 +36,40 @@ type Config struct {
 	// Rock is the temporal-server rock directory; empty leaves the
 	// resource to the charm repository's defaults.
 	Rock string
+	// UIRock is the temporal-ui rock directory; empty leaves the resource
+	// to the charm repository's defaults.
+	UIRock string
+	// Chromium is the headless browser the UI check runs.
+	Chromium string
 	// BootstrapArgs are extra bootstrap options.
 	BootstrapArgs []string
 }
 
 // RequiredCharms must be in the charm repository.
-var RequiredCharms = []string{Charm, AppPostgreSQL, AppAdmin}
+var RequiredCharms = []string{Charm, AppPostgreSQL, AppAdmin, AppPrometheus, AppLoki, AppGrafana, AppUI}
 
 // ConfigFromEnv reads LOCALMODEL_BIN (or localmodel on PATH),
-// LOCALMODEL_CHARMS and LOCALMODEL_ROCK, and checks that what they name
-// exists, saying what is missing and how to get it.
+// LOCALMODEL_CHARMS, LOCALMODEL_ROCK, LOCALMODEL_UI_ROCK and
+// LOCALMODEL_CHROMIUM (or chromium on PATH), and checks that what they
+// name exists, saying what is missing and how to get it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	cfg := Config{Bin: getenv(EnvBin), Charms: getenv(EnvCharms), Rock: getenv(EnvRock), BootstrapArgs: strings.Fields(getenv(EnvBootstrapArgs))}
+	cfg := Config{
+		Bin: getenv(EnvBin), Charms: getenv(EnvCharms), Rock: getenv(EnvRock), UIRock: getenv(EnvUIRock),
+		Chromium: getenv(EnvChromium), BootstrapArgs: strings.Fields(getenv(EnvBootstrapArgs)),
+	}
 	var problems []string
+	if cfg.Chromium == "" {
+		if p, err := exec.LookPath("chromium"); err == nil {
+			cfg.Chromium = p
+		} else {
+			problems = append(problems, EnvChromium+" is not set and chromium is not on PATH (apt-get install chromium)")
+		}
+	} else if _, err := os.Stat(cfg.Chromium); err != nil {
+		problems = append(problems, fmt.Sprintf("%s=%s: %v", EnvChromium, cfg.Chromium, err))
+	} else if abs, err := filepath.Abs(cfg.Chromium); err == nil {
+		// The browser runs in another directory.
+		cfg.Chromium = abs
+	}
 	if cfg.Bin == "" {
 		if p, err := exec.LookPath("localmodel"); err == nil {
 			cfg.Bin = p
@@ -72,6 +98,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("%s=%s is not a temporal-server rock (go run ./cmd/buildrock --out DIR): %v", EnvRock, cfg.Rock, err))
 		}
 	}
+	if cfg.UIRock != "" {
+		if _, err := os.Stat(filepath.Join(cfg.UIRock, "home/ui-server/ui-server")); err != nil {
+			problems = append(problems, fmt.Sprintf("%s=%s is not a temporal-ui rock (go run ./cmd/buildrock --out DIR --ui-out UIDIR): %v", EnvUIRock, cfg.UIRock, err))
+		}
+	}
 	if os.Geteuid() != 0 {
 		problems = append(problems, "the local model needs root (network namespaces, mounts, chroot)")
 	}
@@ -88,8 +119,15 @@ func (c Config) CLI() CLI {
 
 // Resources returns the deploy resource overrides for this configuration.
 func (c Config) Resources() map[string]string {
-	if c.Rock == "" {
+	if c.Rock == "" && c.UIRock == "" {
 		return nil
 	}
-	return map[string]string{"temporal-server-image": c.Rock, "temporal-admin-image": c.Rock}
+	out := map[string]string{}
+	if c.Rock != "" {
+		out["temporal-server-image"], out["temporal-admin-image"] = c.Rock, c.Rock
+	}
+	if c.UIRock != "" {
+		out["temporal-ui-image"] = c.UIRock
+	}
+	return out
 }

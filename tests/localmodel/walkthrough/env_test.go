@@ -17,16 +17,19 @@ func TestConfigFromEnv(t *testing.T) {
 	pebble := filepath.Join(dir, "pebble")
 	charms := filepath.Join(dir, "charms")
 	rock := filepath.Join(dir, "rock")
+	uiRock := filepath.Join(dir, "uirock")
+	chromium := filepath.Join(dir, "chromium")
 	require.NoError(t, os.MkdirAll(charms, 0o755))
 	require.NoError(t, os.MkdirAll(filepath.Join(rock, "usr/bin"), 0o755))
-	for _, f := range []string{bin, pebble, filepath.Join(rock, "usr/bin/temporal-server")} {
+	require.NoError(t, os.MkdirAll(filepath.Join(uiRock, "home/ui-server"), 0o755))
+	for _, f := range []string{bin, pebble, chromium, filepath.Join(rock, "usr/bin/temporal-server"), filepath.Join(uiRock, "home/ui-server/ui-server")} {
 		require.NoError(t, os.WriteFile(f, nil, 0o755))
 	}
 	for _, name := range RequiredCharms {
 		require.NoError(t, os.WriteFile(filepath.Join(charms, name+".charm"), nil, 0o644))
 	}
 	full := map[string]string{
-		EnvBin: bin, EnvCharms: charms, EnvRock: rock, EnvPebble: pebble,
+		EnvBin: bin, EnvCharms: charms, EnvRock: rock, EnvPebble: pebble, EnvUIRock: uiRock, EnvChromium: chromium,
 		EnvBootstrapArgs: "--prefix lmw  --subnet 10.213.9.0/24",
 	}
 	tests := []struct {
@@ -41,6 +44,8 @@ func TestConfigFromEnv(t *testing.T) {
 		}},
 		{name: "missing charm", env: with(full, EnvCharms, dir), wantErr: []string{"missing temporal-k8s.charm", "missing postgresql-k8s.charm"}},
 		{name: "not a rock", env: with(full, EnvRock, dir), wantErr: []string{"is not a temporal-server rock"}},
+		{name: "not a ui rock", env: with(full, EnvUIRock, rock), wantErr: []string{"is not a temporal-ui rock"}},
+		{name: "no browser", env: with(full, EnvChromium, filepath.Join(dir, "nope")), wantErr: []string{EnvChromium + "="}},
 		{name: "no binary", env: with(full, EnvBin, filepath.Join(dir, "nope")), wantErr: []string{EnvBin + "="}},
 	}
 	for _, tt := range tests {
@@ -62,6 +67,7 @@ func TestConfigFromEnv(t *testing.T) {
 func TestConfigResources(t *testing.T) {
 	require.Nil(t, Config{}.Resources())
 	require.Equal(t, map[string]string{"temporal-server-image": "/r", "temporal-admin-image": "/r"}, Config{Rock: "/r"}.Resources())
+	require.Equal(t, map[string]string{"temporal-ui-image": "/u"}, Config{UIRock: "/u"}.Resources())
 }
 
 func with(env map[string]string, k, v string) map[string]string {

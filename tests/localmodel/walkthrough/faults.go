@@ -11,9 +11,10 @@ import (
 const DatabaseOutage = 30 * time.Second
 
 // FaultEvents are the faults of issue "a model as strict as Juju": the
-// database down for 30 s, a temporal-server process killed, and the
-// frontend leader's publish to the admin lost to a failed commit after a
-// password rotation.
+// database down for 30 s, a temporal-server process killed, the frontend
+// leader's publish to the admin lost to a failed commit after a password
+// rotation, and the frontend leader's unit removed. The last needs the
+// highest unit to lead (bootstrap --elect highest, Units 2).
 func (s *Scenario) FaultEvents() []ChurnEvent {
 	return []ChurnEvent{{
 		Name: fmt.Sprintf("the database down for %s (its pod cut off the network)", DatabaseOutage),
@@ -73,6 +74,28 @@ func (s *Scenario) FaultEvents() []ChurnEvent {
 				return r.Hook == "admin-relation-changed" && !r.Failed()
 			}, "admin-relation-changed after the rotation")
 		},
+	}, {
+		Name: "the frontend leader's unit removed (remove-unit --num-units 1), then the scale restored",
+		Do: func(ctx context.Context, st *Status) ([]string, error) {
+			units := st.Applications[AppFrontend].UnitNames()
+			if leader, _ := st.Leader(AppFrontend); leader != units[len(units)-1] {
+				// On Kubernetes remove-unit takes the highest units.
+				return nil, fmt.Errorf("%s leads %s, not its highest unit: bootstrap with --elect highest", leader, AppFrontend)
+			}
+			return nil, s.run(ctx, "remove-unit", AppFrontend, "--num-units", "1")
+		},
+		Wait: func(ctx context.Context, st *Status, start time.Time) error {
+			// Its lease is revoked once it is dead and another unit is
+			// elected; then the operator scales back.
+			next := st.Applications[AppFrontend].UnitNames()[0]
+			if err := s.waitHook(ctx, next, start, func(r hookRecord) bool { return r.Hook == "leader-elected" && !r.Failed() }, "leader-elected"); err != nil {
+				return err
+			}
+			return s.run(ctx, "scale-application", AppFrontend, "2")
+		},
+		// The admin still finds the server through what the old leader
+		// published in temporal-host-info.
+		Check: func(ctx context.Context, _ time.Time) error { return s.ClusterHealth(ctx) },
 	}}
 }
 

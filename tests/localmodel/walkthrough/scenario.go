@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,6 +21,10 @@ const (
 	AppWorker     = "temporal-k8s-worker"
 	AppPostgreSQL = "postgresql-k8s"
 	AppAdmin      = "temporal-admin-k8s"
+	AppPrometheus = "prometheus-k8s"
+	AppLoki       = "loki-k8s"
+	AppGrafana    = "grafana-k8s"
+	AppUI         = "temporal-ui-k8s"
 	// Charm is the charm every Temporal application runs.
 	Charm = "temporal-k8s"
 )
@@ -68,6 +73,19 @@ type Scenario struct {
 	// PostgresConfig and TemporalConfig are extra key=value options
 	// Deploy gives postgresql-k8s and every temporal-k8s application.
 	PostgresConfig, TemporalConfig []string
+	// Units is how many units Deploy gives each temporal-k8s
+	// application (juju deploy -n); zero means one.
+	Units int
+	// Chromium is the headless browser the UI check drives.
+	Chromium string
+	// ArtifactDir receives what the walkthrough saves to look at later
+	// (the UI's screenshot); a temporary directory when empty.
+	ArtifactDir string
+	// Completed are the IDs of the workflows Workflows saw complete, in
+	// order.
+	Completed []string
+	// Screenshot is where CheckUI saved the UI's workflow list.
+	Screenshot string
 }
 
 // Timing is one measured duration.
@@ -109,10 +127,18 @@ func (s *Scenario) Destroy(ctx context.Context) error {
 	return s.run(ctx, "destroy")
 }
 
+// units is Units, at least one.
+func (s *Scenario) units() int {
+	return max(s.Units, 1)
+}
+
 func (s *Scenario) deploy(ctx context.Context, charm, app string, config ...string) error {
 	args := []string{"deploy", charm}
 	if app != "" && app != charm {
 		args = append(args, app)
+	}
+	if charm == Charm && s.units() > 1 {
+		args = append(args, "-n", strconv.Itoa(s.units()))
 	}
 	for _, kv := range config {
 		args = append(args, "--config", kv)
@@ -137,6 +163,14 @@ func resourceOf(charm string) string {
 		return "postgresql-image"
 	case AppAdmin:
 		return "temporal-admin-image"
+	case AppPrometheus:
+		return "prometheus-image"
+	case AppLoki:
+		return "loki-image"
+	case AppGrafana:
+		return "grafana-image"
+	case AppUI:
+		return "temporal-ui-image"
 	}
 	return "temporal-server-image"
 }
@@ -175,7 +209,7 @@ func (s *Scenario) Deploy(ctx context.Context) error {
 		return err
 	}
 	s.printf("# waiting for %s to be active before relating the other services\n", AppFrontend)
-	if _, err := s.WaitSettled(ctx, map[string]int{AppFrontend: 1, AppPostgreSQL: 1, AppAdmin: 1}, s.Timeouts.Deploy); err != nil {
+	if _, err := s.WaitSettled(ctx, map[string]int{AppFrontend: s.units(), AppPostgreSQL: 1, AppAdmin: 1}, s.Timeouts.Deploy); err != nil {
 		return err
 	}
 	s.record("first deploy → "+AppFrontend+" active", time.Since(start))
@@ -186,27 +220,11 @@ func (s *Scenario) Deploy(ctx context.Context) error {
 			}
 		}
 	}
-	if _, err := s.WaitSettled(ctx, s.scales(1), s.Timeouts.Deploy); err != nil {
+	if _, err := s.WaitSettled(ctx, s.scales(s.units()), s.Timeouts.Deploy); err != nil {
 		return err
 	}
 	s.record("first deploy → all units active/idle", time.Since(start))
 	return s.ClusterHealth(ctx)
-}
-
-// ClusterHealth runs the current admin's cli action, which reaches the
-// server at the address temporal-host-info publishes: the frontend
-// application's Service, on a port the charm opened.
-func (s *Scenario) ClusterHealth(ctx context.Context) error {
-	res, err := s.CLI.RunAction(ctx, AppAdmin+"/0", "cli", "args=operator cluster health")
-	if err != nil {
-		return err
-	}
-	out := res.Result("output")
-	s.printf("$ localmodel run %s/0 cli args=\"operator cluster health\"\noutput: %s\n", AppAdmin, out)
-	if !strings.HasSuffix(out, ": SERVING") {
-		return fmt.Errorf("cli operator cluster health says %q, want SERVING", out)
-	}
-	return nil
 }
 
 // scales is every application at scale n, PostgreSQL and admin at 1.
@@ -279,12 +297,7 @@ func (s *Scenario) PrintStatus(ctx context.Context) (*Status, error) {
 // as a client in the cluster does: the Service forwards only the ports the
 // charm opened, and only to ready pods.
 func (s *Scenario) Workflows(ctx context.Context, status *Status, step string) error {
-	frontend := AppFrontend
-	for _, svc := range s.Services {
-		if svc.Role == "frontend" {
-			frontend = svc.App
-		}
-	}
+	frontend := s.frontendApp()
 	addr := status.Applications[frontend].Address
 	if addr == "" {
 		return fmt.Errorf("%s has no service address", frontend)
@@ -293,10 +306,11 @@ func (s *Scenario) Workflows(ctx context.Context, status *Status, step string) e
 	ctx, cancel := context.WithTimeout(ctx, s.Timeouts.Workflow)
 	defer cancel()
 	start := time.Now()
-	result, err := RunWorkflow(ctx, hostPort, workflowID(step))
+	result, id, err := RunWorkflow(ctx, hostPort, workflowID(step))
 	if err != nil {
 		return err
 	}
+	s.Completed = append(s.Completed, id)
 	s.printf("workflow through the %s service %s: %q in %s\n", frontend, hostPort, result, time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
@@ -327,8 +341,11 @@ func (s *Scenario) RunAll(ctx context.Context) error {
 		{"bootstrap", s.Bootstrap},
 		{"deploy and relate", s.Deploy},
 		{"four services, one member each", func(ctx context.Context) error { return s.Check(ctx, 1, "deploy") }},
+		{"COS: Prometheus scrapes every unit, Loki receives every unit's logs", func(ctx context.Context) error { return s.Observe(ctx, 1) }},
+		{"the Temporal UI shows the workflow", s.UI},
 		{"scale to 2", func(ctx context.Context) error { return s.ScaleUp(ctx, 2) }},
 		{"eight members, two per ring", func(ctx context.Context) error { return s.Check(ctx, 2, "scale-up") }},
+		{"Prometheus and Loki hear from the new units", func(ctx context.Context) error { return s.CheckObserved(ctx, 2) }},
 		{"scale back to 1", func(ctx context.Context) error { return s.ScaleDown(ctx, 1) }},
 		{"four members again", func(ctx context.Context) error { return s.Check(ctx, 1, "scale-down") }},
 	}

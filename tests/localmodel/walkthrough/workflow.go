@@ -65,19 +65,21 @@ func EnsureNamespace(ctx context.Context, hostPort, namespace string) error {
 // RunWorkflow starts Greet through the frontend at hostPort, with a worker
 // in this process, and waits for its result. It retries while the cluster
 // is still warming up (namespace not yet in every host's cache, shards
-// still moving) until ctx ends.
-func RunWorkflow(ctx context.Context, hostPort, id string) (string, error) {
+// still moving) until ctx ends. It returns the result and the ID of the
+// workflow that gave it.
+func RunWorkflow(ctx context.Context, hostPort, id string) (string, string, error) {
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		// A fresh ID per attempt: an earlier attempt's run may still be open.
-		result, err := runWorkflowOnce(ctx, hostPort, fmt.Sprintf("%s-%d", id, attempt))
+		attemptID := fmt.Sprintf("%s-%d", id, attempt)
+		result, err := runWorkflowOnce(ctx, hostPort, attemptID)
 		if err == nil {
-			return result, nil
+			return result, attemptID, nil
 		}
 		lastErr = err
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("cannot run a workflow through %s: %w", hostPort, lastErr)
+			return "", "", fmt.Errorf("cannot run a workflow through %s: %w", hostPort, lastErr)
 		case <-time.After(2 * time.Second):
 		}
 	}

@@ -159,11 +159,23 @@ func AnswerData(address, version, database string, remote map[string]string) map
 	}
 }
 
+// userContent is a relation user's credentials as published.
+func (c *Charm) userContent(remote map[string]string, secrets bool, user, password, address, database string) map[string]string {
+	content := map[string]string{"username": user, "password": password, "uris": URI(user, password, address, Port, database)}
+	if secrets && c.track == Track16 && requested(remote, "read-only-uris") {
+		// Track 16 publishes it only as a secret, for requirers that ask
+		// for it (postgresql_provider.py, update_endpoints): the
+		// data_interfaces library (LIBPATCH 59) does by default.
+		content["read-only-uris"] = URI(user, password, address, Port, database)
+	}
+	return content
+}
+
 // publish writes one relation's answer: its user in a secret (or in plain
 // fields for requirers that did not ask for secrets) and the endpoints.
 func (c *Charm) publish(ctx context.Context, rel relation, req UserRequest, secrets bool, address, version string) error {
 	data := AnswerData(address, version, req.Database, rel.remote)
-	userContent := map[string]string{"username": req.User, "password": req.Password, "uris": URI(req.User, req.Password, address, Port, req.Database)}
+	userContent := c.userContent(rel.remote, secrets, req.User, req.Password, address, req.Database)
 	tlsContent := map[string]string{"tls": "False"}
 	if c.tls {
 		ca, err := c.ensureTLS()

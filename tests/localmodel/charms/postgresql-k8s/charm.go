@@ -5,7 +5,9 @@ package postgresql
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,11 +63,7 @@ type Charm struct {
 
 // Dispatch runs the event named by the environment.
 func Dispatch(ctx context.Context, getenv func(string) string) error {
-	ev, err := juju.ParseEvent(getenv)
-	if err != nil {
-		return err
-	}
-	container, err := workload.Connect(ContainerName)
+	ev, container, err := workload.Hook(getenv, ContainerName)
 	if err != nil {
 		return err
 	}
@@ -280,6 +278,18 @@ func URI(user, password, host string, port int, database string) string {
 // secrets (requested-secrets); old requirers get them in plain text.
 func wantsSecrets(remote map[string]string) bool {
 	return strings.TrimSpace(remote["requested-secrets"]) != ""
+}
+
+// requested reports whether requested-secrets names field. The library
+// writes the list with Python's json.dumps (data_interfaces.py,
+// set_encoded_field), spaces after commas included; a list that does not
+// parse names nothing, as get_encoded_list then returns None.
+func requested(remote map[string]string, field string) bool {
+	var fields []string
+	if err := json.Unmarshal([]byte(remote["requested-secrets"]), &fields); err != nil {
+		return false
+	}
+	return slices.Contains(fields, field)
 }
 
 func (c *Charm) addSecret(ctx context.Context, relID string, content map[string]string, label string) (string, error) {

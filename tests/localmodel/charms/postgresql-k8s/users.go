@@ -88,8 +88,9 @@ func (c *Charm) rotatePassword(ctx context.Context) error {
 		if _, err := c.db.Run(ctx, SetPasswordSQL(user, password)); err != nil {
 			return c.juju.ActionFail(ctx, fmt.Sprintf("cannot change the password of %s: %v", user, err))
 		}
-		content := map[string]string{"username": user, "password": password, "uris": URI(user, password, address, Port, database)}
-		if uri := rel.own["secret-user"]; uri != "" {
+		uri := rel.own["secret-user"]
+		content := c.userContent(rel.remote, uri != "", user, password, address, database)
+		if uri != "" {
 			err = c.juju.SecretSet(ctx, uri, content)
 		} else {
 			err = c.juju.RelationSet(ctx, rel.id, true, content)

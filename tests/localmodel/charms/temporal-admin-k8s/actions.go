@@ -19,6 +19,8 @@ func (c *Charm) action(ctx context.Context) error {
 	switch c.event.Name {
 	case "tctl", "cli":
 		return c.tctl(ctx)
+	case "pre-upgrade-check":
+		return c.preUpgradeCheck(ctx)
 	case "setup-schema":
 		if err := c.reconcile(ctx, modeAll); err != nil {
 			return c.juju.ActionFail(ctx, err.Error())

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
@@ -86,6 +87,10 @@ type unitState struct {
 	// Deferred is set while a database was unreachable: every later hook
 	// tries again, as ops re-emits a deferred event.
 	Deferred bool `json:"deferred,omitempty"`
+	// UpgradePending is set by upgrade-charm on the current track, until
+	// every store is migrated again (the real charm's peer key
+	// upgrade_schema_pending).
+	UpgradePending bool `json:"upgrade-pending,omitempty"`
 }
 
 // migration is what a relation was migrated for.
@@ -136,21 +141,20 @@ type Charm struct {
 	retryEvery, retryFor time.Duration
 	// settings are the options, read at the start of every hook.
 	settings Settings
+	// dial reaches a database for pre-upgrade-check.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Dispatch runs the event named by the environment.
 func Dispatch(ctx context.Context, getenv func(string) string) error {
-	ev, err := juju.ParseEvent(getenv)
-	if err != nil {
-		return err
-	}
-	container, err := workload.Connect(ContainerName)
+	ev, container, err := workload.Hook(getenv, ContainerName)
 	if err != nil {
 		return err
 	}
 	c := &Charm{
 		juju: juju.NewClient(juju.ExecRunner{}), event: ev, workload: pebbleWorkload{container},
 		retryEvery: unreachableRetry, retryFor: unreachableWait,
+		dial: (&net.Dialer{}).DialContext,
 	}
 	return c.run(ctx)
 }
@@ -175,6 +179,8 @@ func (c *Charm) run(ctx context.Context) error {
 	case juju.RelationCreated, juju.RelationJoined:
 		// The real charm observes neither; only a deferred migration runs.
 		return c.reconcile(ctx, modeDeferred)
+	case juju.UpgradeCharm:
+		return c.beginUpgrade(ctx)
 	case juju.RelationChanged:
 		if c.event.Relation == "admin" {
 			// The real charm's _on_admin_relation_changed runs
@@ -313,7 +319,7 @@ func (c *Charm) reconcile(ctx context.Context, m mode) error {
 	if err != nil {
 		return err
 	}
-	if m == modeDeferred && !st.Deferred {
+	if m == modeDeferred && !st.Deferred && !st.UpgradePending {
 		return nil
 	}
 	if err := c.loadSettings(ctx); err != nil {
@@ -347,7 +353,7 @@ func (c *Charm) reconcile(ctx context.Context, m mode) error {
 		return err
 	}
 	dirty := func(rel relationData) bool {
-		if m == modeAll {
+		if m == modeAll || st.UpgradePending {
 			return true
 		}
 		done, ok := st.Migrated[rel.id]
@@ -383,10 +389,14 @@ func (c *Charm) reconcile(ctx context.Context, m mode) error {
 		st.Migrated = nil
 	}
 	st.Deferred = false
+	pending := st.UpgradePending
+	st.UpgradePending = false
 	for _, res := range outcome {
 		if res == resultUnreachable {
 			st.Deferred = true
 		}
+		// What failed after a refresh is tried again with the rest.
+		st.UpgradePending = st.UpgradePending || (pending && res != resultOK)
 	}
 	if err := c.saveState(ctx, before, st); err != nil {
 		return err

@@ -2,7 +2,7 @@
 // deploy, check the cluster, run workflows, scale up and down, and print
 // what it measured.
 //
-// Usage: walkthrough [--keep] [--all-in-one] [--update-status-interval D] [-- BOOTSTRAP-OPTIONS...]
+// Usage: walkthrough [--keep] [--all-in-one] [--update-status-interval D] [--artifacts DIR] [-- BOOTSTRAP-OPTIONS...]
 package main
 
 import (
@@ -21,14 +21,15 @@ func main() {
 	keep := flag.Bool("keep", false, "leave the model running at the end")
 	allInOne := flag.Bool("all-in-one", false, "then deploy a fresh model with one application running every service")
 	interval := flag.Duration("update-status-interval", 0, "update-status interval for the model (0: the model's default)")
+	artifacts := flag.String("artifacts", "", "`directory` for what the walkthrough saves (the UI's screenshot); a temporary one when empty")
 	flag.Parse()
-	if err := run(*keep, *allInOne, *interval, flag.Args()); err != nil {
+	if err := run(*keep, *allInOne, *interval, *artifacts, flag.Args()); err != nil {
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(keep, allInOne bool, interval time.Duration, bootstrapArgs []string) error {
+func run(keep, allInOne bool, interval time.Duration, artifacts string, bootstrapArgs []string) error {
 	cfg, err := walkthrough.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return err
@@ -39,6 +40,8 @@ func run(keep, allInOne bool, interval time.Duration, bootstrapArgs []string) er
 	cli.Log = os.Stdout
 	s := walkthrough.New(cli, os.Stdout)
 	s.Resources = cfg.Resources()
+	s.Chromium = cfg.Chromium
+	s.ArtifactDir = artifacts
 	s.UpdateStatusInterval = interval
 	s.BootstrapArgs = append(cfg.BootstrapArgs, bootstrapArgs...)
 	if !keep {

@@ -50,6 +50,7 @@ func init() {
 		"config":             config,
 		"scale-application":  scale,
 		"remove-application": removeApplication,
+		"remove-unit":        removeUnit,
 		"refresh":            refresh,
 		"status":             status,
 		"run":                run,
@@ -73,7 +74,7 @@ const usage = `Usage: localmodel COMMAND [options]
 A local stand-in for a Juju model on Kubernetes.
 
 Commands:
-  bootstrap [--foreground] [--charms DIR] [--pebble BIN] [--update-status-interval D] [--seed N]
+  bootstrap [--foreground] [--charms DIR] [--pebble BIN] [--update-status-interval D] [--seed N] [--elect random|lowest|highest]
   up [--detach] ...                (bootstrap in the foreground; Ctrl-C destroys the model)
   deploy CHARM [APP] [--config k=v]... [--resource name=DIR|host]... [-n N]
   fail-commit UNIT [N]             (fault: the next N hooks that exit 0 fail to commit; default 1)
@@ -84,6 +85,7 @@ Commands:
   remove-relation A[:endpoint] B[:endpoint]
   config APP [key | key=value ...] [--reset key[,key]]
   scale-application APP N
+  remove-unit APP --num-units N    (as on Kubernetes: the N highest units go)
   remove-application APP
   refresh APP [--path CHARM]      (recreates the pods one at a time, highest ordinal first)
   status [--format tabular|json|yaml] [--watch DURATION]

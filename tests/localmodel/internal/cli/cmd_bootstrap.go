@@ -33,6 +33,7 @@ func bootstrap(c *cmdCtx, args []string, detachDefault bool) error {
 	c.fs.String(&usi, "5m", "update-status-interval")
 	c.fs.String(&poll, "5s", "pebble-poll-interval")
 	c.fs.String(&seed, "", "seed")
+	c.fs.String(&opts.Elect, "random", "elect")
 	c.fs.String(&opts.ModelName, "localmodel", "model", "m")
 	c.fs.String(&opts.Subnet, "10.213.0.0/24", "subnet")
 	c.fs.String(&opts.Prefix, "lm", "prefix")
@@ -63,6 +64,9 @@ func bootstrap(c *cmdCtx, args []string, detachDefault bool) error {
 	}
 	if opts.Seed, err = strconv.ParseUint(seed, 10, 64); err != nil || opts.Seed == 0 {
 		return fmt.Errorf("invalid --seed %q: want a positive integer", seed)
+	}
+	if _, err := daemon.Elector(opts.Elect); err != nil {
+		return err
 	}
 	if opts.Pebble == "" {
 		opts.Pebble = findPebble()

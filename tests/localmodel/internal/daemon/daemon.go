@@ -29,6 +29,24 @@ type Options struct {
 	PebblePollInterval   time.Duration
 	// Seed seeds elections and relation order (model.Config.Seed).
 	Seed uint64
+	// Elect is "random" (or empty), "lowest" or "highest": which unit
+	// wins an election that Juju leaves to whichever claim lands first.
+	// A scenario that removes a leader needs it highest, the one unit a
+	// k8s remove-unit can take.
+	Elect string
+}
+
+// Elector returns the election policy Options.Elect names.
+func Elector(name string) (func([]string) string, error) {
+	switch name {
+	case "", "random":
+		return nil, nil
+	case "lowest":
+		return model.ElectLowest, nil
+	case "highest":
+		return model.ElectHighest, nil
+	}
+	return nil, fmt.Errorf("invalid --elect %q: want random, lowest or highest", name)
 }
 
 // SocketPath is the daemon's API socket.
@@ -91,10 +109,14 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("cannot open debug log: %w", err)
 	}
 	defer logf.Close()
+	elect, err := Elector(opts.Elect)
+	if err != nil {
+		return err
+	}
 	m, err := model.New(model.Config{
 		Name: opts.ModelName, StateDir: opts.Home, Backend: mgr, Log: logf,
 		UpdateStatusInterval: opts.UpdateStatusInterval, PebblePollInterval: opts.PebblePollInterval,
-		Seed: opts.Seed,
+		Seed: opts.Seed, Elect: elect,
 	})
 	if err != nil {
 		return err
@@ -216,6 +238,16 @@ func (s *server) routes() http.Handler {
 			return nil, err
 		}
 		return nil, s.m.Scale(req.App, req.N)
+	})
+	handle("/v1/remove-unit", func(r *http.Request) (any, error) {
+		var req struct {
+			App string
+			N   int
+		}
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		return nil, s.m.RemoveUnits(req.App, req.N)
 	})
 	handle("/v1/remove-application", func(r *http.Request) (any, error) {
 		var req struct{ App string }

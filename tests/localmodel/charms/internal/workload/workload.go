@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"io"
 	"path"
 	"strings"
@@ -35,6 +36,38 @@ func Connect(name string) (*Container, error) {
 		return nil, fmt.Errorf("cannot connect to the %s container: %w", name, err)
 	}
 	return &Container{Name: name, Client: c}, nil
+}
+
+// Replan has Pebble start what its plan calls for (and restart what
+// changed) and waits up to a minute for it; what names the workload in
+// errors.
+func (c *Container) Replan(what string) error {
+	id, err := c.Client.Replan(&client.ServiceOptions{})
+	if err != nil {
+		return fmt.Errorf("cannot start %s: %w", what, err)
+	}
+	change, err := c.Client.WaitChange(id, &client.WaitChangeOptions{Timeout: time.Minute})
+	if err != nil {
+		return fmt.Errorf("cannot start %s: %w", what, err)
+	}
+	if change.Err != "" {
+		return fmt.Errorf("cannot start %s: %s", what, change.Err)
+	}
+	return nil
+}
+
+// Hook reads the event a stand-in's dispatch runs for and connects to its
+// workload container, the preamble every stand-in with a workload shares.
+func Hook(getenv func(string) string, container string) (juju.Event, *Container, error) {
+	ev, err := juju.ParseEvent(getenv)
+	if err != nil {
+		return juju.Event{}, nil, err
+	}
+	c, err := Connect(container)
+	if err != nil {
+		return juju.Event{}, nil, err
+	}
+	return ev, c, nil
 }
 
 // Ready reports whether the container's Pebble answers.
