@@ -11,6 +11,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
+	"google.golang.org/grpc"
 )
 
 // Load starts Greet workflows at a steady rate through one frontend, with
@@ -31,6 +32,18 @@ type Load struct {
 	// refusal's start was asked for.
 	latencies []time.Duration
 	refusedAt []time.Time
+	// samples are every start's outcome, in the order they ended, and
+	// inFlight when each unfinished start was asked for: what WaitSteady
+	// judges the machine by.
+	samples  []sample
+	inFlight map[string]time.Time
+}
+
+// sample is one start's outcome.
+type sample struct {
+	asked   time.Time
+	took    time.Duration
+	refused bool
 }
 
 // LoadResult is what a load saw between StartLoad and Stop.
@@ -68,11 +81,14 @@ func StartLoad(ctx context.Context, hostPort string, rate float64, name string) 
 	if err := EnsureNamespace(ctx, hostPort, Namespace); err != nil {
 		return nil, err
 	}
-	c, err := client.DialContext(ctx, client.Options{HostPort: hostPort, Namespace: Namespace, Logger: quietLogger()})
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort: hostPort, Namespace: Namespace, Logger: quietLogger(),
+		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(recordAttempt)}},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to %s: %w", hostPort, err)
 	}
-	l := &Load{client: c, queue: "load-" + name, done: make(chan struct{})}
+	l := &Load{client: c, queue: "load-" + name, done: make(chan struct{}), inFlight: map[string]time.Time{}}
 	l.worker = worker.New(c, l.queue, worker.Options{})
 	l.worker.RegisterWorkflow(Greet)
 	l.worker.RegisterActivity(Hello)
@@ -108,16 +124,57 @@ func (l *Load) run(ctx context.Context, every time.Duration, name string) {
 	}
 }
 
+// attempts records a call's tries: the SDK retries inside the caller's
+// deadline, so the error a refused start returns is the deadline, and the
+// cause is what the last try got.
+type attempts struct {
+	mu   sync.Mutex
+	n    int
+	last error
+}
+
+type attemptsKey struct{}
+
+// recordAttempt runs inside the SDK's retry interceptor (the SDK chains
+// the dial options' interceptors after its own, internal/grpc_dialer.go),
+// so it sees every try.
+func recordAttempt(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	err := invoker(ctx, method, req, reply, cc, opts...)
+	if a, ok := ctx.Value(attemptsKey{}).(*attempts); ok {
+		a.mu.Lock()
+		a.n++
+		if err != nil {
+			a.last = err
+		}
+		a.mu.Unlock()
+	}
+	return err
+}
+
 func (l *Load) start(ctx context.Context, id string) {
 	// A start gets the SDK's own retries for 10 s: what a client with a
 	// deadline would see.
 	startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	tries := &attempts{}
+	startCtx = context.WithValue(startCtx, attemptsKey{}, tries)
 	asked := time.Now()
+	l.mu.Lock()
+	l.inFlight[id] = asked
+	l.mu.Unlock()
 	run, err := l.client.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: id, TaskQueue: l.queue}, Greet, "load")
 	took := time.Since(asked)
+	if err != nil {
+		tries.mu.Lock()
+		err = fmt.Errorf("%w (%d tries, the last: %v)", err, tries.n, tries.last)
+		tries.mu.Unlock()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	delete(l.inFlight, id)
+	if ctx.Err() == nil {
+		l.samples = append(l.samples, sample{asked: asked, took: took, refused: err != nil})
+	}
 	switch {
 	case err == nil:
 		l.runs = append(l.runs, run)
@@ -126,6 +183,66 @@ func (l *Load) start(ctx context.Context, id string) {
 		l.refused = append(l.refused, err.Error())
 		l.refusedAt = append(l.refusedAt, asked)
 	}
+}
+
+// ErrNotSteady is returned by WaitSteady when the machine never served
+// the load normally.
+var ErrNotSteady = errors.New("the load was never steady")
+
+// WaitSteady waits until every start asked for in the last window was
+// accepted within bound (and none older is still waiting), and returns the
+// p50 and p99 of that window. A scenario that judges restarts by what
+// clients see starts them only once the machine serves the load normally
+// without them: a shared CI machine can be several times slower for a
+// while, for reasons of its own, and that is not what the scenario
+// measures. It gives up after limit with ErrNotSteady and the last
+// window's figures.
+func (l *Load) WaitSteady(ctx context.Context, window, bound, limit time.Duration) (p50, p99 time.Duration, err error) {
+	deadline := time.Now().Add(limit)
+	if err := sleep(ctx, window); err != nil {
+		return 0, 0, err
+	}
+	for {
+		now := time.Now()
+		ok, p50, p99 := l.steadySince(now.Add(-window), now, bound)
+		if ok {
+			return p50, p99, nil
+		}
+		if now.After(deadline) {
+			return p50, p99, fmt.Errorf("%w within %s: the last %s's starts took p50 %s, p99 %s, want every one under %s",
+				ErrNotSteady, limit, window, p50.Round(time.Millisecond), p99.Round(time.Millisecond), bound)
+		}
+		if err := sleep(ctx, time.Second); err != nil {
+			return 0, 0, err
+		}
+	}
+}
+
+// steadySince says whether every start asked for in [from, now) ended,
+// accepted within bound, with none refused and none older still waiting
+// longer than bound, and their latencies' p50 and p99.
+func (l *Load) steadySince(from, now time.Time, bound time.Duration) (ok bool, p50, p99 time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ok = true
+	for _, asked := range l.inFlight {
+		if now.Sub(asked) >= bound {
+			ok = false
+		}
+	}
+	var took []time.Duration
+	for _, s := range l.samples {
+		if s.asked.Before(from) {
+			continue
+		}
+		if s.refused || s.took >= bound {
+			ok = false
+		}
+		took = append(took, s.took)
+	}
+	slices.Sort(took)
+	// A window with no start ended says nothing yet.
+	return ok && len(took) > 0, percentile(took, 0.50), percentile(took, 0.99)
 }
 
 // Stop stops starting workflows, waits up to wait for every started one to
