@@ -1,0 +1,252 @@
+package tlscerts
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestLabels(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "afd8c2bccf834997afce12c2706d2ede-private-key-3-frontend-certificates", PrivateKeyLabel(3, "frontend-certificates"))
+	// sha256("csr") in hex (printf csr | sha256sum).
+	require.Equal(t, "afd8c2bccf834997afce12c2706d2ede-certificate-0-c27338c453067b437471afbce792704d816112c6031bb996b62c698ea599ef80", CertificateLabel(0, "csr"))
+	require.NotEqual(t, CertificateLabel(0, "a"), CertificateLabel(0, "b"))
+	require.NotEqual(t, CertificateLabel(0, "a"), CertificateLabel(1, "a"))
+}
+
+var testKey = func() *rsa.PrivateKey {
+	text, err := NewPrivateKey(rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	key, err := ParsePrivateKey(text)
+	if err != nil {
+		panic(err)
+	}
+	return key
+}()
+
+func TestPrivateKey(t *testing.T) {
+	t.Parallel()
+	text, err := NewPrivateKey(rand.Reader)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(text, "-----BEGIN RSA PRIVATE KEY-----\n"), text[:40])
+	key, err := ParsePrivateKey(text)
+	require.NoError(t, err)
+	require.Equal(t, KeyBits, key.N.BitLen())
+
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	require.NoError(t, err)
+	again, err := ParsePrivateKey(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})))
+	require.NoError(t, err)
+	require.True(t, key.Equal(again))
+
+	_, err = ParsePrivateKey("not a key")
+	require.ErrorContains(t, err, "no PEM block")
+	_, err = ParsePrivateKey(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("junk")})))
+	require.ErrorContains(t, err, "cannot parse the private key")
+}
+
+func TestNewCSR(t *testing.T) {
+	t.Parallel()
+	s := Subject{
+		CommonName: "temporal-k8s-0.temporal-k8s-endpoints.m.svc.cluster.local",
+		DNSNames:   []string{"temporal-k8s-0.temporal-k8s-endpoints.m.svc.cluster.local", "temporal-k8s.m.svc.cluster.local"},
+		IPs:        []net.IP{net.ParseIP("10.1.2.3")},
+	}
+	text, err := NewCSR(rand.Reader, testKey, s)
+	require.NoError(t, err)
+	block, _ := pem.Decode([]byte(text))
+	require.Equal(t, "CERTIFICATE REQUEST", block.Type)
+	csr, err := x509.ParseCertificateRequest(block.Bytes)
+	require.NoError(t, err)
+	require.NoError(t, csr.CheckSignature())
+	require.Equal(t, x509.SHA256WithRSA, csr.SignatureAlgorithm)
+	require.Equal(t, s.CommonName, csr.Subject.CommonName)
+	require.Equal(t, s.DNSNames, csr.DNSNames)
+	require.True(t, csr.IPAddresses[0].Equal(s.IPs[0]))
+	require.True(t, csr.PublicKey.(*rsa.PublicKey).Equal(&testKey.PublicKey))
+
+	// The subject's x500UniqueIdentifier: a UUID4 as a UTF8String.
+	var rdns pkix.RDNSequence
+	_, err = asn1.Unmarshal(csr.RawSubject, &rdns)
+	require.NoError(t, err)
+	var ids []string
+	for _, rdn := range rdns {
+		for _, atv := range rdn {
+			if atv.Type.Equal(oidX500UniqueIdentifier) {
+				ids = append(ids, atv.Value.(string))
+			}
+		}
+	}
+	require.Len(t, ids, 1)
+	require.Regexp(t, regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`), ids[0])
+	require.Contains(t, string(csr.RawSubject), "\x0c\x24"+ids[0], "UTF8String (tag 12) of 36 bytes")
+
+	// Two requests for the same names differ, as the library's do.
+	other, err := NewCSR(rand.Reader, testKey, s)
+	require.NoError(t, err)
+	require.NotEqual(t, text, other)
+
+	_, err = NewCSR(rand.Reader, testKey, Subject{})
+	require.ErrorContains(t, err, "common name")
+}
+
+func TestUnitData(t *testing.T) {
+	t.Parallel()
+	data, err := UnitData("CSR1\n", "CSR2\n")
+	require.NoError(t, err)
+	require.JSONEq(t, `[{"certificate_signing_request":"CSR1\n","ca":false},{"certificate_signing_request":"CSR2\n","ca":false}]`, data[RequestsKey])
+	none, err := UnitData()
+	require.NoError(t, err)
+	require.Equal(t, "[]", none[RequestsKey])
+}
+
+// testCA is a CA that signs CSRs as a provider would.
+type testCA struct {
+	cert *x509.Certificate
+	key  *rsa.PrivateKey
+	pem  string
+}
+
+func newTestCA(t *testing.T) *testCA {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	return &testCA{cert: cert, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
+}
+
+func (ca *testCA) sign(t *testing.T, csrPEM string, isCA bool) string {
+	t.Helper()
+	block, _ := pem.Decode([]byte(csrPEM))
+	csr, err := x509.ParseCertificateRequest(block.Bytes)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               csr.Subject,
+		DNSNames:              csr.DNSNames,
+		NotBefore:             time.Now().Add(-time.Minute),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  isCA,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, csr.PublicKey, ca.key)
+	require.NoError(t, err)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+func providerData(t *testing.T, certs ...Provided) map[string]string {
+	t.Helper()
+	b, err := json.Marshal(certs)
+	require.NoError(t, err)
+	return map[string]string{CertificatesKey: string(b)}
+}
+
+func TestFind(t *testing.T) {
+	t.Parallel()
+	ca := newTestCA(t)
+	csr, err := NewCSR(rand.Reader, testKey, Subject{CommonName: "a.example"})
+	require.NoError(t, err)
+	otherCSR, err := NewCSR(rand.Reader, testKey, Subject{CommonName: "b.example"})
+	require.NoError(t, err)
+	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	foreign := ca.sign(t, mustCSR(t, otherKey), false)
+	mine := ca.sign(t, csr, false)
+
+	for _, tc := range []struct {
+		name  string
+		certs []Provided
+		err   string
+		is    error
+	}{
+		{"none yet", nil, "", ErrNotIssued},
+		{"only another unit's", []Provided{{CA: ca.pem, CSR: otherCSR, Certificate: ca.sign(t, otherCSR, false)}}, "", ErrNotIssued},
+		{"mine, with the CSR's text re-wrapped", []Provided{{CA: ca.pem, CSR: "\n" + strings.TrimSpace(csr) + "  ", Certificate: mine, Chain: []string{mine, ca.pem}}}, "", nil},
+		{"mine, without a chain", []Provided{{CA: ca.pem, CSR: csr, Certificate: mine}}, "", nil},
+		{"revoked", []Provided{{CA: ca.pem, CSR: csr, Certificate: mine, Revoked: true}}, "", ErrRevoked},
+		{"for another key", []Provided{{CA: ca.pem, CSR: csr, Certificate: foreign}}, "certifies another key", nil},
+		{"a CA", []Provided{{CA: ca.pem, CSR: csr, Certificate: ca.sign(t, csr, true)}}, "it is a CA", nil},
+		{"not PEM", []Provided{{CA: ca.pem, CSR: csr, Certificate: "junk"}}, "no PEM CERTIFICATE block", nil},
+		{"a CA that is not PEM", []Provided{{CA: "junk", CSR: csr, Certificate: mine}}, "cannot read the issuing CA", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			certs, err := ParseProvider(providerData(t, tc.certs...))
+			require.NoError(t, err)
+			got, err := Find(certs, csr, testKey)
+			switch {
+			case tc.is != nil:
+				require.ErrorIs(t, err, tc.is)
+			case tc.err != "":
+				require.ErrorContains(t, err, tc.err)
+			default:
+				require.NoError(t, err)
+				require.Equal(t, strings.TrimSpace(mine)+"\n", got.PEM)
+				require.Equal(t, strings.TrimSpace(ca.pem)+"\n", got.CAPEM)
+				require.Equal(t, strings.TrimSpace(mine)+"\n"+strings.TrimSpace(ca.pem)+"\n", got.ChainPEM)
+				require.Equal(t, "a.example", got.Leaf.Subject.CommonName)
+				pool := x509.NewCertPool()
+				require.True(t, pool.AppendCertsFromPEM([]byte(got.CAPEM)))
+				_, err := got.Leaf.Verify(x509.VerifyOptions{Roots: pool})
+				require.NoError(t, err)
+			}
+		})
+	}
+}
+
+func mustCSR(t *testing.T, key *rsa.PrivateKey) string {
+	t.Helper()
+	csr, err := NewCSR(rand.Reader, key, Subject{CommonName: "a.example"})
+	require.NoError(t, err)
+	return csr
+}
+
+func TestParseProvider(t *testing.T) {
+	t.Parallel()
+	certs, err := ParseProvider(map[string]string{})
+	require.NoError(t, err)
+	require.Empty(t, certs)
+	certs, err = ParseProvider(map[string]string{CertificatesKey: ""})
+	require.NoError(t, err)
+	require.Empty(t, certs)
+	certs, err = ParseProvider(map[string]string{CertificatesKey: `[{"ca":"C","certificate_signing_request":"R","certificate":"X","chain":["X","C"],"revoked":true}]`})
+	require.NoError(t, err)
+	require.Equal(t, []Provided{{CA: "C", CSR: "R", Certificate: "X", Chain: []string{"X", "C"}, Revoked: true}}, certs)
+	_, err = ParseProvider(map[string]string{CertificatesKey: `{"not":"a list"}`})
+	require.ErrorContains(t, err, "cannot read the provider's certificates")
+}
+
+func TestRenewAt(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	cert := &x509.Certificate{NotBefore: now.Add(-50 * time.Hour), NotAfter: now.Add(100 * time.Hour)}
+	require.Equal(t, now.Add(90*time.Hour), RenewAt(cert, now))
+	expired := &x509.Certificate{NotBefore: now.Add(-2 * time.Hour), NotAfter: now.Add(-time.Hour)}
+	require.Equal(t, now, RenewAt(expired, now))
+}
