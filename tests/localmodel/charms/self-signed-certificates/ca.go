@@ -4,8 +4,8 @@
 // with the tls-certificates v4 library: the subject and SANs copied from
 // the CSR, subject and authority key identifiers, CA false, the chain
 // [certificate, CA]; validity from the charm's `certificate-validity`
-// option, a number and a unit (s, m, h, d, w), so a test can ask for
-// certificates that expire in seconds and watch them renewed.
+// option ("1m" is its shortest), so a test can ask for certificates that
+// expire within a minute and watch them renewed.
 package selfsigned
 
 import (
@@ -151,18 +151,24 @@ func serialNumber(rnd io.Reader) (*big.Int, error) {
 	return n.Add(n, big.NewInt(1)), nil
 }
 
-// ParseValidity reads the charm's validity options: a positive whole
-// number and a unit, s, m, h, d or w ("90d", "30s").
+// ParseValidity reads the charm's validity options as its
+// _parse_config_time_string does: a whole number of days, or a number
+// and a unit, m, h, d or w ("90d", "1m"); zero or less is invalid, as its
+// _invalid_configs says.
 func ParseValidity(option, value string) (time.Duration, error) {
-	units := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
-	v := strings.TrimSpace(value)
-	if len(v) < 2 {
-		return 0, fmt.Errorf("cannot use %s=%q: want a number and a unit (s, m, h, d, w), like 90d", option, value)
+	bad := fmt.Errorf("cannot use %s=%q: want a number of days, or a number and a unit (m, h, d, w), like 90d", option, value)
+	units := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
+	digits, unit := value, 24*time.Hour
+	if value != "" && (value[len(value)-1] < '0' || value[len(value)-1] > '9') {
+		u, ok := units[value[len(value)-1]]
+		if !ok {
+			return 0, bad
+		}
+		digits, unit = value[:len(value)-1], u
 	}
-	unit, ok := units[v[len(v)-1]]
-	n, err := strconv.Atoi(v[:len(v)-1])
-	if !ok || err != nil || n <= 0 {
-		return 0, fmt.Errorf("cannot use %s=%q: want a number and a unit (s, m, h, d, w), like 90d", option, value)
+	n, err := strconv.Atoi(digits)
+	if err != nil || n <= 0 || strings.TrimSpace(digits) != digits {
+		return 0, bad
 	}
 	return time.Duration(n) * unit, nil
 }
