@@ -58,7 +58,8 @@ unit: check $(BIN)/pebble
 # The local model: its CLI, a static Pebble for the workload containers,
 # the temporal-server and temporal-ui rocks, and a charm repository holding
 # this charm and the stand-ins (postgresql-k8s, temporal-admin-k8s,
-# temporal-ui-k8s, prometheus-k8s, loki-k8s, grafana-k8s).
+# temporal-ui-k8s, prometheus-k8s, loki-k8s, grafana-k8s,
+# self-signed-certificates).
 $(BIN)/localmodel: $(LM_SRC)
 	cd $(LM) && CGO_ENABLED=0 go build -trimpath -o $@ ./cmd/localmodel
 

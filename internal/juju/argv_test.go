@@ -88,6 +88,8 @@ func TestClientCommandLines(t *testing.T) {
 			"secret-get secret:x --format=json", "", "", map[string]string{"p": "v"}},
 		{"secret-get --refresh", func(c *juju.Client) (any, error) { return c.SecretGet(ctx(), "secret:x", true) }, `{"p":"v"}`,
 			"secret-get secret:x --refresh --format=json", "", "", map[string]string{"p": "v"}},
+		{"secret-get --label", func(c *juju.Client) (any, error) { return c.SecretGetByLabel(ctx(), "ca") }, `{"p":"v"}`,
+			"secret-get --label ca --format=json", "", "", map[string]string{"p": "v"}},
 		{"secret-add", func(c *juju.Client) (any, error) {
 			return c.SecretAdd(ctx(), map[string]string{"password": "s3cret"}, juju.SecretOptions{Label: "l", Description: "d", Owner: "unit"})
 		}, "secret:new\n", "secret-add --file FILE --label l --description d --owner unit", "", "password: s3cret\n", "secret:new"},

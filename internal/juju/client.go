@@ -131,6 +131,15 @@ func (c *Client) SecretGet(ctx context.Context, id string, refresh bool) (map[st
 	return content, err
 }
 
+// SecretGetByLabel reads the latest content of the secret this unit or
+// its application owns under label (secret-get --label): ErrNotFound
+// when there is none.
+func (c *Client) SecretGetByLabel(ctx context.Context, label string) (map[string]string, error) {
+	var content map[string]string
+	err := c.runJSON(ctx, &content, "secret-get", "--label", label)
+	return content, err
+}
+
 // mustYAML encodes a map of strings, on which yaml.v3 cannot fail.
 func mustYAML(m map[string]string) []byte {
 	data, err := yaml.Marshal(m)

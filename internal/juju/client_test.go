@@ -77,6 +77,24 @@ func TestClientSecretRevisions(t *testing.T) {
 	require.ErrorIs(t, err, juju.ErrNotFound)
 }
 
+func TestClientSecretByLabel(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newModel(true)
+	c := juju.NewClient(m)
+	_, err := c.SecretGetByLabel(ctx, "ca")
+	require.ErrorIs(t, err, juju.ErrNotFound)
+	_, err = c.SecretAdd(ctx, map[string]string{"ca-certificate": "C"}, juju.SecretOptions{Label: "ca"})
+	require.NoError(t, err)
+	got, err := c.SecretGetByLabel(ctx, "ca")
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"ca-certificate": "C"}, got, "the owner reads its own pending secret")
+	require.NoError(t, m.Commit())
+	got, err = c.SecretGetByLabel(ctx, "ca")
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"ca-certificate": "C"}, got)
+}
+
 func TestClientRelationSetUsesStdin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

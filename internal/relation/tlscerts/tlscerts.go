@@ -206,12 +206,23 @@ type Certificate struct {
 	Leaf                 *x509.Certificate
 }
 
-// Find is the certificate issued for csrPEM, matched by the CSR's text as
-// the library matches it, and refused unless it certifies key.
+// SameCSR says whether two PEM CSRs are the same request: the library
+// compares the parsed requests, so line breaks and surrounding space do
+// not matter. Text that is not PEM is compared trimmed.
+func SameCSR(a, b string) bool {
+	ab, _ := pem.Decode([]byte(a))
+	bb, _ := pem.Decode([]byte(b))
+	if ab == nil || bb == nil {
+		return strings.TrimSpace(a) == strings.TrimSpace(b)
+	}
+	return ab.Type == bb.Type && string(ab.Bytes) == string(bb.Bytes)
+}
+
+// Find is the certificate issued for csrPEM, matched by the request as the
+// library matches it, and refused unless it certifies key.
 func Find(certs []Provided, csrPEM string, key *rsa.PrivateKey) (Certificate, error) {
-	want := strings.TrimSpace(csrPEM)
 	for _, p := range certs {
-		if strings.TrimSpace(p.CSR) != want {
+		if !SameCSR(p.CSR, csrPEM) {
 			continue
 		}
 		if p.Revoked {

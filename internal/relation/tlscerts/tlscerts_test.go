@@ -227,6 +227,28 @@ func mustCSR(t *testing.T, key *rsa.PrivateKey) string {
 	return csr
 }
 
+func TestSameCSR(t *testing.T) {
+	t.Parallel()
+	csr := mustCSR(t, testKey)
+	other := mustCSR(t, testKey)
+	block, _ := pem.Decode([]byte(csr))
+	rewrapped := "-----BEGIN CERTIFICATE REQUEST-----\n"
+	b64 := strings.Join(strings.Split(strings.TrimSpace(csr), "\n")[1:len(strings.Split(strings.TrimSpace(csr), "\n"))-1], "")
+	for len(b64) > 0 {
+		n := min(76, len(b64))
+		rewrapped += b64[:n] + "\n"
+		b64 = b64[n:]
+	}
+	rewrapped += "-----END CERTIFICATE REQUEST-----"
+	require.NotEqual(t, csr, rewrapped)
+	require.NotNil(t, block)
+	require.True(t, SameCSR(csr, rewrapped), "lines of 76, not 64")
+	require.True(t, SameCSR(csr, "  "+csr+"\n"))
+	require.False(t, SameCSR(csr, other))
+	require.True(t, SameCSR(" x ", "x"))
+	require.False(t, SameCSR(csr, "x"))
+}
+
 func TestParseProvider(t *testing.T) {
 	t.Parallel()
 	certs, err := ParseProvider(map[string]string{})

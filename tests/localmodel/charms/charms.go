@@ -1,6 +1,7 @@
 // Package charms packs the stand-in charms the local model deploys next
-// to temporal-k8s: postgresql-k8s, temporal-admin-k8s, temporal-ui-k8s
-// and the COS ones, prometheus-k8s, loki-k8s and grafana-k8s.
+// to temporal-k8s: postgresql-k8s, temporal-admin-k8s, temporal-ui-k8s,
+// the COS ones, prometheus-k8s, loki-k8s and grafana-k8s, and the TLS
+// provider self-signed-certificates.
 // Each is a Go dispatch binary plus its metadata, zipped as charmcraft
 // would.
 package charms
@@ -23,7 +24,7 @@ import (
 	"time"
 )
 
-//go:embed postgresql-k8s/*.yaml temporal-admin-k8s/*.yaml prometheus-k8s/*.yaml loki-k8s/*.yaml grafana-k8s/*.yaml temporal-ui-k8s/*.yaml
+//go:embed postgresql-k8s/*.yaml temporal-admin-k8s/*.yaml prometheus-k8s/*.yaml loki-k8s/*.yaml grafana-k8s/*.yaml temporal-ui-k8s/*.yaml self-signed-certificates/*.yaml
 var files embed.FS
 
 // Charm is one stand-in charm.
@@ -43,6 +44,7 @@ var All = []Charm{
 	{Name: "loki-k8s", Main: modulePath + "/cmd/loki-k8s"},
 	{Name: "grafana-k8s", Main: modulePath + "/cmd/grafana-k8s"},
 	{Name: "temporal-ui-k8s", Main: modulePath + "/cmd/temporal-ui-k8s"},
+	{Name: "self-signed-certificates", Main: modulePath + "/cmd/self-signed-certificates"},
 }
 
 // Manifest is charmcraft's manifest.yaml; its bases make the charm
