@@ -116,6 +116,20 @@ func (m *Model) unpackCharm(src, app string, rev int) (*charmdir.Charm, error) {
 	return ch, nil
 }
 
+// liveAppLocked is app, refused once the model shuts down or the
+// application is dying or gone: what a command that changes its units
+// may act on.
+func (m *Model) liveAppLocked(app string) (*application, error) {
+	if m.closed {
+		return nil, fmt.Errorf("model is shutting down")
+	}
+	a, ok := m.apps[app]
+	if !ok || a.life != alive {
+		return nil, fmt.Errorf("application %q not found", app)
+	}
+	return a, nil
+}
+
 // Scale sets the number of units of an application.
 func (m *Model) Scale(app string, n int) error {
 	if n < 0 {
@@ -123,12 +137,9 @@ func (m *Model) Scale(app string, n int) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
-		return fmt.Errorf("model is shutting down")
-	}
-	a, ok := m.apps[app]
-	if !ok || a.life != alive {
-		return fmt.Errorf("application %q not found", app)
+	a, err := m.liveAppLocked(app)
+	if err != nil {
+		return err
 	}
 	m.scaleLocked(a, n)
 	m.wakeAll()
@@ -146,12 +157,9 @@ func (m *Model) RemoveUnits(app string, n int) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
-		return fmt.Errorf("model is shutting down")
-	}
-	a, ok := m.apps[app]
-	if !ok || a.life != alive {
-		return fmt.Errorf("application %q not found", app)
+	a, err := m.liveAppLocked(app)
+	if err != nil {
+		return err
 	}
 	live := 0
 	for _, u := range a.units {

@@ -72,9 +72,9 @@ func (s *Scenario) BadInput(ctx context.Context) error {
 		reset:  func() error { return s.run(ctx, "config", AppHistory, "db-name=temporal-k8s_db") },
 	}}
 
-	load, err := StartLoad(ctx, hostPort, LoadRate, "bad-input")
+	load, steady, err := StartSteadyLoad(ctx, hostPort, LoadRate, "bad-input")
 	if err != nil {
-		return err
+		return fmt.Errorf("before the bad input: %w", err)
 	}
 	stopped := false
 	defer func() {
@@ -82,13 +82,7 @@ func (s *Scenario) BadInput(ctx context.Context) error {
 			load.Stop(time.Second)
 		}
 	}()
-	// Bad input is judged by what clients see, so it starts only once
-	// the load is served normally without it.
-	p50, p99, err := load.WaitSteady(ctx, SteadyWindow, SteadyBound, SteadyLimit)
-	if err != nil {
-		return fmt.Errorf("before the bad input: %w", err)
-	}
-	s.printf("bad input: the load steady before it: p50 %s, p99 %s\n", p50.Round(time.Millisecond), p99.Round(time.Millisecond))
+	s.printf("bad input: %s\n", steady)
 	for _, sc := range scenarios {
 		start := time.Now()
 		s.printf("bad input: %s\n", sc.name)

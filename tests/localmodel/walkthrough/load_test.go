@@ -42,7 +42,7 @@ func TestSteadySince(t *testing.T) {
 		{"every start fast", []sample{fast(9 * time.Second), fast(5 * time.Second), {asked: now.Add(-time.Second), took: 900 * ms}}, nil, true, 20 * ms, 900 * ms},
 		{"nothing ended yet says nothing", nil, nil, false, 0, 0},
 		{"one slow start", []sample{fast(9 * time.Second), {asked: now.Add(-5 * time.Second), took: time.Second}}, nil, false, 20 * ms, time.Second},
-		{"one refused start", []sample{fast(9 * time.Second), {asked: now.Add(-5 * time.Second), took: 30 * ms, refused: true}}, nil, false, 20 * ms, 30 * ms},
+		{"one refused start", []sample{fast(9 * time.Second), {asked: now.Add(-5 * time.Second), took: 30 * ms, err: "refused"}}, nil, false, 20 * ms, 30 * ms},
 		{"a slow start before the window does not count", []sample{{asked: now.Add(-11 * time.Second), took: 5 * time.Second}, fast(time.Second)}, nil, true, 20 * ms, 20 * ms},
 		{"a start waiting longer than the bound", []sample{fast(time.Second)}, []time.Duration{2 * time.Second}, false, 20 * ms, 20 * ms},
 		{"a start waiting less than the bound", []sample{fast(time.Second)}, []time.Duration{500 * ms}, true, 20 * ms, 20 * ms},

@@ -19,16 +19,6 @@ import (
 // under.
 const RollingRate = 10
 
-// A scenario under load starts its restarts once SteadyWindow's starts were
-// each accepted within SteadyBound, waiting up to SteadyLimit for that. On
-// this machine a start takes ~20 ms (p99 well under 200 ms) when nothing
-// restarts.
-const (
-	SteadyWindow = 10 * time.Second
-	SteadyBound  = time.Second
-	SteadyLimit  = 3 * time.Minute
-)
-
 // HungDetection bounds how long a hung server's unit may still say
 // active: the check runs every 3 s and gives up after 1 s (the checker
 // after 0.8 s), so it is down at most ~4 s after the stop; Pebble's
@@ -139,19 +129,12 @@ func (s *Scenario) Rolling(ctx context.Context) error {
 		},
 	}}
 	for _, sc := range scenarios {
-		load, err := StartLoad(ctx, hostPort, RollingRate, "rolling")
+		load, steady, err := StartSteadyLoad(ctx, hostPort, RollingRate, "rolling")
 		if err != nil {
-			return err
-		}
-		// The restarts are judged by what clients see, so they start only
-		// once the load is served normally without them.
-		p50, p99, err := load.WaitSteady(ctx, SteadyWindow, SteadyBound, SteadyLimit)
-		if err != nil {
-			load.Stop(time.Second)
 			return fmt.Errorf("%s: before the restarts: %w", sc.name, err)
 		}
 		start := time.Now()
-		s.printf("rolling: %s (the load steady before it: p50 %s, p99 %s)\n", sc.name, p50.Round(time.Millisecond), p99.Round(time.Millisecond))
+		s.printf("rolling: %s (%s)\n", sc.name, steady)
 		watch := s.watchRestarts(ctx, apps)
 		if err := sc.trigger(); err != nil {
 			watch.stop()

@@ -32,6 +32,15 @@ type CA struct {
 	PEM string
 }
 
+// caBackdate is how long before its making a CA is valid from, so a clock
+// a little behind still accepts it.
+const caBackdate = time.Minute
+
+// Validity is the validity the CA was made with.
+func (ca *CA) Validity() time.Duration {
+	return ca.Cert.NotAfter.Sub(ca.Cert.NotBefore) - caBackdate
+}
+
 // NewCA is a CA named commonName, valid from now for validity.
 func NewCA(rnd io.Reader, commonName string, now time.Time, validity time.Duration) (*CA, error) {
 	key, err := rsa.GenerateKey(rnd, 2048)
@@ -46,7 +55,7 @@ func NewCA(rnd io.Reader, commonName string, now time.Time, validity time.Durati
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: commonName},
-		NotBefore:             now.Add(-time.Minute),
+		NotBefore:             now.Add(-caBackdate),
 		NotAfter:              now.Add(validity),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
@@ -141,9 +150,6 @@ func keyID(pub *rsa.PublicKey) []byte {
 }
 
 func serialNumber(rnd io.Reader) (*big.Int, error) {
-	if rnd == nil {
-		rnd = rand.Reader
-	}
 	n, err := rand.Int(rnd, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
 		return nil, fmt.Errorf("cannot make a serial number: %w", err)

@@ -78,7 +78,7 @@ func (c *Charm) Run(ctx context.Context) error {
 			// certificate; the stand-in cannot yet (it would need
 			// secret-info-get in the model), and says so.
 			kept = fmt.Sprintf("the stand-in keeps its first CA (%s, valid %s): changing ca-common-name or root-ca-validity is not modelled",
-				ca.Cert.Subject.CommonName, ca.Cert.NotAfter.Sub(ca.Cert.NotBefore)-time.Minute)
+				ca.Cert.Subject.CommonName, ca.Validity())
 		case c.configures():
 			if err := c.configure(ctx, ca, cfg); err != nil {
 				return err
@@ -196,9 +196,7 @@ func (c *Charm) configure(ctx context.Context, ca *CA, cfg Config) error {
 }
 
 func matches(ca *CA, cfg Config) bool {
-	// NewCA backdates by a minute.
-	life := ca.Cert.NotAfter.Sub(ca.Cert.NotBefore) - time.Minute
-	return ca.Cert.Subject.CommonName == cfg.CommonName && life == cfg.RootValidity
+	return ca.Cert.Subject.CommonName == cfg.CommonName && ca.Validity() == cfg.RootValidity
 }
 
 func (c *Charm) sendCA(ctx context.Context, ca *CA) error {
