@@ -98,7 +98,7 @@ func (c *Charm) describeCluster(ctx context.Context) error {
 	if !cfg.Has(config.Frontend) || c.Describe == nil {
 		return c.Juju.ActionFail(ctx, "describe-cluster runs on units of an application with the frontend service (services option)")
 	}
-	d, err := c.Describe(ctx, temporal.LocalGRPC(config.Frontend))
+	d, err := c.Describe(ctx, temporal.LocalGRPC(temporal.InternalFrontend))
 	if err != nil {
 		return c.Juju.ActionFail(ctx, err.Error())
 	}

@@ -364,7 +364,7 @@ func TestShardCountThatDiffersFromTheCluster(t *testing.T) {
 	f.describe = cl.describe
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
 	require.Equal(t, juju.Status{Name: juju.StatusBlocked, Message: `num-history-shards is 1024 but the cluster in database "temporal-k8s_db" has 512 shards, which every server uses: set num-history-shards to 512`}, f.status())
-	require.Equal(t, []string{"127.0.0.1:7233"}, cl.calls())
+	require.Equal(t, []string{"127.0.0.1:7236"}, cl.calls(), "internal-frontend, which no client TLS affects")
 	require.Equal(t, workload.ServiceActive, f.serverState(t), "the server runs on, with the database's count")
 	require.Equal(t, "512", f.model.State().Relations[0].LocalAppData["num_history_shards"])
 
@@ -452,7 +452,7 @@ func TestDescribeClusterAction(t *testing.T) {
 			"rings.frontend.count": "1", "rings.frontend.members": "10.1.0.7:7233",
 			"rings.history.count": "2", "rings.history.members": "10.1.0.8:7234,10.1.0.9:7234",
 		}, results)
-		require.Equal(t, []string{"127.0.0.1:7233"}, cl.calls())
+		require.Equal(t, []string{"127.0.0.1:7236"}, cl.calls(), "internal-frontend, which no client TLS affects")
 	})
 	t.Run("elsewhere it says where to run it", func(t *testing.T) {
 		t.Parallel()

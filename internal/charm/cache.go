@@ -121,6 +121,9 @@ type cache struct {
 	// set yet, and then follow the events.
 	Loki      map[string]string `json:"loki,omitempty"`
 	LokiKnown bool              `json:"loki-known,omitempty"`
+	// RenewalLabel is the label of the certificate secret whose expiry
+	// renews the frontend's certificate, once read back.
+	RenewalLabel string `json:"renewal-label,omitempty"`
 }
 
 // loadCache reads the cache a hook of this build wrote; anything else is

@@ -4,7 +4,9 @@ package charm
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -88,6 +90,9 @@ type Deps struct {
 	// StartTimeout bounds the wait for the server to answer after this
 	// hook started it.
 	StartTimeout time.Duration
+	// Rand is the source of private keys and certificate requests;
+	// crypto/rand's when nil.
+	Rand io.Reader
 }
 
 // Charm handles one event.
@@ -109,6 +114,9 @@ type Charm struct {
 func New(deps Deps, event juju.Event) *Charm {
 	if deps.StartTimeout == 0 {
 		deps.StartTimeout = 30 * time.Second
+	}
+	if deps.Rand == nil {
+		deps.Rand = rand.Reader
 	}
 	return &Charm{Deps: deps, event: event}
 }

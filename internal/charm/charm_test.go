@@ -93,10 +93,15 @@ func newFixture(t testing.TB, s jujutest.State) *fixture {
 
 // probe answers as the workload's health services would: only when asked
 // for exactly the selected services at their loopback gRPC addresses, only
-// while Pebble runs the server, and after dialFailures refusals.
+// while Pebble runs the server, over TLS for a frontend whose plan serves
+// it, and after dialFailures refusals.
 func (f *fixture) probe(ctx context.Context, targets []grpchealth.Target) error {
 	cfg, _ := config.Parse(f.model.State().Config)
-	if want := temporal.HealthTargets(cfg.Services); len(want) == 0 || !slices.Equal(targets, want) {
+	plan, err := f.box.Plan(ctx)
+	if err != nil {
+		return err
+	}
+	if want := temporal.HealthTargets(cfg.Services, temporal.ServesTLS(plan)); len(want) == 0 || !slices.Equal(targets, want) {
 		return fmt.Errorf("asked %v, the pod serves %v", targets, want)
 	}
 	infos, err := f.box.Services(ctx, temporal.ServiceName)

@@ -59,6 +59,13 @@ type inputs struct {
 
 	bindAddress string
 
+	// frontendCert is the frontend-certificates relation, nil when there
+	// is none, and frontendCertApp its provider's app data.
+	frontendCert    *frontendCert
+	frontendCertApp map[string]string
+	// servesTLS is set while the running plan serves TLS on the frontend.
+	servesTLS bool
+
 	// pebbleErr is set when the workload's Pebble does not answer; the
 	// workload fields below are then empty.
 	pebbleErr error
@@ -138,6 +145,9 @@ func (c *Charm) gather(ctx context.Context, ca *cache) (*inputs, error) {
 		}
 	}
 	c.gatherWorkload(ctx, ca, in)
+	if err := c.gatherFrontendCert(ctx, ca, in); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 
@@ -221,6 +231,7 @@ func (c *Charm) gatherWorkload(ctx context.Context, ca *cache, in *inputs) {
 	if in.plan, err = c.Container.Plan(ctx); err != nil {
 		return
 	}
+	in.servesTLS = temporal.ServesTLS(in.plan)
 	in.service, in.check, err = c.serverState(ctx)
 }
 

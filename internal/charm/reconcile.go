@@ -113,12 +113,18 @@ func (c *Charm) assess(in *inputs) assessment {
 		DB:               in.db.conn,
 		Visibility:       in.visibility.conn,
 		BroadcastAddress: in.bindAddress,
+		FrontendTLS:      in.frontendCert.served(),
 	})
 	if err != nil {
 		a.st.add(juju.StatusBlocked, err.Error())
 		return a
 	}
 	a.out = &out
+	// What the certificate relation lacks never keeps the server from
+	// running: it serves as it did without.
+	if fc := in.frontendCert; fc != nil && fc.note.Name != "" {
+		a.st.add(fc.note.Name, fc.note.Message)
+	}
 	return a
 }
 
@@ -136,7 +142,9 @@ func (c *Charm) checkCluster(ctx context.Context, ca *cache, in *inputs, a *asse
 		ca.EmptyRings = nil
 		return
 	}
-	d, err := c.Describe(ctx, temporal.LocalGRPC(config.Frontend))
+	// internal-frontend answers the same AdminService, without the TLS
+	// the frontend may serve to clients.
+	d, err := c.Describe(ctx, temporal.LocalGRPC(temporal.InternalFrontend))
 	if err != nil {
 		// Not serving yet, or restarting: the status already says so.
 		return
@@ -359,6 +367,11 @@ func (c *Charm) remember(ca *cache, in *inputs, a *assessment, assessed juju.Sta
 	for id := range ca.Side {
 		ca.Seen[id] = ""
 	}
+	// The provider's certificates are read: a change to them must send
+	// relation-changed to the full reconcile.
+	if in.frontendCert != nil {
+		see(in.frontendCert.relID, in.frontendCertApp)
+	}
 	ca.Assessed = assessed
 	ca.Rendered = ""
 	if a.out != nil {
@@ -391,7 +404,7 @@ func (c *Charm) publish(ctx context.Context, ca *cache, in *inputs, configOK boo
 	}
 	// Clients find the server through the Service, whatever its pods do.
 	for _, id := range in.hostInfoIDs {
-		if err := c.ensureAppData(ctx, ca, id, hostinfo.Data(c.event.App, c.event.Model, false)); err != nil {
+		if err := c.ensureAppData(ctx, ca, id, hostinfo.Data(c.event.App, c.event.Model, in.servesTLS)); err != nil {
 			return err
 		}
 	}
@@ -523,10 +536,14 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, a *assessment) (bool
 	// The server polls the dynamic config: writing it never restarts. A
 	// file that cannot be read is written: Pebble 1.26's client reports a
 	// missing file as a malformed response rather than not-found.
-	current, err := c.Container.Pull(ctx, out.DynamicConfig.Path)
-	if err != nil || !bytes.Equal(current, out.DynamicConfig.Content) {
-		if err := c.Container.Push(ctx, out.DynamicConfig); err != nil {
-			return false, err
+	// Certificates go first too: the server reads them again by
+	// itself, and a restart into TLS finds them there.
+	for _, f := range append([]workload.File{out.DynamicConfig}, out.TLSFiles...) {
+		current, err := c.Container.Pull(ctx, f.Path)
+		if err != nil || !bytes.Equal(current, f.Content) {
+			if err := c.Container.Push(ctx, f); err != nil {
+				return false, err
+			}
 		}
 	}
 	svc := in.plan.Services[temporal.ServiceName]
@@ -565,6 +582,7 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, a *assessment) (bool
 	if err := c.Container.AddLayer(ctx, temporal.LayerLabel, out.Layer); err != nil {
 		return false, err
 	}
+	in.servesTLS = out.FrontendTLS
 	return true, c.start(ctx, reason)
 }
 
@@ -638,7 +656,7 @@ func (c *Charm) serving(ctx context.Context, in *inputs, refresh bool) (bool, ju
 	if check != nil && check.Status == "down" {
 		return false, juju.StatusWaiting, fmt.Sprintf("temporal-server is not serving (check %s is down)", temporal.CheckName)
 	}
-	if err := c.Probe(ctx, temporal.HealthTargets(in.cfg.Services)); err != nil {
+	if err := c.Probe(ctx, temporal.HealthTargets(in.cfg.Services, in.servesTLS)); err != nil {
 		return false, juju.StatusWaiting, "temporal-server is not serving yet: " + err.Error()
 	}
 	return true, "", ""

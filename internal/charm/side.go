@@ -15,12 +15,13 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 )
 
-// sideEndpoints are the endpoints whose relations' app data the charm
-// reads nothing from: it writes to ui, metrics-endpoint, logging (whose
-// Loki units' data followLoki reads) and grafana-dashboard, and names the
-// planned ones in its status.
+// sideEndpoints are the endpoints whose relations are listed once per
+// cache and then follow their events: the charm writes to ui,
+// metrics-endpoint, logging (whose Loki units' data followLoki reads) and
+// grafana-dashboard, names the planned ones in its status, and reads the
+// provider's certificates on frontend-certificates (gatherFrontendCert).
 func sideEndpoints() []string {
-	eps := []string{ui.Endpoint, metrics.Endpoint, loki.Endpoint, grafana.Endpoint}
+	eps := []string{ui.Endpoint, metrics.Endpoint, loki.Endpoint, grafana.Endpoint, FrontendCertsEndpoint}
 	for _, e := range planned.Endpoints() {
 		eps = append(eps, e.Name)
 	}
@@ -94,6 +95,8 @@ func (c *Charm) report(ctx context.Context, ca *cache, in *inputs, st *statuses)
 			if in.leader {
 				err = c.ensureAppData(ctx, ca, id, grafana.AppData(c.event.Topology(CharmName)))
 			}
+		case FrontendCertsEndpoint:
+			// Its own status note comes with the assessment.
 		default:
 			related = append(related, ep)
 		}

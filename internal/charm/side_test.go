@@ -33,9 +33,6 @@ func TestPlannedEndpointsSayWhatTheyDoNotDo(t *testing.T) {
 		rel  *jujutest.Relation
 		want juju.Status
 	}{{
-		sideRelation("frontend-certificates:20", "self-signed-certificates"),
-		juju.Status{Name: juju.StatusBlocked, Message: "related but not built yet, remove the relation: frontend-certificates (the frontend serves without TLS)"},
-	}, {
 		sideRelation("openfga:21", "openfga-k8s"),
 		juju.Status{Name: juju.StatusBlocked, Message: "related but not built yet, remove the relation: openfga (the server does not authorize requests with OpenFGA)"},
 	}, {

@@ -40,6 +40,11 @@ type Config struct {
 	DBName           string
 	VisibilityDBName string
 	DBExtraUserRoles string
+	// FrontendCertCommonName and FrontendCertSANsDNS are what the
+	// frontend's certificate request asks for; empty means the charm's
+	// defaults (the unit's FQDN; the application's Service name).
+	FrontendCertCommonName string
+	FrontendCertSANsDNS    []string
 }
 
 // Pool is one store's connection pool.
@@ -100,6 +105,8 @@ var defaults = map[string]any{
 	"db-name":                    "temporal-k8s_db",
 	"visibility-db-name":         "temporal-k8s_visibility",
 	"db-extra-user-roles":        "admin",
+	"frontend-cert-common-name":  "",
+	"frontend-cert-sans-dns":     "",
 }
 
 var logLevels = map[string]string{
@@ -131,7 +138,14 @@ var (
 	dbNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$-]{0,62}$`)
 	pgRoleRE = regexp.MustCompile(`^pg_[a-z_]+$`)
 	nsRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	// dnsNameRE is a DNS name as a certificate may name it: labels of
+	// letters, digits and hyphens, a leading "*." allowed.
+	dnsNameRE = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
 )
+
+// MaxCommonName is X.509's upper bound on a common name (RFC 5280,
+// ub-common-name): a longer one makes a CSR no CA signs.
+const MaxCommonName = 64
 
 type parser struct {
 	raw      map[string]any
@@ -226,6 +240,8 @@ func Parse(raw map[string]any) (Config, []Problem) {
 		c.VisibilityDBName = ""
 	}
 	c.DBExtraUserRoles = p.roles()
+	c.FrontendCertCommonName = p.commonName("frontend-cert-common-name")
+	c.FrontendCertSANsDNS = p.dnsNames("frontend-cert-sans-dns")
 	return c, p.problems
 }
 
@@ -350,4 +366,41 @@ func (c Config) Has(s string) bool {
 		}
 	}
 	return false
+}
+
+// commonName is a certificate's common name: empty for the default, else
+// at most MaxCommonName bytes of printable text.
+func (p *parser) commonName(option string) string {
+	raw := strings.TrimSpace(p.str(option))
+	switch {
+	case raw == "":
+		return ""
+	case len(raw) > MaxCommonName:
+		p.fail(option, raw, "must be at most %d bytes", MaxCommonName)
+		return ""
+	case strings.ContainsFunc(raw, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		p.fail(option, raw, "must not hold control characters")
+		return ""
+	}
+	return raw
+}
+
+// dnsNames is a comma-separated list of DNS names; empty for the default.
+func (p *parser) dnsNames(option string) []string {
+	raw := p.str(option)
+	var out []string
+	for _, n := range strings.Split(raw, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if len(n) > 253 || !dnsNameRE.MatchString(n) {
+			p.fail(option, raw, "%q is not a DNS name", Truncate(n))
+			return nil
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -131,6 +131,13 @@ func TestParseValid(t *testing.T) {
 		check: func(t *testing.T, c config.Config) {
 			require.Equal(t, "charmed_admin", c.DBExtraUserRoles)
 		},
+	}, {
+		name: "certificate names, trimmed, each once",
+		raw:  map[string]any{"frontend-cert-common-name": " temporal.example.com ", "frontend-cert-sans-dns": "temporal.example.com, *.temporal.example.com,,temporal.example.com"},
+		check: func(t *testing.T, c config.Config) {
+			require.Equal(t, "temporal.example.com", c.FrontendCertCommonName)
+			require.Equal(t, []string{"temporal.example.com", "*.temporal.example.com"}, c.FrontendCertSANsDNS)
+		},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,6 +198,12 @@ func TestParseInvalid(t *testing.T) {
 		{"namespace-rps-limit", "a:2147483648", `invalid namespace-rps-limit "a:2147483648"`},
 		{"persistence-max-conn-time", "168h1s", `invalid persistence-max-conn-time "168h1s"`},
 		{"long-poll-interval", "999ms", `invalid long-poll-interval "999ms"`},
+		// Certificate names a CA would refuse to sign, or a client to match.
+		{"frontend-cert-common-name", strings.Repeat("a", 65), `invalid frontend-cert-common-name "aaaa`},
+		{"frontend-cert-common-name", "a\nb", `must not hold control characters`},
+		{"frontend-cert-sans-dns", "temporal.example.com, bad name", `invalid frontend-cert-sans-dns "temporal.example.com, bad name": "bad name" is not a DNS name`},
+		{"frontend-cert-sans-dns", "-lead.example.com", `"-lead.example.com" is not a DNS name`},
+		{"frontend-cert-sans-dns", "a..b", `"a..b" is not a DNS name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.option+"="+strings.ReplaceAll(tt.want, "/", "_"), func(t *testing.T) {

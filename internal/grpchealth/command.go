@@ -2,11 +2,13 @@ package grpchealth
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -23,19 +25,31 @@ const Command = "temporal-k8s-health"
 // killed command.
 const Timeout = 800 * time.Millisecond
 
-// Target is one service to ask: a Temporal role and its gRPC address.
+// Target is one service to ask: a Temporal role and its gRPC address,
+// and whether it serves TLS.
 type Target struct {
 	Role string
 	Addr string
+	// TLS is set when the service serves TLS; CAFile, when set, is a PEM
+	// file of the CAs its certificate must chain to. The workload's check
+	// verifies the chain (a wrong certificate takes the unit out of its
+	// Service); the charm, whose container does not hold the file, asks
+	// only whether the server serves.
+	TLS    bool
+	CAFile string
 }
 
-// Arg is the target as Run reads it: ROLE=HOST:PORT.
+// Arg is the target as Run reads it: ROLE=HOST:PORT, and ",ca=PATH" for
+// a service that serves TLS.
 func (t Target) Arg() string {
+	if t.CAFile != "" {
+		return t.Role + "=" + t.Addr + ",ca=" + t.CAFile
+	}
 	return t.Role + "=" + t.Addr
 }
 
 // ErrUsage is returned for arguments Run cannot read.
-var ErrUsage = errors.New("usage: " + Command + " ROLE=HOST:PORT [ROLE=HOST:PORT]")
+var ErrUsage = errors.New("usage: " + Command + " ROLE=HOST:PORT[,ca=PATH] [ROLE=HOST:PORT[,ca=PATH]]")
 
 // Run reads its arguments as targets and probes them.
 func Run(ctx context.Context, args []string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) error {
@@ -48,10 +62,18 @@ func Run(ctx context.Context, args []string, dial func(ctx context.Context, netw
 		if _, known := Service[role]; !ok || !known {
 			return fmt.Errorf("%w: %q is not a role (%s) and an address", ErrUsage, a, strings.Join(slices.Sorted(maps.Keys(Service)), ", "))
 		}
+		addr, opt, hasOpt := strings.Cut(addr, ",")
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return fmt.Errorf("%w: %q: %v", ErrUsage, a, err)
 		}
 		targets[i] = Target{Role: role, Addr: addr}
+		if hasOpt {
+			path, ok := strings.CutPrefix(opt, "ca=")
+			if !ok || path == "" {
+				return fmt.Errorf("%w: %q: want ,ca=PATH after the address", ErrUsage, a)
+			}
+			targets[i].TLS, targets[i].CAFile = true, path
+		}
 	}
 	return Probe(ctx, targets, dial)
 }
@@ -62,10 +84,19 @@ func Run(ctx context.Context, args []string, dial func(ctx context.Context, netw
 func Probe(ctx context.Context, targets []Target, dial func(ctx context.Context, network, addr string) (net.Conn, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	c := New(dial)
+	plain := New(dial)
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
 	for i, t := range targets {
+		c := plain
+		if t.TLS {
+			roots, err := t.roots()
+			if err != nil {
+				errs[i] = fmt.Errorf("%s is not healthy: %w", t.Role, err)
+				continue
+			}
+			c = NewTLS(dial, roots)
+		}
 		wg.Go(func() {
 			switch s, err := c.Check(ctx, t.Addr, Service[t.Role]); {
 			case err != nil:
@@ -87,4 +118,20 @@ func Main(ctx context.Context, args []string, out io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// roots reads the target's CAs; nil without a CA file.
+func (t Target) roots() (*x509.CertPool, error) {
+	if t.CAFile == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(t.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the CA: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(data) {
+		return nil, errors.New("cannot read the CA: no PEM certificate")
+	}
+	return roots, nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -93,12 +94,17 @@ func TestClientCommandLines(t *testing.T) {
 		{"secret-add", func(c *juju.Client) (any, error) {
 			return c.SecretAdd(ctx(), map[string]string{"password": "s3cret"}, juju.SecretOptions{Label: "l", Description: "d", Owner: "unit"})
 		}, "secret:new\n", "secret-add --file FILE --label l --description d --owner unit", "", "password: s3cret\n", "secret:new"},
+		{"secret-add --expire", func(c *juju.Client) (any, error) {
+			return c.SecretAdd(ctx(), map[string]string{"k": "v"}, juju.SecretOptions{Owner: "unit", Expire: time.Date(2026, 12, 1, 13, 4, 5, 0, time.FixedZone("x", 3600))})
+		}, "secret:new\n", "secret-add --file FILE --owner unit --expire 2026-12-01T12:04:05Z", "", "k: v\n", "secret:new"},
 		{"secret-add bare", func(c *juju.Client) (any, error) {
 			return c.SecretAdd(ctx(), map[string]string{"k": "v"}, juju.SecretOptions{})
 		}, "secret:new", "secret-add --file FILE", "", "k: v\n", "secret:new"},
 		{"secret-set", func(c *juju.Client) (any, error) {
 			return nil, c.SecretSet(ctx(), "secret:x", map[string]string{"password": "n3w"})
 		}, "", "secret-set secret:x --file FILE", "", "password: n3w\n", nil},
+		{"secret-remove", func(c *juju.Client) (any, error) { return nil, c.SecretRemove(ctx(), "secret:x") }, "",
+			"secret-remove secret:x", "", "", nil},
 		{"secret-grant", func(c *juju.Client) (any, error) { return nil, c.SecretGrant(ctx(), "secret:x", "db:1") }, "",
 			"secret-grant secret:x -r db:1", "", "", nil},
 		{"state-get", func(c *juju.Client) (any, error) {

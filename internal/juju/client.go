@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -170,6 +171,8 @@ type SecretOptions struct {
 	Description string
 	// Owner is "application" (the default, leader only) or "unit".
 	Owner string
+	// Expire, when set, is when Juju runs the owner's secret-expired.
+	Expire time.Time
 }
 
 // SecretAdd creates a secret and returns its URI.
@@ -186,6 +189,9 @@ func (c *Client) SecretAdd(ctx context.Context, content map[string]string, opts 
 		if opts.Owner != "" {
 			args = append(args, "--owner", opts.Owner)
 		}
+		if !opts.Expire.IsZero() {
+			args = append(args, "--expire", opts.Expire.UTC().Format(time.RFC3339))
+		}
 		out, err := c.run(ctx, nil, "secret-add", args...)
 		uri = strings.TrimSpace(string(out))
 		return err
@@ -199,6 +205,13 @@ func (c *Client) SecretSet(ctx context.Context, id string, content map[string]st
 		_, err := c.run(ctx, nil, "secret-set", id, "--file", path)
 		return err
 	})
+}
+
+// SecretRemove removes a secret this unit manages, every revision of it;
+// Juju commits the removal with the hook.
+func (c *Client) SecretRemove(ctx context.Context, id string) error {
+	_, err := c.run(ctx, nil, "secret-remove", id)
+	return err
 }
 
 // SecretGrant lets the remote application of a relation read a secret.

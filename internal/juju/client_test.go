@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -93,6 +94,24 @@ func TestClientSecretByLabel(t *testing.T) {
 	got, err = c.SecretGetByLabel(ctx, "ca")
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"ca-certificate": "C"}, got)
+}
+
+// secret-remove is staged with the hook; only the manager may remove.
+func TestClientSecretRemove(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newModel(false)
+	c := juju.NewClient(m)
+	uri, err := c.SecretAdd(ctx, map[string]string{"certificate": "C"}, juju.SecretOptions{Label: "cert", Owner: "unit", Expire: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	require.NoError(t, m.Commit())
+	require.NoError(t, c.SecretRemove(ctx, uri))
+	_, err = c.SecretGetByLabel(ctx, "cert")
+	require.NoError(t, err, "removed only when the hook commits")
+	require.NoError(t, m.Commit())
+	_, err = c.SecretGetByLabel(ctx, "cert")
+	require.ErrorIs(t, err, juju.ErrNotFound)
+	require.ErrorIs(t, c.SecretRemove(ctx, uri), juju.ErrNotFound)
 }
 
 func TestClientRelationSetUsesStdin(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -29,8 +30,12 @@ const (
 	DynamicConfigPath = "/etc/temporal/config/dynamicconfig.yaml"
 	DBCAPath          = "/etc/temporal/config/db-ca.pem"
 	VisibilityCAPath  = "/etc/temporal/config/visibility-ca.pem"
-	Binary            = "/usr/bin/temporal-server"
-	User              = "ubuntu"
+	// The frontend's certificate (its chain, leaf first), key and CA.
+	FrontendCertPath = "/etc/temporal/config/frontend.crt"
+	FrontendKeyPath  = "/etc/temporal/config/frontend.key"
+	FrontendCAPath   = "/etc/temporal/config/frontend-ca.crt"
+	Binary           = "/usr/bin/temporal-server"
+	User             = "ubuntu"
 	// HashEnv carries the hash of the files the server reads at start, so
 	// that replan restarts it exactly when they change.
 	HashEnv = "TEMPORAL_K8S_CONFIG_HASH"
@@ -41,6 +46,10 @@ const (
 	HealthPath = "/usr/local/bin/" + grpchealth.Command
 )
 
+// InternalFrontend is the service that runs beside the frontend for the
+// cluster's own clients.
+const InternalFrontend = "internal-frontend"
+
 // LocalGRPC is a service's gRPC address inside its pod, where the health
 // check runs and where the charm container, which shares the workload's
 // network namespace, reaches it.
@@ -49,13 +58,29 @@ func LocalGRPC(service string) string {
 }
 
 // HealthTargets are the selected services' gRPC health endpoints in the
-// pod: the check and the charm ask each one.
-func HealthTargets(selected []string) []grpchealth.Target {
+// pod: the check and the charm ask each one, the frontend over TLS when
+// it serves TLS.
+func HealthTargets(selected []string, frontendTLS bool) []grpchealth.Target {
 	out := make([]grpchealth.Target, 0, len(selected))
 	for _, s := range selected {
-		out = append(out, grpchealth.Target{Role: s, Addr: LocalGRPC(s)})
+		t := grpchealth.Target{Role: s, Addr: LocalGRPC(s)}
+		if s == config.Frontend && frontendTLS {
+			t.TLS = true
+		}
+		out = append(out, t)
 	}
 	return out
+}
+
+// ServesTLS reports whether a plan's server was configured to serve TLS
+// on the frontend: its check then asks the frontend over TLS (the check
+// and the config go together in one layer and one hash).
+func ServesTLS(plan workload.Layer) bool {
+	check, ok := plan.Checks[CheckName]
+	if !ok || check.Exec == nil {
+		return false
+	}
+	return strings.Contains(check.Exec.Command, " "+config.Frontend+"="+LocalGRPC(config.Frontend)+",ca=")
 }
 
 // RPC are a service's ports.
@@ -81,7 +106,23 @@ type Inputs struct {
 	DB               postgresql.Connection
 	Visibility       postgresql.Connection
 	BroadcastAddress string
+	// FrontendTLS, when set, is the frontend's certificate: it then
+	// serves TLS on its gRPC and HTTP ports.
+	FrontendTLS *FrontendTLS
 }
+
+// FrontendTLS is a certificate for the frontend, PEM encoded.
+type FrontendTLS struct {
+	// Chain is the certificate followed by its issuers.
+	Chain string
+	Key   string
+	CA    string
+}
+
+// TLSRefresh is how often the server reads its certificate files again
+// (global.tls.refreshInterval): a renewed certificate is served within
+// this long of being written, without a restart.
+const TLSRefresh = 5 * time.Second
 
 // Output is what the charm applies.
 type Output struct {
@@ -89,9 +130,15 @@ type Output struct {
 	// the hashed files because the server polls it.
 	Files         []workload.File
 	DynamicConfig workload.File
-	Layer         workload.Layer
-	Ports         []juju.Port
-	Hash          string
+	// TLSFiles are the certificate files, pushed before the layer and
+	// not hashed either: the server reads them again every TLSRefresh,
+	// so a renewal needs no restart. Whether TLS is on is in the hashed
+	// config, and turning it on or off restarts the server in its turn.
+	TLSFiles    []workload.File
+	FrontendTLS bool
+	Layer       workload.Layer
+	Ports       []juju.Port
+	Hash        string
 }
 
 // Services returns the server's --service list: internal-frontend joins
@@ -126,12 +173,23 @@ func Render(in Inputs) (Output, error) {
 	if in.Visibility.TLS && in.Visibility.TLSCA != "" {
 		files = append(files, file(VisibilityCAPath, []byte(in.Visibility.TLSCA)))
 	}
-	layer := Layer(in.Config.Services)
+	frontendTLS := in.FrontendTLS != nil && in.Config.Has(config.Frontend)
+	var tlsFiles []workload.File
+	if frontendTLS {
+		tlsFiles = []workload.File{
+			file(FrontendCertPath, []byte(in.FrontendTLS.Chain)),
+			file(FrontendKeyPath, []byte(in.FrontendTLS.Key)),
+			file(FrontendCAPath, []byte(in.FrontendTLS.CA)),
+		}
+	}
+	layer := Layer(in.Config.Services, frontendTLS)
 	hash := hashOf(files, layer)
 	layer.Services[ServiceName].Environment[HashEnv] = hash
 	return Output{
 		Files:         files,
 		DynamicConfig: file(DynamicConfigPath, marshal(dynamicConfig(in.Config))),
+		TLSFiles:      tlsFiles,
+		FrontendTLS:   frontendTLS,
 		Layer:         layer,
 		Hash:          hash,
 		Ports:         OpenPorts(in.Config),
@@ -178,7 +236,7 @@ func OpenPorts(c config.Config) []juju.Port {
 // Layer is the Pebble layer for the selected services, without its hash.
 // It replaces the rock's own service and check of the same names, so
 // replan never starts the rock's default command beside ours.
-func Layer(selected []string) workload.Layer {
+func Layer(selected []string, frontendTLS bool) workload.Layer {
 	args := []string{Binary, "--config-file", ConfigPath, "--allow-no-auth", "start"}
 	for _, s := range Services(selected) {
 		args = append(args, "--service="+s)
@@ -218,7 +276,11 @@ func Layer(selected []string) workload.Layer {
 		return layer
 	}
 	check := []string{HealthPath}
-	for _, t := range HealthTargets(selected) {
+	for _, t := range HealthTargets(selected, frontendTLS) {
+		if t.TLS {
+			// The check verifies the chain, which its container holds.
+			t.CAFile = FrontendCAPath
+		}
 		check = append(check, t.Arg())
 	}
 	layer.Checks = map[string]workload.Check{

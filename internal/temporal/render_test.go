@@ -36,7 +36,7 @@ func review(t testing.TB, out temporal.Output) string {
 	t.Helper()
 	layer := withoutHash(t, out)
 	var got bytes.Buffer
-	for _, f := range append(out.Files, out.DynamicConfig) {
+	for _, f := range append(append(out.Files, out.DynamicConfig), out.TLSFiles...) {
 		got.WriteString("# " + f.Path + "\n")
 		got.Write(f.Content)
 	}
@@ -84,6 +84,8 @@ func TestRenderGolden(t *testing.T) {
 		name string
 		raw  map[string]any
 		tls  bool
+		// frontendTLS gives the frontend a certificate.
+		frontendTLS bool
 	}{
 		{name: "all-services", raw: nil},
 		{name: "frontend", raw: map[string]any{"services": "frontend"}},
@@ -96,6 +98,9 @@ func TestRenderGolden(t *testing.T) {
 			"persistence-max-conns": 50, "visibility-max-conn-time": "30m",
 		}},
 		{name: "frontend-db-tls", raw: map[string]any{"services": "frontend"}, tls: true},
+		{name: "frontend-tls", raw: map[string]any{"services": "frontend,history"}, frontendTLS: true},
+		// A certificate for an app without a frontend changes nothing.
+		{name: "history", raw: map[string]any{"services": "history"}, frontendTLS: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,6 +109,9 @@ func TestRenderGolden(t *testing.T) {
 			if tt.tls {
 				in.DB.TLS, in.DB.TLSCA = true, "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"
 				in.Visibility.TLS = true
+			}
+			if tt.frontendTLS {
+				in.FrontendTLS = &frontendCert
 			}
 			out, err := temporal.Render(in)
 			require.NoError(t, err)
@@ -118,6 +126,48 @@ func TestRenderGolden(t *testing.T) {
 			require.Equal(t, string(want), got)
 		})
 	}
+}
+
+var frontendCert = temporal.FrontendTLS{
+	Chain: "-----BEGIN CERTIFICATE-----\nLEAF\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n",
+	Key:   "-----BEGIN RSA PRIVATE KEY-----\nKEY\n-----END RSA PRIVATE KEY-----\n",
+	CA:    "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n",
+}
+
+// The frontend's certificate: its files are private, outside the layer
+// and the hash (the server reads them again, a renewal restarts
+// nothing), while turning TLS on changes the hash (a restart in turn)
+// and makes the check ask over TLS.
+func TestRenderFrontendTLS(t *testing.T) {
+	t.Parallel()
+	plain, err := temporal.Render(inputs(t, map[string]any{"services": "frontend"}))
+	require.NoError(t, err)
+	in := inputs(t, map[string]any{"services": "frontend"})
+	in.FrontendTLS = &frontendCert
+	on, err := temporal.Render(in)
+	require.NoError(t, err)
+	require.True(t, on.FrontendTLS)
+	require.False(t, plain.FrontendTLS)
+	require.Empty(t, plain.TLSFiles)
+	require.NotEqual(t, plain.Hash, on.Hash, "TLS on restarts the server")
+	for _, f := range on.TLSFiles {
+		require.Equal(t, uint32(0o600), f.Permissions, f.Path)
+		require.Equal(t, "ubuntu", f.User, f.Path)
+	}
+	layer, err := yaml.Marshal(on.Layer)
+	require.NoError(t, err)
+	require.NotContains(t, string(layer), "KEY")
+	for _, f := range on.Files {
+		require.NotContains(t, string(f.Content), "KEY", f.Path)
+	}
+	require.Contains(t, on.Layer.Checks[temporal.CheckName].Exec.Command, "frontend=127.0.0.1:7233,ca="+temporal.FrontendCAPath)
+
+	renewed := in
+	renewed.FrontendTLS = &temporal.FrontendTLS{Chain: "-----BEGIN CERTIFICATE-----\nNEW\n-----END CERTIFICATE-----\n", Key: frontendCert.Key, CA: frontendCert.CA}
+	again, err := temporal.Render(renewed)
+	require.NoError(t, err)
+	require.Equal(t, on.Hash, again.Hash, "a renewed certificate restarts nothing")
+	require.NotEqual(t, on.TLSFiles, again.TLSFiles)
 }
 
 func TestRenderProperties(t *testing.T) {
@@ -160,15 +210,15 @@ func TestRenderProperties(t *testing.T) {
 	t.Run("command runs exactly the selected services", func(t *testing.T) {
 		cmd := out.Layer.Services[temporal.ServiceName].Command
 		require.True(t, strings.HasSuffix(cmd, "start --service=frontend --service=internal-frontend"), cmd)
-		worker := temporal.Layer([]string{"worker"})
+		worker := temporal.Layer([]string{"worker"}, false)
 		require.True(t, strings.HasSuffix(worker.Services[temporal.ServiceName].Command, "start --service=worker"))
 		require.Equal(t, "/usr/local/bin/temporal-k8s-health worker=127.0.0.1:7239", worker.Checks[temporal.CheckName].Exec.Command)
 	})
 	t.Run("the check asks every selected service", func(t *testing.T) {
-		l := temporal.Layer([]string{"history", "matching"})
+		l := temporal.Layer([]string{"history", "matching"}, false)
 		require.Equal(t, "/usr/local/bin/temporal-k8s-health history=127.0.0.1:7234 matching=127.0.0.1:7235", l.Checks[temporal.CheckName].Exec.Command)
 		require.Equal(t, []grpchealth.Target{{Role: "history", Addr: "127.0.0.1:7234"}, {Role: "matching", Addr: "127.0.0.1:7235"}},
-			temporal.HealthTargets([]string{"history", "matching"}))
+			temporal.HealthTargets([]string{"history", "matching"}, false))
 	})
 }
 
@@ -271,9 +321,9 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 	t.Run("any changed byte of a file or the layer changes it", func(t *testing.T) {
 		out, err := temporal.Render(inputs(t, map[string]any{"services": "frontend"}))
 		require.NoError(t, err)
-		layer := temporal.Layer([]string{"frontend"})
+		layer := temporal.Layer([]string{"frontend"}, false)
 		base := temporal.HashOf(out.Files, layer)
-		again := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}))
+		again := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}, false))
 		require.Equal(t, base, again, "deterministic")
 
 		for fi, f := range out.Files {
@@ -295,13 +345,13 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 			"kill-delay": func(s *workload.Service) { s.KillDelay = "21s" },
 			"user":       func(s *workload.Service) { s.User = "root" },
 		} {
-			l := temporal.Layer([]string{"frontend"})
+			l := temporal.Layer([]string{"frontend"}, false)
 			svc := l.Services[temporal.ServiceName]
 			change(&svc)
 			l.Services[temporal.ServiceName] = svc
 			require.NotEqual(t, base, temporal.HashOf(out.Files, l), name)
 		}
-		l := temporal.Layer([]string{"frontend"})
+		l := temporal.Layer([]string{"frontend"}, false)
 		check := l.Checks[temporal.CheckName]
 		check.Period = "5s"
 		l.Checks[temporal.CheckName] = check
@@ -316,7 +366,7 @@ func TestRenderRefusesNoServices(t *testing.T) {
 	_, err := temporal.Render(in)
 	require.ErrorIs(t, err, temporal.ErrNoServices)
 	// Layer alone must not panic either: it has nothing to probe.
-	require.Empty(t, temporal.Layer(nil).Checks)
+	require.Empty(t, temporal.Layer(nil, false).Checks)
 }
 
 // The CA files: pushed only for a store that uses TLS and has a CA.

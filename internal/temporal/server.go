@@ -60,6 +60,23 @@ type tlsCfg struct {
 type globalCfg struct {
 	Membership membershipCfg `yaml:"membership"`
 	Metrics    metricsCfg    `yaml:"metrics"`
+	TLS        *rootTLSCfg   `yaml:"tls,omitempty"`
+}
+
+// rootTLSCfg is config.RootTLS: the frontend's server certificate, read
+// again every refreshInterval.
+type rootTLSCfg struct {
+	Frontend        groupTLSCfg `yaml:"frontend"`
+	RefreshInterval string      `yaml:"refreshInterval"`
+}
+
+type groupTLSCfg struct {
+	Server serverTLSCfg `yaml:"server"`
+}
+
+type serverTLSCfg struct {
+	CertFile string `yaml:"certFile"`
+	KeyFile  string `yaml:"keyFile"`
 }
 
 type membershipCfg struct {
@@ -152,6 +169,13 @@ func serverConfig(in Inputs) serverCfg {
 		services[name] = svcCfg{RPC: rpcCfg{GRPCPort: p.GRPC, MembershipPort: p.Membership, HTTPPort: p.HTTP, BindOnIP: "0.0.0.0"}}
 	}
 	fe := Ports["frontend"]
+	var rootTLS *rootTLSCfg
+	if in.FrontendTLS != nil && in.Config.Has(config.Frontend) {
+		rootTLS = &rootTLSCfg{
+			Frontend:        groupTLSCfg{Server: serverTLSCfg{CertFile: FrontendCertPath, KeyFile: FrontendKeyPath}},
+			RefreshInterval: TLSRefresh.String(),
+		}
+	}
 	return serverCfg{
 		Log: logCfg{Stdout: true, Level: in.Config.LogLevel},
 		Persistence: persistenceCfg{
@@ -169,6 +193,7 @@ func serverConfig(in Inputs) serverCfg {
 				Tags:       map[string]string{"type": strings.Join(in.Config.Services, ",")},
 				Prometheus: prometheusCfg{TimerType: "histogram", ListenAddress: "0.0.0.0:" + strconv.Itoa(MetricsPort)},
 			},
+			TLS: rootTLS,
 		},
 		Services: services,
 		ClusterMetadata: clusterCfg{

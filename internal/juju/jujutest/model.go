@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +63,8 @@ type Model struct {
 	pendingState   map[string]string            // unit state, nil until state-set
 	pendingCreates []*Secret
 	pendingUpdates []secretUpdate
+	// pendingRemoves are the ids secret-remove staged.
+	pendingRemoves []string
 	calls          []Call
 	logs           []string
 	results        map[string]string
@@ -97,6 +100,7 @@ func (m *Model) reset() {
 	m.pendingState = nil
 	m.pendingCreates = nil
 	m.pendingUpdates = nil
+	m.pendingRemoves = nil
 }
 
 // FailTool makes every later call of tool fail with err.
@@ -159,6 +163,9 @@ func (m *Model) Commit() error {
 		if up.description != nil {
 			s.Description = *up.description
 		}
+	}
+	for _, id := range m.pendingRemoves {
+		m.state.Secrets = slices.DeleteFunc(m.state.Secrets, func(s *Secret) bool { return xid(s.URI) == id })
 	}
 	m.reset()
 	return nil
@@ -258,6 +265,8 @@ func (m *Model) Run(_ context.Context, stdin []byte, name string, argv ...string
 		return m.secretAdd(argv)
 	case "secret-set":
 		return m.secretSet(argv)
+	case "secret-remove":
+		return m.secretRemove(argv)
 	case "secret-grant":
 		return m.secretGrant(argv)
 	case "state-get":

@@ -28,6 +28,8 @@ type Secret struct {
 	Owner       string
 	Label       string
 	Description string
+	// Expire is secret-add's --expire as given ("" for none).
+	Expire string
 }
 
 // secretUpdate is one staged secret-set.

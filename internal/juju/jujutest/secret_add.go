@@ -132,7 +132,7 @@ func (m *Model) secretAdd(argv []string) ([]byte, error) {
 	}
 	s := &Secret{
 		URI: m.newSecretURI(), Revisions: []map[string]string{content}, Owner: owner,
-		Label: a.flags["label"], Description: a.flags["description"],
+		Label: a.flags["label"], Description: a.flags["description"], Expire: a.flags["expire"],
 	}
 	m.pendingCreates = append(m.pendingCreates, s)
 	return []byte(s.URI + "\n"), nil

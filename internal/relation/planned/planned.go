@@ -31,7 +31,6 @@ type Endpoint struct {
 // Endpoints returns every planned endpoint, in metadata.yaml's order.
 func Endpoints() []Endpoint {
 	return []Endpoint{
-		{Name: "frontend-certificates", Lacks: "the frontend serves without TLS", Blocks: true},
 		{Name: "ingress", Lacks: "no route is published to the ingress provider", Blocks: true},
 		{Name: "nginx-route", Lacks: "no route is published to nginx-ingress-integrator", Blocks: true},
 		{Name: "openfga", Lacks: "the server does not authorize requests with OpenFGA", Blocks: true},

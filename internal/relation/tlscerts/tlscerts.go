@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"time"
 )
@@ -286,4 +287,74 @@ func RenewAt(cert *x509.Certificate, now time.Time) time.Time {
 		return now
 	}
 	return now.Add(time.Duration(float64(left) * renewFraction))
+}
+
+// OwnCSR is the CSR a unit's databag asks for, "" when none; the charm
+// asks for one certificate per unit.
+func OwnCSR(unit map[string]string) (string, error) {
+	raw := unit[RequestsKey]
+	if raw == "" {
+		return "", nil
+	}
+	var reqs []Request
+	if err := json.Unmarshal([]byte(raw), &reqs); err != nil {
+		return "", fmt.Errorf("cannot read this unit's %s: %w", RequestsKey, err)
+	}
+	if len(reqs) == 0 {
+		return "", nil
+	}
+	return reqs[0].CSR, nil
+}
+
+// Fits reports whether csrPEM asks, with key, for exactly what s names: a
+// request made for other names, or by another key, is asked again.
+func Fits(csrPEM string, key *rsa.PrivateKey, s Subject) bool {
+	block, _ := pem.Decode([]byte(csrPEM))
+	if block == nil || block.Type != "CERTIFICATE REQUEST" {
+		return false
+	}
+	req, err := x509.ParseCertificateRequest(block.Bytes)
+	if err != nil || req.CheckSignature() != nil {
+		return false
+	}
+	pub, ok := req.PublicKey.(*rsa.PublicKey)
+	if !ok || !pub.Equal(&key.PublicKey) || req.Subject.CommonName != s.CommonName {
+		return false
+	}
+	if !slices.Equal(req.DNSNames, s.DNSNames) || len(req.IPAddresses) != len(s.IPs) {
+		return false
+	}
+	for i, ip := range req.IPAddresses {
+		if !ip.Equal(s.IPs[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Certifies reports whether chainPEM's first certificate certifies key
+// and is valid at now: what a unit may go on serving while its renewal is
+// outstanding.
+func Certifies(chainPEM string, key *rsa.PrivateKey, now time.Time) bool {
+	leaf, err := parseCertificate(chainPEM)
+	if err != nil || now.Before(leaf.NotBefore) || !now.Before(leaf.NotAfter) {
+		return false
+	}
+	pub, ok := leaf.PublicKey.(*rsa.PublicKey)
+	return ok && pub.Equal(&key.PublicKey)
+}
+
+// RevokedCertificate reports whether the provider lists chainPEM's first
+// certificate as revoked.
+func RevokedCertificate(certs []Provided, chainPEM string) bool {
+	leaf, err := parseCertificate(chainPEM)
+	if err != nil {
+		return false
+	}
+	for _, p := range certs {
+		if c, err := parseCertificate(p.Certificate); err == nil && p.Revoked && c.Equal(leaf) {
+			return true
+		}
+	}
+	return false
 }

@@ -272,3 +272,74 @@ func TestRenewAt(t *testing.T) {
 	expired := &x509.Certificate{NotBefore: now.Add(-2 * time.Hour), NotAfter: now.Add(-time.Hour)}
 	require.Equal(t, now, RenewAt(expired, now))
 }
+
+func TestOwnCSR(t *testing.T) {
+	t.Parallel()
+	data, err := UnitData("CSR1\n")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name, want, err string
+		data            map[string]string
+	}{
+		{"none", "", "", map[string]string{}},
+		{"empty list", "", "", map[string]string{RequestsKey: "[]"}},
+		{"one", "CSR1\n", "", data},
+		{"junk", "", "cannot read this unit's certificate_signing_requests", map[string]string{RequestsKey: "{"}},
+	} {
+		got, err := OwnCSR(tc.data)
+		if tc.err != "" {
+			require.ErrorContains(t, err, tc.err, tc.name)
+			continue
+		}
+		require.NoError(t, err, tc.name)
+		require.Equal(t, tc.want, got, tc.name)
+	}
+}
+
+// A request fits only the key and the names it was made for.
+func TestFits(t *testing.T) {
+	t.Parallel()
+	s := Subject{CommonName: "a.example", DNSNames: []string{"a.example", "svc.example"}, IPs: []net.IP{net.ParseIP("10.0.0.1")}}
+	csr, err := NewCSR(rand.Reader, testKey, s)
+	require.NoError(t, err)
+	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	require.True(t, Fits(csr, testKey, s))
+	require.False(t, Fits(csr, otherKey, s), "another key")
+	other := s
+	other.CommonName = "b.example"
+	require.False(t, Fits(csr, testKey, other), "another common name")
+	other = s
+	other.DNSNames = []string{"a.example"}
+	require.False(t, Fits(csr, testKey, other), "fewer names")
+	other = s
+	other.IPs = []net.IP{net.ParseIP("10.0.0.2")}
+	require.False(t, Fits(csr, testKey, other), "another address")
+	other = s
+	other.IPs = nil
+	require.False(t, Fits(csr, testKey, other), "no address")
+	require.False(t, Fits("junk", testKey, s))
+	require.False(t, Fits(strings.Replace(csr, "CERTIFICATE REQUEST", "CERTIFICATE", 2), testKey, s), "not a request")
+}
+
+// What a unit may serve while its renewal is outstanding: a certificate
+// for its key, valid now, and not revoked.
+func TestCertifiesAndRevoked(t *testing.T) {
+	t.Parallel()
+	ca := newTestCA(t)
+	csr := mustCSR(t, testKey)
+	mine := ca.sign(t, csr, false)
+	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	now := time.Now()
+	require.True(t, Certifies(mine+ca.pem, testKey, now))
+	require.False(t, Certifies(mine, otherKey, now), "another key")
+	require.False(t, Certifies(mine, testKey, now.Add(2*time.Hour)), "expired")
+	require.False(t, Certifies(mine, testKey, now.Add(-2*time.Minute)), "not valid yet")
+	require.False(t, Certifies("junk", testKey, now))
+
+	require.False(t, RevokedCertificate([]Provided{{Certificate: mine}}, mine))
+	require.True(t, RevokedCertificate([]Provided{{Certificate: "junk", Revoked: true}, {Certificate: mine, Revoked: true}}, mine+ca.pem))
+	require.False(t, RevokedCertificate([]Provided{{Certificate: ca.sign(t, csr, false), Revoked: true}}, mine), "another certificate for the same request")
+	require.False(t, RevokedCertificate([]Provided{{Certificate: mine, Revoked: true}}, "junk"))
+}

@@ -285,11 +285,15 @@ func (c *Charm) issue(ctx context.Context, ca *CA, cfg Config) error {
 		if err != nil {
 			return err
 		}
+		// The library's _configure runs first, on the same events.
+		kept := Prune(issued, reqs)
+		pruned := len(kept) != len(issued)
+		issued = kept
 		todo := Outstanding(reqs, issued)
 		if cfg.Limit > -1 && len(todo) > cfg.Limit {
 			todo = todo[:cfg.Limit]
 		}
-		if len(todo) == 0 {
+		if len(todo) == 0 && !pruned {
 			continue
 		}
 		for _, r := range todo {

@@ -175,17 +175,20 @@ func TestIssuesAsTheRealCharm(t *testing.T) {
 	_, err = tlscerts.Find(now, fe1.csr, fe1.key)
 	require.NoError(t, err)
 
-	// A renewal: the first unit's new CSR (same key) is signed too; the
-	// old entry stays, as the library leaves unsolicited ones.
+	// A renewal: the first unit's new CSR (same key) is signed, and the
+	// old entry goes with its request (the library's
+	// _remove_certificates_for_which_no_csr_exists).
 	renewed := newRequirer(t, "temporal-k8s-0.temporal-k8s-endpoints.m.svc.cluster.local")
 	renewed.key = fe0.key
 	renewed.csr, err = tlscerts.NewCSR(rand.Reader, fe0.key, tlscerts.Subject{CommonName: "temporal-k8s-0.temporal-k8s-endpoints.m.svc.cluster.local"})
 	require.NoError(t, err)
 	h.setUnitData(certsRel, "temporal-k8s/0", unitData(t, renewed.csr))
 	require.NoError(t, h.run(juju.RelationChanged, CertificatesEndpoint, certsRel))
-	require.Len(t, h.issued(certsRel), 3)
+	require.Len(t, h.issued(certsRel), 2)
 	_, err = tlscerts.Find(h.issued(certsRel), renewed.csr, renewed.key)
 	require.NoError(t, err)
+	_, err = tlscerts.Find(h.issued(certsRel), fe0.csr, fe0.key)
+	require.ErrorIs(t, err, tlscerts.ErrNotIssued)
 
 	// The CA as the action gives it.
 	res, failed := h.action("get-ca-certificate")
@@ -195,7 +198,7 @@ func TestIssuesAsTheRealCharm(t *testing.T) {
 	require.Nil(t, failed)
 	var listed []tlscerts.Provided
 	require.NoError(t, json.Unmarshal([]byte(res["certificates"]), &listed))
-	require.Len(t, listed, 3)
+	require.Len(t, listed, 2)
 }
 
 func mustJSON(t *testing.T, v any) string {

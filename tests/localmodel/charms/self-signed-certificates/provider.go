@@ -105,3 +105,17 @@ func TransferData(caPEMs ...string) map[string]string {
 	b, _ := json.Marshal(certs)
 	return map[string]string{"certificates": string(b)}
 }
+
+// Prune is the library's _remove_certificates_for_which_no_csr_exists:
+// every entry whose request no requirer makes any more is dropped, so a
+// requirer that renews with a new request has no certificate until the
+// new one is issued.
+func Prune(issued []tlscerts.Provided, reqs []tlscerts.Request) []tlscerts.Provided {
+	var out []tlscerts.Provided
+	for _, p := range issued {
+		if slices.ContainsFunc(reqs, func(r tlscerts.Request) bool { return tlscerts.SameCSR(r.CSR, p.CSR) }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

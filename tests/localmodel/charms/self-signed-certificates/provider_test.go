@@ -66,3 +66,13 @@ func TestParseRequests(t *testing.T) {
 	_, err = ParseRequests(map[string]string{"certificate_signing_requests": `{}`})
 	require.Error(t, err)
 }
+
+// A certificate whose request is no longer made is dropped, as the
+// library's provider does on relation-changed and update-status.
+func TestPrune(t *testing.T) {
+	t.Parallel()
+	issued := []tlscerts.Provided{{CSR: "A", Certificate: "1"}, {CSR: "B", Certificate: "2"}}
+	require.Equal(t, []tlscerts.Provided{{CSR: "B", Certificate: "2"}}, Prune(issued, []tlscerts.Request{{CSR: " B\n"}, {CSR: "C"}}))
+	require.Equal(t, issued, Prune(issued, []tlscerts.Request{{CSR: "A"}, {CSR: "B"}}))
+	require.Empty(t, Prune(issued, nil))
+}
