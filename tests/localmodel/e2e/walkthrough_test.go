@@ -237,3 +237,17 @@ func TestPodChurnUnderLoad(t *testing.T) {
 	step(t, s, "pod churn under load", func() error { return s.Churn(ctx) })
 	s.PrintTimings()
 }
+
+// TestFrontendTLS relates self-signed-certificates (4-minute certificates)
+// to the frontend of the README's deployment and its CA to the admin: the
+// frontend serves the provider's chain for the unit's FQDN and the
+// application's Service, a client without TLS is refused, the SDK with
+// the CA runs a workflow, the admin's cli follows temporal-host-info over
+// TLS; then a renewal under a TLS load restarts nothing and refuses
+// nothing.
+func TestFrontendTLS(t *testing.T) {
+	s, ctx := newScenario(t)
+	step(t, s, "bootstrap", func() error { return s.Bootstrap(ctx) })
+	step(t, s, "frontend TLS and its renewal under load", func() error { return s.FrontendTLS(ctx) })
+	s.PrintTimings()
+}

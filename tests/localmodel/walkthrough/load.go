@@ -77,13 +77,18 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // StartLoad connects to hostPort and starts rate workflows a second until
 // Stop.
 func StartLoad(ctx context.Context, hostPort string, rate float64, name string) (*Load, error) {
-	if err := EnsureNamespace(ctx, hostPort, Namespace); err != nil {
+	return StartLoadAt(ctx, Endpoint{HostPort: hostPort}, rate, name)
+}
+
+// StartLoadAt is StartLoad through any endpoint.
+func StartLoadAt(ctx context.Context, e Endpoint, rate float64, name string) (*Load, error) {
+	hostPort := e.String()
+	if err := EnsureNamespaceAt(ctx, e, Namespace); err != nil {
 		return nil, err
 	}
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort: hostPort, Namespace: Namespace, Logger: quietLogger(),
-		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{grpc.WithChainUnaryInterceptor(recordAttempt)}},
-	})
+	opts := e.options(Namespace)
+	opts.ConnectionOptions.DialOptions = []grpc.DialOption{grpc.WithChainUnaryInterceptor(recordAttempt)}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to %s: %w", hostPort, err)
 	}
@@ -194,7 +199,12 @@ const (
 // (WaitSteady with the limits above), and steady says how it was. On an
 // error the load is stopped.
 func StartSteadyLoad(ctx context.Context, hostPort string, rate float64, name string) (l *Load, steady string, err error) {
-	l, err = StartLoad(ctx, hostPort, rate, name)
+	return StartSteadyLoadAt(ctx, Endpoint{HostPort: hostPort}, rate, name)
+}
+
+// StartSteadyLoadAt is StartSteadyLoad through any endpoint.
+func StartSteadyLoadAt(ctx context.Context, e Endpoint, rate float64, name string) (l *Load, steady string, err error) {
+	l, err = StartLoadAt(ctx, e, rate, name)
 	if err != nil {
 		return nil, "", err
 	}

@@ -156,9 +156,12 @@ func (s *Scenario) deploy(ctx context.Context, charm, app string, config ...stri
 	return s.run(ctx, args...)
 }
 
-// resourceOf names each charm's one OCI image resource.
+// resourceOf names each charm's one OCI image resource; "" for a charm
+// without a container.
 func resourceOf(charm string) string {
 	switch charm {
+	case AppCA:
+		return ""
 	case AppPostgreSQL:
 		return "postgresql-image"
 	case AppAdmin:

@@ -2,6 +2,7 @@ package walkthrough
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -40,10 +41,36 @@ func quietLogger() sdklog.Logger {
 	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
+// Endpoint is where a client reaches the frontend: an address, and the
+// TLS it speaks there (nil: none).
+type Endpoint struct {
+	HostPort string
+	TLS      *tls.Config
+}
+
+// options are the SDK's client options for the endpoint.
+func (e Endpoint) options(namespace string) client.Options {
+	return client.Options{HostPort: e.HostPort, Namespace: namespace, Logger: quietLogger(),
+		ConnectionOptions: client.ConnectionOptions{TLS: e.TLS}}
+}
+
+func (e Endpoint) String() string {
+	if e.TLS != nil {
+		return e.HostPort + " (TLS, " + e.TLS.ServerName + ")"
+	}
+	return e.HostPort
+}
+
 // EnsureNamespace registers the namespace unless it exists. The server
 // does not create "default" by itself.
 func EnsureNamespace(ctx context.Context, hostPort, namespace string) error {
-	nc, err := client.NewNamespaceClient(client.Options{HostPort: hostPort, Logger: quietLogger()})
+	return EnsureNamespaceAt(ctx, Endpoint{HostPort: hostPort}, namespace)
+}
+
+// EnsureNamespaceAt is EnsureNamespace through any endpoint.
+func EnsureNamespaceAt(ctx context.Context, e Endpoint, namespace string) error {
+	hostPort := e.String()
+	nc, err := client.NewNamespaceClient(e.options(""))
 	if err != nil {
 		return fmt.Errorf("cannot connect to %s: %w", hostPort, err)
 	}
@@ -68,11 +95,17 @@ func EnsureNamespace(ctx context.Context, hostPort, namespace string) error {
 // still moving) until ctx ends. It returns the result and the ID of the
 // workflow that gave it.
 func RunWorkflow(ctx context.Context, hostPort, id string) (string, string, error) {
+	return RunWorkflowAt(ctx, Endpoint{HostPort: hostPort}, id)
+}
+
+// RunWorkflowAt is RunWorkflow through any endpoint.
+func RunWorkflowAt(ctx context.Context, e Endpoint, id string) (string, string, error) {
+	hostPort := e.String()
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		// A fresh ID per attempt: an earlier attempt's run may still be open.
 		attemptID := fmt.Sprintf("%s-%d", id, attempt)
-		result, err := runWorkflowOnce(ctx, hostPort, attemptID)
+		result, err := runWorkflowOnce(ctx, e, attemptID)
 		if err == nil {
 			return result, attemptID, nil
 		}
@@ -85,13 +118,14 @@ func RunWorkflow(ctx context.Context, hostPort, id string) (string, string, erro
 	}
 }
 
-func runWorkflowOnce(ctx context.Context, hostPort, id string) (string, error) {
+func runWorkflowOnce(ctx context.Context, e Endpoint, id string) (string, error) {
+	hostPort := e.String()
 	attempt, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
-	if err := EnsureNamespace(attempt, hostPort, Namespace); err != nil {
+	if err := EnsureNamespaceAt(attempt, e, Namespace); err != nil {
 		return "", err
 	}
-	c, err := client.DialContext(attempt, client.Options{HostPort: hostPort, Namespace: Namespace, Logger: quietLogger()})
+	c, err := client.DialContext(attempt, e.options(Namespace))
 	if err != nil {
 		return "", fmt.Errorf("cannot connect to %s: %w", hostPort, err)
 	}

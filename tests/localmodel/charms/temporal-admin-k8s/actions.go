@@ -2,6 +2,8 @@ package temporaladmin
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,21 +48,21 @@ func (c *Charm) tctl(ctx context.Context) error {
 	if err != nil {
 		return c.juju.ActionFail(ctx, err.Error())
 	}
-	address := inv.Address
-	if address == "" {
-		if address, err = c.serverAddress(ctx); err != nil {
+	server := Server{Address: inv.Address}
+	if server.Address == "" {
+		if server, err = c.serverAddress(ctx); err != nil {
 			return c.juju.ActionFail(ctx, err.Error())
 		}
 	}
 	var output string
 	switch inv.Command {
 	case CommandDescribe:
-		resp, derr := DescribeCluster(ctx, address)
+		resp, derr := DescribeCluster(ctx, server)
 		if err = derr; err == nil {
 			output, err = NewDescription(resp).JSON()
 		}
 	case CommandHealth:
-		output, err = ClusterHealth(ctx, address)
+		output, err = ClusterHealth(ctx, server)
 	default:
 		err = errors.New("unsupported command")
 	}
@@ -72,15 +74,18 @@ func (c *Charm) tctl(ctx context.Context) error {
 
 // serverAddress is where the cli action reaches the server: on the current
 // track the host and port temporal-host-info publishes (the Service, port
-// 7233); on track 1.23, and for the legacy tctl action, <server-name>:7236,
-// the internal frontend through the Service.
-func (c *Charm) serverAddress(ctx context.Context) (string, error) {
+// 7233), over TLS when it says tls "true", trusting the CAs the TLS
+// provider sends on receive-ca-cert (LIBPATCH 2 and 3 of
+// temporal_host_info: the CA does not travel on host-info); on track
+// 1.23, and for the legacy tctl action, <server-name>:7236, the internal
+// frontend through the Service.
+func (c *Charm) serverAddress(ctx context.Context) (Server, error) {
 	if c.settings.Track == Track123 || c.event.Name == "tctl" {
-		return fmt.Sprintf("%s:%d", c.settings.ServerName, InternalFrontendPort), nil
+		return Server{Address: fmt.Sprintf("%s:%d", c.settings.ServerName, InternalFrontendPort)}, nil
 	}
 	ids, err := c.juju.RelationIDs(ctx, HostInfoEndpoint)
 	if err != nil {
-		return "", err
+		return Server{}, err
 	}
 	for _, id := range ids {
 		app, err := c.juju.RelationApp(ctx, id)
@@ -89,13 +94,60 @@ func (c *Charm) serverAddress(ctx context.Context) (string, error) {
 		}
 		data, err := c.juju.RelationGet(ctx, id, app, true)
 		if err != nil {
-			return "", err
+			return Server{}, err
 		}
 		if data["host"] != "" && data["port"] != "" {
-			return net.JoinHostPort(data["host"], data["port"]), nil
+			server := Server{Address: net.JoinHostPort(data["host"], data["port"])}
+			if data["tls"] != "true" {
+				return server, nil
+			}
+			roots, err := c.receivedCAs(ctx)
+			if err != nil {
+				return Server{}, err
+			}
+			server.TLS = &tls.Config{RootCAs: roots, ServerName: data["host"], MinVersion: tls.VersionTLS12}
+			return server, nil
 		}
 	}
-	return "", errors.New(MsgNoHostInfo)
+	return Server{}, errors.New(MsgNoHostInfo)
+}
+
+// MsgNoCA is the cli's failure when the frontend serves TLS and no CA
+// came on receive-ca-cert.
+const MsgNoCA = "the frontend serves TLS: integrate receive-ca-cert with the TLS provider's send-ca-cert"
+
+// receivedCAs are the CAs the provider sends on receive-ca-cert
+// (certificate_transfer v1: app data certificates, a JSON list of PEM).
+func (c *Charm) receivedCAs(ctx context.Context) (*x509.CertPool, error) {
+	ids, err := c.juju.RelationIDs(ctx, CAEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	n := 0
+	for _, id := range ids {
+		app, err := c.juju.RelationApp(ctx, id)
+		if err != nil || app == "" {
+			continue
+		}
+		data, err := c.juju.RelationGet(ctx, id, app, true)
+		if err != nil {
+			return nil, err
+		}
+		var pems []string
+		if json.Unmarshal([]byte(data["certificates"]), &pems) != nil {
+			continue
+		}
+		for _, p := range pems {
+			if roots.AppendCertsFromPEM([]byte(p)) {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return nil, errors.New(MsgNoCA)
+	}
+	return roots, nil
 }
 
 // hasNullStore reports whether database_connections names a store as

@@ -42,6 +42,10 @@ const (
 // HostInfoEndpoint is where current revisions learn the server's address.
 const HostInfoEndpoint = "temporal-host-info"
 
+// CAEndpoint is where current revisions receive the CA of a frontend that
+// serves TLS.
+const CAEndpoint = "receive-ca-cert"
+
 // How temporal-admin-k8s sets up the schema (src/charm.py, tracks
 // 1.27-1.30): install, pebble-ready, upgrade-charm, admin-relation-changed
 // and admin-relation-broken are observed, nothing else; relation-created

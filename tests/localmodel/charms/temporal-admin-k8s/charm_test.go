@@ -2,7 +2,15 @@ package temporaladmin
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -358,15 +366,31 @@ func TestServerAddress(t *testing.T) {
 		RemoteAppData:  map[string]string{"host": "temporal-k8s.lm.svc.cluster.local", "port": "7233", "tls": "false"},
 		RemoteUnitData: map[string]map[string]string{"temporal-k8s/0": {}}, LocalAppData: map[string]string{}, LocalUnitData: map[string]string{},
 	}
+	tlsHostInfo := *hostInfo
+	tlsHostInfo.RemoteAppData = map[string]string{"host": "temporal-k8s.lm.svc.cluster.local", "port": "7233", "tls": "true"}
+	caRel := &jujutest.Relation{
+		ID: "receive-ca-cert:8", RemoteApp: "self-signed-certificates", RemoteUnits: []string{"self-signed-certificates/0"},
+		RemoteAppData:  map[string]string{"certificates": `[` + strconv.Quote(testCAPEM) + `]`},
+		RemoteUnitData: map[string]map[string]string{"self-signed-certificates/0": {}}, LocalAppData: map[string]string{}, LocalUnitData: map[string]string{},
+	}
+	noCA := *caRel
+	noCA.RemoteAppData = map[string]string{}
 	for _, tt := range []struct {
 		name, track, action string
 		rels                []*jujutest.Relation
 		want, err           string
+		tls                 bool
 	}{
-		{"current, host-info", TrackCurrent, "cli", []*jujutest.Relation{hostInfo}, "temporal-k8s.lm.svc.cluster.local:7233", ""},
-		{"current, no host-info", TrackCurrent, "cli", nil, "", MsgNoHostInfo},
-		{"current, tctl", TrackCurrent, "tctl", []*jujutest.Relation{hostInfo}, "srv:7236", ""},
-		{"1.23", Track123, "cli", []*jujutest.Relation{hostInfo}, "srv:7236", ""},
+		{"current, host-info", TrackCurrent, "cli", []*jujutest.Relation{hostInfo}, "temporal-k8s.lm.svc.cluster.local:7233", "", false},
+		{"current, no host-info", TrackCurrent, "cli", nil, "", MsgNoHostInfo, false},
+		{"current, tctl", TrackCurrent, "tctl", []*jujutest.Relation{hostInfo}, "srv:7236", "", false},
+		{"1.23", Track123, "cli", []*jujutest.Relation{hostInfo}, "srv:7236", "", false},
+		// A frontend that serves TLS is reached with the CA the
+		// provider sends, verified against the Service's name.
+		{"current, TLS", TrackCurrent, "cli", []*jujutest.Relation{&tlsHostInfo, caRel}, "temporal-k8s.lm.svc.cluster.local:7233", "", true},
+		{"current, TLS without a CA relation", TrackCurrent, "cli", []*jujutest.Relation{&tlsHostInfo}, "", MsgNoCA, false},
+		{"current, TLS before the CA comes", TrackCurrent, "cli", []*jujutest.Relation{&tlsHostInfo, &noCA}, "", MsgNoCA, false},
+		{"tctl, TLS: internal-frontend", TrackCurrent, "tctl", []*jujutest.Relation{&tlsHostInfo, caRel}, "srv:7236", "", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, true, tt.rels...)
@@ -378,7 +402,27 @@ func TestServerAddress(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.want, got.Address)
+			require.Equal(t, tt.tls, got.TLS != nil)
+			if tt.tls {
+				require.Equal(t, "temporal-k8s.lm.svc.cluster.local", got.TLS.ServerName)
+				require.Len(t, got.TLS.RootCAs.Subjects(), 1) //nolint:staticcheck // a pool built from PEM here
+			}
 		})
 	}
 }
+
+// testCAPEM is a self-signed CA certificate (ECDSA P-256, CN test CA).
+var testCAPEM = func() string {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}()

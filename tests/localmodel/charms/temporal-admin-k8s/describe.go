@@ -3,6 +3,7 @@ package temporaladmin
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"go.temporal.io/server/api/adminservice/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -104,7 +106,15 @@ func (d Description) Ring(role string) (Ring, bool) {
 	return Ring{}, false
 }
 
-func dial(address string) (*grpc.ClientConn, error) {
+// Server is where the admin's cli reaches the server, and the TLS it
+// speaks there (nil: none).
+type Server struct {
+	Address string
+	TLS     *tls.Config
+}
+
+func dial(server Server) (*grpc.ClientConn, error) {
+	address := server.Address
 	// passthrough hands the name to the dialer, which reads /etc/hosts
 	// (where the pod finds the server application). gRPC's default DNS
 	// resolver would also query TXT records and, with no DNS server in
@@ -113,7 +123,11 @@ func dial(address string) (*grpc.ClientConn, error) {
 	if !strings.Contains(target, "://") {
 		target = "passthrough:///" + target
 	}
-	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds := insecure.NewCredentials()
+	if server.TLS != nil {
+		creds = credentials.NewTLS(server.TLS)
+	}
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to %s: %w", address, err)
 	}
@@ -122,8 +136,9 @@ func dial(address string) (*grpc.ClientConn, error) {
 
 // DescribeCluster asks the server at address (host:port) for its cluster
 // description.
-func DescribeCluster(ctx context.Context, address string) (*adminservice.DescribeClusterResponse, error) {
-	conn, err := dial(address)
+func DescribeCluster(ctx context.Context, server Server) (*adminservice.DescribeClusterResponse, error) {
+	address := server.Address
+	conn, err := dial(server)
 	if err != nil {
 		return nil, err
 	}
@@ -141,8 +156,9 @@ func DescribeCluster(ctx context.Context, address string) (*adminservice.Describ
 const WorkflowService = "temporal.api.workflowservice.v1.WorkflowService"
 
 // ClusterHealth returns the frontend's health line, as tctl prints it.
-func ClusterHealth(ctx context.Context, address string) (string, error) {
-	conn, err := dial(address)
+func ClusterHealth(ctx context.Context, server Server) (string, error) {
+	address := server.Address
+	conn, err := dial(server)
 	if err != nil {
 		return "", err
 	}
