@@ -100,6 +100,9 @@ func (c *Charm) reconcile(ctx context.Context) error {
 			in.HostInfo = &hi
 		}
 	}
+	if in.CAs, err = c.receivedCAs(ctx); err != nil {
+		return err
+	}
 	cfg, err := c.juju.ConfigGet(ctx)
 	if err != nil {
 		return err
@@ -223,4 +226,27 @@ func (c *Charm) apply(out Output) error {
 		return fmt.Errorf("cannot add the Pebble layer: %w", err)
 	}
 	return c.container.Replan("the UI server")
+}
+
+// receivedCAs are the CA certificates the provider sends on
+// receive-ca-cert: certificate_transfer v1's app data certificates, a
+// JSON list of PEM; what does not read is skipped, as nothing.
+func (c *Charm) receivedCAs(ctx context.Context) ([]string, error) {
+	ids, err := c.live(ctx, CAEndpoint)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	app, err := c.juju.RelationApp(ctx, ids[0])
+	if err != nil || app == "" {
+		return nil, err
+	}
+	data, err := c.juju.RelationGet(ctx, ids[0], app, true)
+	if err != nil {
+		return nil, err
+	}
+	var pems []string
+	if json.Unmarshal([]byte(data["certificates"]), &pems) != nil {
+		return nil, nil
+	}
+	return pems, nil
 }

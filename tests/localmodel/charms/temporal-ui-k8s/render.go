@@ -14,13 +14,18 @@
 //     every unit reads it from there. Anything but "ready" blocks.
 //   - temporal-host-info: the server leader's app data host and port
 //     (port an integer, as the library's int(port)); the UI's
-//     temporalGrpcAddress is host:port. tls "true" needs the CA the real
-//     charm takes from a TLS provider, which this stand-in does not
-//     have: it says so instead of connecting in plain text.
+//     temporalGrpcAddress is host:port. tls "true" (LIBPATCH 2) means the
+//     frontend serves TLS: the CA does not travel there (LIBPATCH 3, ADR
+//     0001) but on receive-ca-cert (certificate_transfer v1, the
+//     provider's app data certificates, a JSON list of PEM), and the UI
+//     server verifies the frontend against it and the host's name (its
+//     config's tls: caData, serverName, enableHostVerification). Without
+//     a CA it says so instead of connecting in plain text.
 package ui
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -34,6 +39,7 @@ const (
 	ServiceName     = "temporal-ui"
 	UIEndpoint      = "ui"
 	HostEndpoint    = "temporal-host-info"
+	CAEndpoint      = "receive-ca-cert"
 	PeerEndpoint    = "peer"
 	Root            = "/home/ui-server"
 	Binary          = Root + "/ui-server"
@@ -45,10 +51,10 @@ const (
 
 // The real charm's status messages.
 const (
-	MsgNoUI          = "ui:temporal relation: not available"
-	MsgNotReady      = "ui:temporal relation: server is not ready"
-	MsgNoHostInfo    = "temporal-host-info relation not established"
-	MsgTLSNotHandled = "temporal-host-info: the server serves TLS and this stand-in has no CA to trust it with"
+	MsgNoUI       = "ui:temporal relation: not available"
+	MsgNotReady   = "ui:temporal relation: server is not ready"
+	MsgNoHostInfo = "temporal-host-info relation not established"
+	MsgNoCA       = "the server serves TLS: integrate receive-ca-cert with the TLS provider's send-ca-cert"
 )
 
 // HostInfo is what the server's leader publishes on temporal-host-info.
@@ -94,6 +100,8 @@ type Inputs struct {
 	// Port and DefaultNamespace come from the config.
 	Port             int
 	DefaultNamespace string
+	// CAs are the PEM certificates received on receive-ca-cert.
+	CAs []string
 }
 
 // Output is the configuration file and the layer, or why there is none.
@@ -113,13 +121,20 @@ func Render(in Inputs) Output {
 		return Output{Blocked: MsgNotReady}
 	case in.HostInfo == nil:
 		return Output{Blocked: MsgNoHostInfo}
-	case in.HostInfo.TLS:
-		return Output{Blocked: MsgTLSNotHandled}
+	case in.HostInfo.TLS && len(in.CAs) == 0:
+		return Output{Blocked: MsgNoCA}
 	}
 	// The keys the real charm's template sets; the rest keep the UI
 	// server's defaults. An empty namespace renders empty, as there.
 	cfg := fmt.Sprintf("temporalGrpcAddress: %s\nport: %d\nenableUi: true\ndefaultNamespace: %s\n",
 		quote(net.JoinHostPort(in.HostInfo.Host, strconv.Itoa(in.HostInfo.Port))), in.Port, quote(in.DefaultNamespace))
+	if in.HostInfo.TLS {
+		// caData is base64 of the PEM (ui-server server/rpc/tls.go,
+		// loadCACert).
+		pems := strings.Join(in.CAs, "\n")
+		cfg += fmt.Sprintf("tls:\n  caData: %s\n  serverName: %s\n  enableHostVerification: true\n",
+			base64.StdEncoding.EncodeToString([]byte(pems)), quote(in.HostInfo.Host))
+	}
 	sum := sha256.Sum256([]byte(cfg))
 	return Output{Config: cfg, Layer: Layer(in.Port, hex.EncodeToString(sum[:]))}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -53,7 +54,8 @@ func TestRenderStatus(t *testing.T) {
 		{name: "server not ready", in: Inputs{UIRelated: true, ServerStatus: StatusBlocked, HostInfo: hi, Port: 8080}, want: MsgNotReady},
 		{name: "server said nothing", in: Inputs{UIRelated: true, HostInfo: hi, Port: 8080}, want: MsgNotReady},
 		{name: "no host info", in: Inputs{UIRelated: true, ServerStatus: StatusReady, Port: 8080}, want: MsgNoHostInfo},
-		{name: "tls without a CA", in: Inputs{UIRelated: true, ServerStatus: StatusReady, HostInfo: &HostInfo{Host: "h", Port: 7233, TLS: true}, Port: 8080}, want: MsgTLSNotHandled},
+		{name: "tls without a CA", in: Inputs{UIRelated: true, ServerStatus: StatusReady, HostInfo: &HostInfo{Host: "h", Port: 7233, TLS: true}, Port: 8080}, want: MsgNoCA},
+		{name: "tls with the CA", in: Inputs{UIRelated: true, ServerStatus: StatusReady, HostInfo: &HostInfo{Host: "h", Port: 7233, TLS: true}, Port: 8080, CAs: []string{"CA"}}, want: ""},
 		{name: "ready", in: Inputs{UIRelated: true, ServerStatus: StatusReady, HostInfo: hi, Port: 8080}},
 	}
 	for _, tt := range tests {
@@ -110,6 +112,33 @@ func TestRenderConfigAndLayer(t *testing.T) {
 	in.DefaultNamespace = `we"ird`
 	require.NoError(t, yaml.Unmarshal([]byte(Render(in).Config), &cfg))
 	require.Equal(t, `we"ird`, cfg.DefaultNamespace)
+}
+
+// A frontend that serves TLS is reached with the CAs received, verified
+// against the host's name; a new CA restarts the UI server.
+func TestRenderTLS(t *testing.T) {
+	in := Inputs{UIRelated: true, ServerStatus: StatusReady, HostInfo: &HostInfo{Host: "temporal-k8s.m.svc.cluster.local", Port: 7233, TLS: true}, Port: 8081,
+		CAs: []string{"-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----", "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----"}}
+	out := Render(in)
+	var cfg struct {
+		TLS struct {
+			CaData                 string `yaml:"caData"`
+			ServerName             string `yaml:"serverName"`
+			EnableHostVerification bool   `yaml:"enableHostVerification"`
+		} `yaml:"tls"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(out.Config), &cfg))
+	pems, err := base64.StdEncoding.DecodeString(cfg.TLS.CaData)
+	require.NoError(t, err)
+	require.Equal(t, in.CAs[0]+"\n"+in.CAs[1], string(pems))
+	require.Equal(t, "temporal-k8s.m.svc.cluster.local", cfg.TLS.ServerName)
+	require.True(t, cfg.TLS.EnableHostVerification)
+	other := in
+	other.CAs = in.CAs[:1]
+	require.NotEqual(t, out.Layer, Render(other).Layer)
+	// Without TLS, no CA is rendered, received or not.
+	in.HostInfo = &HostInfo{Host: "temporal-k8s.m.svc.cluster.local", Port: 7233}
+	require.NotContains(t, Render(in).Config, "tls:")
 }
 
 func TestConfigPort(t *testing.T) {
