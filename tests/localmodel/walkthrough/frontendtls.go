@@ -24,15 +24,18 @@ const AppCA = "self-signed-certificates"
 // within the scenario.
 const CertificateValidity = 4 * time.Minute
 
-// FrontendTLS runs the README's deployment, relates the TLS provider to
-// the frontend application and its CA to the admin, and checks what a
-// client sees: 7233 serves the provider's chain with the unit's FQDN and
-// the application's Service among its names, a client without TLS is
-// refused, the SDK with the CA runs workflows, and the admin's cli reaches
-// the server over TLS as temporal-host-info tells it to. Then, under a
-// TLS load, the certificate is renewed by the charm as Juju's
-// secret-expired calls for it: the served certificate changes, the
-// server does not restart, and no start is refused or lost.
+// FrontendTLS runs the README's deployment under a load without TLS,
+// relates the TLS provider to the frontend application and its CA to the
+// admin, and checks what a client sees: 7233 serves the provider's chain
+// with the unit's FQDN and the application's Service among its names, a
+// client without TLS is refused, the clients that move to TLS with the CA
+// carry on every workflow started before the switch (none lost), the SDK
+// runs workflows, and the admin's cli reaches the server over TLS as
+// temporal-host-info tells it to, and so does the real UI server, with the
+// CA it receives likewise. Then, under the TLS load, the certificate is
+// renewed by the charm as Juju's secret-expired calls for it: the served
+// certificate changes, the server does not restart, and no start is
+// refused or lost.
 func (s *Scenario) FrontendTLS(ctx context.Context) error {
 	if err := s.Deploy(ctx); err != nil {
 		return err
@@ -46,6 +49,15 @@ func (s *Scenario) FrontendTLS(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	plainLoad, steady, err := StartSteadyLoadAt(ctx, Endpoint{HostPort: hostPort}, 10, "tls")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if plainLoad != nil {
+			plainLoad.Stop(time.Second)
+		}
+	}()
 
 	start := time.Now()
 	if err := s.deploy(ctx, AppCA, "", "certificate-validity="+fmt.Sprintf("%dm", int(CertificateValidity.Minutes()))); err != nil {
@@ -98,6 +110,13 @@ func (s *Scenario) FrontendTLS(ctx context.Context) error {
 			return err
 		}
 	}
+	after, err := s.serverSince(ctx, AppFrontend+"/0")
+	if err != nil {
+		return err
+	}
+	if !after.After(before) {
+		return fmt.Errorf("the frontend's server did not restart into TLS (running since %s)", before)
+	}
 	service, err := serviceName(leaf.DNSNames)
 	if err != nil {
 		return err
@@ -109,6 +128,24 @@ func (s *Scenario) FrontendTLS(ctx context.Context) error {
 	}
 	secure := Endpoint{HostPort: hostPort, TLS: &tls.Config{RootCAs: roots, ServerName: service, MinVersion: tls.VersionTLS12}}
 
+	// The clients move to TLS: a load with the CA, on the same task
+	// queue, carries on what the load without TLS started.
+	secureLoad, _, err := StartSteadyLoadAt(ctx, secure, 10, "tls")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if secureLoad != nil {
+			secureLoad.Stop(time.Second)
+		}
+	}()
+	switched := plainLoad.StopThrough(secureLoad, 2*time.Minute)
+	plainLoad = nil
+	s.printf("clients without TLS across the switch (%s): %s\n", steady, switched)
+	if len(switched.Failed) > 0 || switched.Started == 0 {
+		return fmt.Errorf("workflows started without TLS before the switch were lost: %s %v", switched, switched.Failed)
+	}
+
 	// A client without TLS is refused: the server speaks nothing else.
 	plainCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	_, plainErr := runWorkflowOnce(plainCtx, Endpoint{HostPort: hostPort}, workflowID("plain"))
@@ -117,40 +154,63 @@ func (s *Scenario) FrontendTLS(ctx context.Context) error {
 		return errors.New("a client without TLS ran a workflow on a frontend that serves TLS")
 	}
 	s.printf("a client without TLS: %v\n", plainErr)
-	wctx, cancel := context.WithTimeout(ctx, s.Timeouts.Workflow)
-	result, id, err := RunWorkflowAt(wctx, secure, workflowID("tls"))
-	cancel()
-	if err != nil {
+	if err := s.tlsWorkflow(ctx, secure); err != nil {
 		return err
 	}
-	s.Completed = append(s.Completed, id)
-	s.printf("workflow through %s: %q\n", secure, result)
 	// The admin reaches the server through temporal-host-info, which
 	// now says tls "true", with the CA from receive-ca-cert.
 	if err := s.ClusterHealth(ctx); err != nil {
 		return err
 	}
-	after, err := s.serverSince(ctx, AppFrontend+"/0")
-	if err != nil {
+	load := secureLoad
+	secureLoad = nil
+	if err := s.renewUnderLoad(ctx, load, after, secure, roots, leaf); err != nil {
 		return err
 	}
-	if !after.After(before) {
-		return fmt.Errorf("the frontend's server did not restart into TLS (running since %s)", before)
+	// So does the UI server, whose workflow list Chromium renders: with
+	// the load stopped, the last workflow leads the list.
+	if err := s.tlsWorkflow(ctx, secure); err != nil {
+		return err
 	}
-	return s.renewUnderLoad(ctx, secure, roots, leaf)
+	if err := s.deploy(ctx, AppUI, ""); err != nil {
+		return err
+	}
+	for _, rel := range [][2]string{{AppFrontend + ":ui", AppUI + ":ui"}, {AppFrontend + ":temporal-host-info", AppUI + ":temporal-host-info"}, {AppUI + ":receive-ca-cert", AppCA + ":send-ca-cert"}} {
+		if err := s.relate(ctx, rel[0], rel[1]); err != nil {
+			return err
+		}
+	}
+	scales[AppUI] = 1
+	if _, err := s.WaitSettled(ctx, scales, s.Timeouts.Deploy); err != nil {
+		return err
+	}
+	return s.CheckUI(ctx)
 }
 
-// renewUnderLoad keeps a TLS load on the frontend until the certificate
-// the charm renews on secret-expired is served, and some seconds more.
-func (s *Scenario) renewUnderLoad(ctx context.Context, secure Endpoint, roots *x509.CertPool, old *x509.Certificate) error {
-	since, err := s.serverSince(ctx, AppFrontend+"/0")
+// tlsWorkflow runs a workflow through the secure endpoint.
+func (s *Scenario) tlsWorkflow(ctx context.Context, secure Endpoint) error {
+	ctx, cancel := context.WithTimeout(ctx, s.Timeouts.Workflow)
+	defer cancel()
+	result, id, err := RunWorkflowAt(ctx, secure, workflowID("tls"))
 	if err != nil {
 		return err
 	}
-	load, steady, err := StartSteadyLoadAt(ctx, secure, 10, "renewal")
+	s.Completed = append(s.Completed, id)
+	s.printf("workflow through %s: %q\n", secure, result)
+	return nil
+}
+
+// renewUnderLoad keeps the TLS load on the frontend until the certificate
+// the charm renews on secret-expired is served, and some seconds more,
+// and stops it. The server must still be the one that started at since,
+// into TLS.
+func (s *Scenario) renewUnderLoad(ctx context.Context, load *Load, since time.Time, secure Endpoint, roots *x509.CertPool, old *x509.Certificate) error {
+	p50, p99, err := load.WaitSteady(ctx, SteadyWindow, SteadyBound, SteadyLimit)
 	if err != nil {
+		load.Stop(time.Second)
 		return err
 	}
+	steady := fmt.Sprintf("steady before it: p50 %s, p99 %s", p50.Round(time.Millisecond), p99.Round(time.Millisecond))
 	// Renewed at 90 % of the certificate's life; allow the rest of it
 	// and a minute for the hooks.
 	deadline := old.NotAfter.Add(time.Minute)
