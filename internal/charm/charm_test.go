@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -68,6 +69,8 @@ type fixture struct {
 	runner juju.Runner
 	// startTimeout is Deps.StartTimeout.
 	startTimeout time.Duration
+	// rand, when set, is the charm's source of keys.
+	rand io.Reader
 	// dialFailures is how many probes fail before the port answers.
 	mu           sync.Mutex
 	dialFailures int
@@ -152,6 +155,7 @@ func (f *fixture) run(t testing.TB, ev juju.Event) error {
 		Build:       f.build,
 
 		StartTimeout: f.startTimeout,
+		Rand:         f.rand,
 	}, ev)
 	// The unit agent sets the unit's status around stop itself
 	// (internal/worker/uniter/operation/runhook.go, beforeHook and

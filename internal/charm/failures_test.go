@@ -117,34 +117,42 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			setup := func(f *fixture) {
-				if sc.setup != nil {
-					sc.setup(f)
-				}
-			}
-			// The calls of a clean run.
-			clean := &failAt{nth: nth{n: -1}}
-			f := newFixture(t, sc.state())
+			requireEveryCallFails(t, sc.state, sc.event, sc.setup)
+		})
+	}
+}
+
+// requireEveryCallFails runs event on a fresh unit of state once cleanly,
+// then once per hook-tool call of that run with the call failing: the
+// hook must fail with that error, unless the call is tolerated.
+func requireEveryCallFails(t *testing.T, state func() jujutest.State, event juju.Event, setupFn func(*fixture)) {
+	t.Helper()
+	setup := func(f *fixture) {
+		if setupFn != nil {
+			setupFn(f)
+		}
+	}
+	// The calls of a clean run.
+	clean := &failAt{nth: nth{n: -1}}
+	f := newFixture(t, state())
+	setup(f)
+	clean.Runner = f.model
+	f.runner = clean
+	f.mustRun(t, event)
+	require.NotEmpty(t, clean.calls)
+	for i, call := range clean.calls {
+		t.Run(fmt.Sprintf("%02d %s", i, call), func(t *testing.T) {
+			f := newFixture(t, state())
 			setup(f)
-			clean.Runner = f.model
-			f.runner = clean
-			f.mustRun(t, sc.event)
-			require.NotEmpty(t, clean.calls)
-			for i, call := range clean.calls {
-				t.Run(fmt.Sprintf("%02d %s", i, call), func(t *testing.T) {
-					f := newFixture(t, sc.state())
-					setup(f)
-					r := &failAt{Runner: f.model, nth: nth{n: i}}
-					f.runner = r
-					err := f.run(t, sc.event)
-					require.NotNil(t, r.err, "the run made fewer calls: %v", r.calls)
-					if tolerated(call) {
-						require.NoError(t, err)
-						return
-					}
-					require.True(t, errors.Is(err, r.err), "a failed %q must fail the hook, got %v", call, err)
-				})
+			r := &failAt{Runner: f.model, nth: nth{n: i}}
+			f.runner = r
+			err := f.run(t, event)
+			require.NotNil(t, r.err, "the run made fewer calls: %v", r.calls)
+			if tolerated(call) {
+				require.NoError(t, err)
+				return
 			}
+			require.True(t, errors.Is(err, r.err), "a failed %q must fail the hook, got %v", call, err)
 		})
 	}
 }

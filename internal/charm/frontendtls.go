@@ -119,7 +119,7 @@ func (c *Charm) gatherFrontendCert(ctx context.Context, ca *cache, in *inputs) e
 	// A databag this unit cannot read is asked for again.
 	csr, _ := tlscerts.OwnCSR(own)
 
-	renew := c.event.Kind == juju.SecretExpired && csr != "" &&
+	renew := c.event.Kind == juju.SecretExpired &&
 		c.event.SecretLabel == tlscerts.CertificateLabel(c.unitNumber(), csr)
 	subject := c.certSubject(in.cfg)
 	cert, findErr := tlscerts.Find(fc.provided, csr, key)
@@ -134,11 +134,7 @@ func (c *Charm) gatherFrontendCert(ctx context.Context, ca *cache, in *inputs) e
 		if csr, err = tlscerts.NewCSR(c.Rand, key, subject); err != nil {
 			return err
 		}
-		data, err := tlscerts.UnitData(csr)
-		if err != nil {
-			return err
-		}
-		if err := c.ensureUnitData(ctx, ca, relID, data); err != nil {
+		if err := c.ensureUnitData(ctx, ca, relID, tlscerts.UnitData(csr)); err != nil {
 			return err
 		}
 		cert, findErr = tlscerts.Certificate{}, tlscerts.ErrNotIssued
@@ -184,15 +180,12 @@ func (c *Charm) certKey(ctx context.Context) (*rsa.PrivateKey, string, error) {
 	case !errors.Is(err, juju.ErrNotFound):
 		return nil, "", fmt.Errorf("cannot read the frontend's private key: %w", err)
 	}
-	keyPEM, err := tlscerts.NewPrivateKey(c.Rand)
+	key, keyPEM, err := tlscerts.GenerateKey(c.Rand)
 	if err != nil {
 		return nil, "", err
 	}
-	key, err := tlscerts.ParsePrivateKey(keyPEM)
-	if err != nil {
-		return nil, "", err
-	}
-	c.wrote = true
+	// Committed with the hook, as the request made with it, whose
+	// write marks the hook as one that wrote.
 	if _, err := c.Juju.SecretAdd(ctx, map[string]string{tlscerts.PrivateKeyField: keyPEM}, juju.SecretOptions{Label: label, Owner: "unit"}); err != nil {
 		return nil, "", fmt.Errorf("cannot keep the frontend's private key: %w", err)
 	}
@@ -234,10 +227,8 @@ func (c *Charm) servedCert(ctx context.Context, in *inputs, key *rsa.PrivateKey,
 	if in.pebbleErr != nil || !in.servesTLS {
 		return nil
 	}
-	chain, err := c.Container.Pull(ctx, temporal.FrontendCertPath)
-	if err != nil {
-		return nil
-	}
+	// A certificate that cannot be read certifies nothing.
+	chain, _ := c.Container.Pull(ctx, temporal.FrontendCertPath)
 	caPEM, err := c.Container.Pull(ctx, temporal.FrontendCAPath)
 	if err != nil {
 		return nil

@@ -1,12 +1,14 @@
 package charm_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/tlscerts"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
 // tlsCA signs requests as the provider on frontend-certificates does.
@@ -187,6 +190,7 @@ func TestFrontendCertificates(t *testing.T) {
 	f.model.Update(func(*jujutest.State) { rel.RemoteAppData = ca.data(t) })
 	f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
 	require.Equal(t, strings.TrimSpace(cert)+"\n"+strings.TrimSpace(ca.pem)+"\n", f.file(t, temporal.FrontendCertPath), "the old certificate is served meanwhile")
+	require.Equal(t, active, f.status(), "serving TLS while the renewal is outstanding: nothing to say")
 	require.Equal(t, "true", f.relationByID(hostInfo.ID).LocalAppData["tls"])
 	newCert := ca.sign(t, renewed, now.Add(90*time.Hour), 100*time.Hour)
 	f.clock.now = now.Add(90 * time.Hour)
@@ -252,4 +256,328 @@ func TestFrontendCertificateNames(t *testing.T) {
 	g.mustRun(t, tlsEvent(juju.RelationCreated, rel))
 	require.Empty(t, g.relationByID(rel.ID).LocalUnitData)
 	require.Equal(t, juju.Status{Name: juju.StatusActive, Message: "frontend-certificates is related but this application runs no frontend"}, g.status())
+}
+
+// tlsMaterial is a unit's key, its request for the default names in model
+// tlsModel and a certificate issued for it: the same for every run of a
+// scenario.
+type tlsMaterial struct {
+	keyPEM, csr string
+	ca          *tlsCA
+	data        map[string]string
+}
+
+func newTLSMaterial(t *testing.T) tlsMaterial {
+	t.Helper()
+	keyPEM, err := tlscerts.NewPrivateKey(rand.Reader)
+	require.NoError(t, err)
+	key, err := tlscerts.ParsePrivateKey(keyPEM)
+	require.NoError(t, err)
+	fqdn := "temporal-k8s-0.temporal-k8s-endpoints." + tlsModel + ".svc.cluster.local"
+	csr, err := tlscerts.NewCSR(rand.Reader, key, tlscerts.Subject{CommonName: fqdn, DNSNames: []string{fqdn, "temporal-k8s." + tlsModel + ".svc.cluster.local"}})
+	require.NoError(t, err)
+	now := time.Unix(1_700_000_000, 0)
+	ca := newTLSCA(t, now)
+	ca.sign(t, csr, now, 100*time.Hour)
+	return tlsMaterial{keyPEM: keyPEM, csr: csr, ca: ca, data: ca.data(t)}
+}
+
+const tlsRelID = "frontend-certificates:20"
+
+var renewalURI = secretURI("renewal")
+
+// state is a frontend unit related to the provider: with its key and
+// request once asked, the certificate once issued, and the renewal secret
+// once kept.
+func (m tlsMaterial) state(t *testing.T, leader, asked, issued, kept bool) func() jujutest.State {
+	return func() jujutest.State {
+		s := ready(leader, map[string]any{"services": "frontend"})
+		rel := &jujutest.Relation{ID: tlsRelID, RemoteApp: "self-signed-certificates", RemoteUnits: []string{"self-signed-certificates/0"},
+			RemoteAppData: map[string]string{}, LocalUnitData: map[string]string{}}
+		if asked {
+			s.Secrets = append(s.Secrets, &jujutest.Secret{URI: secretURI("key"), Owner: jujutest.OwnerUnit,
+				Label: tlscerts.PrivateKeyLabel(0, "frontend-certificates"), Revisions: []map[string]string{{tlscerts.PrivateKeyField: m.keyPEM}}})
+			rel.LocalUnitData = tlscerts.UnitData(m.csr)
+		}
+		if issued {
+			rel.RemoteAppData = m.data
+		}
+		if kept {
+			s.Secrets = append(s.Secrets, &jujutest.Secret{URI: renewalURI, Owner: jujutest.OwnerUnit,
+				Label: tlscerts.CertificateLabel(0, m.csr), Revisions: []map[string]string{{"certificate": "C", "csr": m.csr}}})
+		}
+		s.Relations = append(s.Relations, rel)
+		return s
+	}
+}
+
+func tlsRelationEvent(kind juju.Kind) juju.Event {
+	return juju.Event{Kind: kind, Name: "frontend-certificates-relation-" + string(kind), Relation: "frontend-certificates",
+		RelationID: tlsRelID, RemoteApp: "self-signed-certificates", Model: tlsModel}
+}
+
+// Every hook-tool call of the certificate's life is needed: when one
+// fails, the hook fails with it (Juju retries it, nothing is committed).
+func TestFrontendCertificateToolFailuresFailTheHook(t *testing.T) {
+	t.Parallel()
+	m := newTLSMaterial(t)
+	expired := juju.Event{Kind: juju.SecretExpired, Model: tlsModel, SecretID: renewalURI, SecretLabel: tlscerts.CertificateLabel(0, m.csr)}
+	for _, sc := range []struct {
+		name  string
+		state func() jujutest.State
+		event juju.Event
+	}{
+		{"the first request", m.state(t, true, false, false, false), tlsRelationEvent(juju.RelationCreated)},
+		{"a non-leader's first request", m.state(t, false, false, false, false), tlsRelationEvent(juju.RelationCreated)},
+		{"the certificate issued", m.state(t, true, true, true, false), tlsRelationEvent(juju.RelationChanged)},
+		{"the renewal", m.state(t, true, true, true, true), expired},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			requireEveryCallFails(t, sc.state, sc.event, nil)
+		})
+	}
+}
+
+// Only the certificate secret's own secret-expired renews, and only an
+// expired certificate secret is removed.
+func TestFrontendCertificateSecretEvents(t *testing.T) {
+	t.Parallel()
+	m := newTLSMaterial(t)
+	label := tlscerts.CertificateLabel(0, m.csr)
+	for _, tc := range []struct {
+		name            string
+		event           juju.Event
+		renews, removes bool
+	}{
+		{"its secret-expired", juju.Event{Kind: juju.SecretExpired, Model: tlsModel, SecretID: renewalURI, SecretLabel: label}, true, true},
+		{"secret-remove of it", juju.Event{Kind: juju.SecretRemove, Model: tlsModel, SecretID: renewalURI, SecretLabel: label}, false, false},
+		{"secret-rotate of it", juju.Event{Kind: juju.SecretRotate, Model: tlsModel, SecretID: renewalURI, SecretLabel: label}, false, false},
+		{"an older certificate's secret-expired", juju.Event{Kind: juju.SecretExpired, Model: tlsModel, SecretID: renewalURI, SecretLabel: tlscerts.CertificateLabel(0, "an older request")}, false, true},
+		{"another secret's secret-expired", juju.Event{Kind: juju.SecretExpired, Model: tlsModel, SecretID: renewalURI, SecretLabel: "something-else"}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, m.state(t, true, true, true, true)())
+			f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
+			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+			f.model.Calls()
+			f.mustRun(t, tc.event)
+			rel := f.relationByID(tlsRelID)
+			csr, err := tlscerts.OwnCSR(rel.LocalUnitData)
+			require.NoError(t, err)
+			require.Equal(t, tc.renews, csr != m.csr, "a new request")
+			removed := true
+			for _, s := range f.model.State().Secrets {
+				if s.URI == renewalURI {
+					removed = false
+				}
+			}
+			require.Equal(t, tc.removes, removed, "the secret removed")
+			if tc.removes {
+				// Juju commits the removal after the hook: the next
+				// hook reads everything again.
+				f.model.Calls()
+				f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+				require.Contains(t, callNames(f.model.Calls()), "relation-ids")
+			}
+		})
+	}
+}
+
+// The relation going takes the frontend back to serving without TLS, in
+// one restart, and its status note goes.
+func TestFrontendCertificatesBroken(t *testing.T) {
+	t.Parallel()
+	m := newTLSMaterial(t)
+	f := newFixture(t, m.state(t, true, true, true, true)())
+	f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.Contains(t, f.configFile(t), "certFile:")
+	starts := f.box.Starts(temporal.ServiceName)
+	f.mustRun(t, tlsRelationEvent(juju.RelationBroken))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.NotContains(t, f.configFile(t), "certFile:")
+	require.Equal(t, starts+1, f.box.Starts(temporal.ServiceName))
+	require.Equal(t, active, f.status())
+}
+
+// failingReader is a source of randomness that has run dry.
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("entropy exhausted") }
+
+// A key that cannot be made or read fails the hook, naming why, and asks
+// for nothing.
+func TestFrontendCertificateKeyFailures(t *testing.T) {
+	t.Parallel()
+	m := newTLSMaterial(t)
+	f := newFixture(t, m.state(t, true, false, false, false)())
+	f.rand = failingReader{}
+	// Go makes RSA keys from its own source whatever reader it is given
+	// (crypto/rsa, GenerateKey): the request is what the reader fails.
+	require.ErrorContains(t, f.run(t, tlsRelationEvent(juju.RelationCreated)), "cannot make a unique identifier: entropy exhausted")
+	require.Empty(t, f.relationByID(tlsRelID).LocalUnitData)
+
+	g := newFixture(t, m.state(t, true, true, false, false)())
+	g.model.Update(func(s *jujutest.State) {
+		for _, sec := range s.Secrets {
+			if sec.Label == tlscerts.PrivateKeyLabel(0, "frontend-certificates") {
+				sec.Revisions = []map[string]string{{tlscerts.PrivateKeyField: "junk"}}
+			}
+		}
+	})
+	require.ErrorContains(t, g.run(t, tlsRelationEvent(juju.RelationChanged)), `cannot use the key in secret "`+tlscerts.PrivateKeyLabel(0, "frontend-certificates")+`"`)
+}
+
+// The renewal secret is read back once and then known; one lost with a
+// failed commit is added again by the next hook.
+func TestFrontendCertificateRenewalSecret(t *testing.T) {
+	t.Parallel()
+	m := newTLSMaterial(t)
+	label := tlscerts.CertificateLabel(0, m.csr)
+	f := newFixture(t, m.state(t, true, true, true, false)())
+	f.runCommitFails(t, tlsRelationEvent(juju.RelationChanged))
+	require.Nil(t, f.secretByLabel(label), "lost with the commit")
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.NotNil(t, f.secretByLabel(label), "the next hook adds it again")
+	for range 2 {
+		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	}
+	f.model.Calls()
+	f.model.Update(func(s *jujutest.State) { s.Config["global-rps-limit"] = 10 })
+	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged, Model: tlsModel})
+	var gets []string
+	for _, c := range f.model.Calls() {
+		if c.Name == "secret-get" {
+			gets = append(gets, strings.Join(c.Args, " "))
+		}
+	}
+	require.NotEmpty(t, gets, "a full reconcile")
+	for _, g := range gets {
+		require.NotContains(t, g, label, "the renewal secret is known")
+	}
+}
+
+// Certificate files left in the container by an earlier relation are not
+// served to a new one: only a renewal outstanding keeps serving what the
+// container holds.
+func TestFrontendCertificateStaleFilesNotServed(t *testing.T) {
+	t.Parallel()
+	m := newTLSMaterial(t)
+	f := newFixture(t, m.state(t, true, true, true, true)())
+	f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.Contains(t, f.configFile(t), "certFile:")
+	f.mustRun(t, tlsRelationEvent(juju.RelationBroken))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.NotContains(t, f.configFile(t), "certFile:")
+	// Related again, to a provider that has issued nothing yet.
+	f.model.Update(func(s *jujutest.State) {
+		for _, r := range s.Relations {
+			if r.ID == tlsRelID {
+				r.RemoteAppData = map[string]string{}
+			}
+		}
+	})
+	f.mustRun(t, tlsRelationEvent(juju.RelationCreated))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.NotContains(t, f.configFile(t), "certFile:")
+	require.Contains(t, f.status().Message, "waiting for self-signed-certificates to issue")
+}
+
+// pullFails fails every Pull of one path, as a file gone from the
+// container would.
+type pullFails struct {
+	workload.Container
+	path string
+}
+
+func (p pullFails) Pull(ctx context.Context, path string) ([]byte, error) {
+	if path == p.path {
+		return nil, errors.New("no such file")
+	}
+	return p.Container.Pull(ctx, path)
+}
+
+// While a renewal is outstanding, a certificate or CA the container no
+// longer holds is not served: the frontend goes back to no TLS.
+func TestFrontendCertificateServedFilesGone(t *testing.T) {
+	t.Parallel()
+	m := newTLSMaterial(t)
+	for _, path := range []string{temporal.FrontendCertPath, temporal.FrontendCAPath} {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, m.state(t, true, true, true, true)())
+			f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
+			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+			require.Contains(t, f.configFile(t), "certFile:")
+			// The renewal is asked for and the provider drops the old
+			// entry.
+			f.mustRun(t, juju.Event{Kind: juju.SecretExpired, Model: tlsModel, SecretID: renewalURI, SecretLabel: tlscerts.CertificateLabel(0, m.csr)})
+			f.model.Update(func(s *jujutest.State) {
+				for _, r := range s.Relations {
+					if r.ID == tlsRelID {
+						r.RemoteAppData = map[string]string{tlscerts.CertificatesKey: "[]"}
+					}
+				}
+			})
+			f.container = pullFails{Container: f.box, path: path}
+			f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
+			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+			require.NotContains(t, f.configFile(t), "certFile:")
+		})
+	}
+}
+
+// Certificates from the provider that do not read block with the reason;
+// the server runs on as it was.
+func TestFrontendCertificatesUnreadable(t *testing.T) {
+	t.Parallel()
+	m := newTLSMaterial(t)
+	f := newFixture(t, m.state(t, true, true, false, false)())
+	f.model.Update(func(s *jujutest.State) {
+		for _, r := range s.Relations {
+			if r.ID == tlsRelID {
+				r.RemoteAppData = map[string]string{tlscerts.CertificatesKey: "{"}
+			}
+		}
+	})
+	f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
+	require.Equal(t, juju.StatusBlocked, f.status().Name)
+	require.Contains(t, f.status().Message, "cannot use frontend-certificates (frontend-certificates:20): cannot read the provider's certificates")
+	require.Equal(t, 1, f.box.Starts(temporal.ServiceName), "the server runs, without TLS")
+}
+
+// A renewed certificate's secret lost with a failed commit (the hook
+// wrote nothing else: the files change, nothing restarts) is added again
+// by the next hook, which must therefore run in full.
+func TestFrontendCertificateRenewedSecretLost(t *testing.T) {
+	t.Parallel()
+	m := newTLSMaterial(t)
+	f := newFixture(t, m.state(t, true, true, true, true)())
+	f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
+	for range 2 {
+		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	}
+	f.mustRun(t, juju.Event{Kind: juju.SecretExpired, Model: tlsModel, SecretID: renewalURI, SecretLabel: tlscerts.CertificateLabel(0, m.csr)})
+	renewed, err := tlscerts.OwnCSR(f.relationByID(tlsRelID).LocalUnitData)
+	require.NoError(t, err)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	m.ca.issued = nil
+	m.ca.sign(t, renewed, f.clock.Now(), 100*time.Hour)
+	f.model.Update(func(s *jujutest.State) {
+		for _, r := range s.Relations {
+			if r.ID == tlsRelID {
+				r.RemoteAppData = m.ca.data(t)
+			}
+		}
+	})
+	starts := f.box.Starts(temporal.ServiceName)
+	label := tlscerts.CertificateLabel(0, renewed)
+	f.runCommitFails(t, tlsRelationEvent(juju.RelationChanged))
+	require.Nil(t, f.secretByLabel(label))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.NotNil(t, f.secretByLabel(label), "added again")
+	require.Equal(t, starts, f.box.Starts(temporal.ServiceName))
 }

@@ -132,6 +132,15 @@ func TestParseValid(t *testing.T) {
 			require.Equal(t, "charmed_admin", c.DBExtraUserRoles)
 		},
 	}, {
+		name: "certificate names at their limits, spaces in a common name, empty items skipped",
+		raw: map[string]any{"frontend-cert-common-name": "Temporal " + strings.Repeat("a", config.MaxCommonName-9),
+			"frontend-cert-sans-dns": "x.example,," + strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 61)},
+		check: func(t *testing.T, c config.Config) {
+			require.Len(t, c.FrontendCertCommonName, config.MaxCommonName)
+			require.Len(t, c.FrontendCertSANsDNS, 2)
+			require.Len(t, c.FrontendCertSANsDNS[1], 253)
+		},
+	}, {
 		name: "certificate names, trimmed, each once",
 		raw:  map[string]any{"frontend-cert-common-name": " temporal.example.com ", "frontend-cert-sans-dns": "temporal.example.com, *.temporal.example.com,,temporal.example.com"},
 		check: func(t *testing.T, c config.Config) {
@@ -204,6 +213,7 @@ func TestParseInvalid(t *testing.T) {
 		{"frontend-cert-sans-dns", "temporal.example.com, bad name", `invalid frontend-cert-sans-dns "temporal.example.com, bad name": "bad name" is not a DNS name`},
 		{"frontend-cert-sans-dns", "-lead.example.com", `"-lead.example.com" is not a DNS name`},
 		{"frontend-cert-sans-dns", "a..b", `"a..b" is not a DNS name`},
+		{"frontend-cert-sans-dns", strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 62), `is not a DNS name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.option+"="+strings.ReplaceAll(tt.want, "/", "_"), func(t *testing.T) {

@@ -61,6 +61,11 @@ func newTestCA(t *testing.T, names ...string) testCA {
 func serveTLS(t *testing.T, cert tls.Certificate) string {
 	t.Helper()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A gRPC server speaks HTTP/2 only.
+		if r.ProtoMajor != 2 {
+			http.Error(w, "gRPC needs HTTP/2", http.StatusHTTPVersionNotSupported)
+			return
+		}
 		w.Header().Set("Content-Type", "application/grpc")
 		w.Header().Set("Trailer", "Grpc-Status")
 		w.WriteHeader(http.StatusOK)
@@ -101,7 +106,7 @@ func TestProbeTLS(t *testing.T) {
 		{"another CA", Target{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: otherFile}, "the server's certificate is not of the expected CA"},
 		{"a server without TLS", Target{Role: "frontend", Addr: plain, TLS: true}, "frontend is not healthy: cannot ask " + plain},
 		{"TLS asked without it", Target{Role: "frontend", Addr: tlsAddr}, "frontend is not healthy: cannot ask " + tlsAddr},
-		{"no CA file", Target{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: filepath.Join(dir, "none.pem")}, "frontend is not healthy: cannot read the CA"},
+		{"no CA file", Target{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: filepath.Join(dir, "none.pem")}, "frontend is not healthy: cannot read the CA: open "},
 		{"a CA file that holds none", Target{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: junk}, "cannot read the CA: no PEM certificate"},
 	}
 	for _, tt := range tests {
@@ -115,6 +120,11 @@ func TestProbeTLS(t *testing.T) {
 			require.ErrorContains(t, err, tt.wantErr)
 		})
 	}
+
+	// Every target is asked, whatever the ones before it lack.
+	err := Probe(context.Background(), []Target{{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: junk}, {Role: "history", Addr: tlsAddr}}, nil)
+	require.ErrorContains(t, err, "frontend is not healthy: cannot read the CA")
+	require.ErrorContains(t, err, "history is not healthy: cannot ask "+tlsAddr)
 
 	// The command line form, as the layer's check gives it.
 	arg := Target{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: caFile}.Arg()

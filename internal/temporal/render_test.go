@@ -402,3 +402,15 @@ func TestRenderIPv6AndRateLimits(t *testing.T) {
 	// No limit at all: the key is absent and Temporal keeps its default.
 	require.NotContains(t, string(out.DynamicConfig.Content), "frontend.namespaceRPS")
 }
+
+// Whether a plan serves TLS is read from its check, which goes with the
+// config in one layer; a plan without the check, or with a check of
+// another kind, does not.
+func TestServesTLS(t *testing.T) {
+	t.Parallel()
+	require.True(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, true)))
+	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, false)))
+	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"history"}, true)), "no frontend, no TLS")
+	require.False(t, temporal.ServesTLS(workload.Layer{}))
+	require.False(t, temporal.ServesTLS(workload.Layer{Checks: map[string]workload.Check{temporal.CheckName: {Override: "replace"}}}))
+}

@@ -74,11 +74,17 @@ func CertificateLabel(unitNumber int, csrPEM string) string {
 
 // NewPrivateKey is a new RSA key as the library makes it, PEM encoded.
 func NewPrivateKey(rand io.Reader) (string, error) {
+	_, text, err := GenerateKey(rand)
+	return text, err
+}
+
+// GenerateKey is a new RSA key as the library makes it, and its PEM.
+func GenerateKey(rand io.Reader) (*rsa.PrivateKey, string, error) {
 	key, err := rsa.GenerateKey(rand, KeyBits)
 	if err != nil {
-		return "", fmt.Errorf("cannot generate a private key: %w", err)
+		return nil, "", fmt.Errorf("cannot generate a private key: %w", err)
 	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})), nil
+	return key, string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})), nil
 }
 
 // ParsePrivateKey reads a PEM RSA key, PKCS#1 or PKCS#8.
@@ -156,16 +162,14 @@ type Request struct {
 }
 
 // UnitData is a unit's databag for the CSRs it has outstanding.
-func UnitData(csrs ...string) (map[string]string, error) {
+func UnitData(csrs ...string) map[string]string {
 	reqs := make([]Request, 0, len(csrs))
 	for _, csr := range csrs {
 		reqs = append(reqs, Request{CSR: csr})
 	}
-	b, err := json.Marshal(reqs)
-	if err != nil {
-		return nil, fmt.Errorf("cannot encode %s: %w", RequestsKey, err)
-	}
-	return map[string]string{RequestsKey: string(b)}, nil
+	// A list of structs of strings and bools cannot fail to encode.
+	b, _ := json.Marshal(reqs)
+	return map[string]string{RequestsKey: string(b)}
 }
 
 // Provided is one entry of the provider's certificates.

@@ -1,6 +1,8 @@
 package tlscerts
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -8,6 +10,7 @@ import (
 	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"regexp"
@@ -107,11 +110,9 @@ func TestNewCSR(t *testing.T) {
 
 func TestUnitData(t *testing.T) {
 	t.Parallel()
-	data, err := UnitData("CSR1\n", "CSR2\n")
-	require.NoError(t, err)
+	data := UnitData("CSR1\n", "CSR2\n")
 	require.JSONEq(t, `[{"certificate_signing_request":"CSR1\n","ca":false},{"certificate_signing_request":"CSR2\n","ca":false}]`, data[RequestsKey])
-	none, err := UnitData()
-	require.NoError(t, err)
+	none := UnitData()
 	require.Equal(t, "[]", none[RequestsKey])
 }
 
@@ -275,8 +276,7 @@ func TestRenewAt(t *testing.T) {
 
 func TestOwnCSR(t *testing.T) {
 	t.Parallel()
-	data, err := UnitData("CSR1\n")
-	require.NoError(t, err)
+	data := UnitData("CSR1\n")
 	for _, tc := range []struct {
 		name, want, err string
 		data            map[string]string
@@ -342,4 +342,59 @@ func TestCertifiesAndRevoked(t *testing.T) {
 	require.True(t, RevokedCertificate([]Provided{{Certificate: "junk", Revoked: true}, {Certificate: mine, Revoked: true}}, mine+ca.pem))
 	require.False(t, RevokedCertificate([]Provided{{Certificate: ca.sign(t, csr, false), Revoked: true}}, mine), "another certificate for the same request")
 	require.False(t, RevokedCertificate([]Provided{{Certificate: mine, Revoked: true}}, "junk"))
+}
+
+// failingReader has run dry.
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
+
+// A request needs randomness for its unique identifier; a key must be
+// RSA, as the library's.
+func TestKeyAndRequestFailures(t *testing.T) {
+	t.Parallel()
+	_, err := NewCSR(failingReader{}, testKey, Subject{CommonName: "a.example"})
+	require.ErrorContains(t, err, "cannot make a unique identifier")
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(ec)
+	require.NoError(t, err)
+	_, err = ParsePrivateKey(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
+	require.ErrorContains(t, err, "cannot use a *ecdsa.PrivateKey private key: want RSA")
+}
+
+// The provider's entry is found among others, its chain taken as sent,
+// and a certificate that does not parse is refused.
+func TestFindAmongOthers(t *testing.T) {
+	t.Parallel()
+	ca := newTestCA(t)
+	csr := mustCSR(t, testKey)
+	other := mustCSR(t, testKey)
+	mine := ca.sign(t, csr, false)
+	inter := newTestCA(t)
+	certs := []Provided{
+		{CA: ca.pem, CSR: other, Certificate: ca.sign(t, other, false)},
+		{CA: ca.pem, CSR: csr, Certificate: mine, Chain: []string{mine, inter.pem, ca.pem}},
+	}
+	got, err := Find(certs, csr, testKey)
+	require.NoError(t, err)
+	require.Equal(t, strings.TrimSpace(mine)+"\n"+strings.TrimSpace(inter.pem)+"\n"+strings.TrimSpace(ca.pem)+"\n", got.ChainPEM, "the chain as the provider sent it")
+	junk := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("junk")}))
+	_, err = Find([]Provided{{CA: ca.pem, CSR: csr, Certificate: junk}}, csr, testKey)
+	require.ErrorContains(t, err, "cannot parse a certificate: x509:")
+}
+
+// A request whose signature does not hold, or that does not parse, fits
+// nothing.
+func TestFitsRefusesBrokenRequests(t *testing.T) {
+	t.Parallel()
+	s := Subject{CommonName: "a.example", DNSNames: []string{"a.example"}}
+	csr, err := NewCSR(rand.Reader, testKey, s)
+	require.NoError(t, err)
+	block, _ := pem.Decode([]byte(csr))
+	tampered := append([]byte(nil), block.Bytes...)
+	tampered[len(tampered)-1] ^= 0xff
+	require.True(t, Fits(csr, testKey, s))
+	require.False(t, Fits(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: tampered})), testKey, s), "a broken signature")
+	require.False(t, Fits(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: []byte("junk")})), testKey, s), "not DER")
 }

@@ -406,7 +406,9 @@ func TestServerAddress(t *testing.T) {
 			require.Equal(t, tt.tls, got.TLS != nil)
 			if tt.tls {
 				require.Equal(t, "temporal-k8s.lm.svc.cluster.local", got.TLS.ServerName)
-				require.Len(t, got.TLS.RootCAs.Subjects(), 1) //nolint:staticcheck // a pool built from PEM here
+				want := x509.NewCertPool()
+				require.True(t, want.AppendCertsFromPEM([]byte(testCAPEM)))
+				require.True(t, want.Equal(got.TLS.RootCAs), "the CA received")
 			}
 		})
 	}
