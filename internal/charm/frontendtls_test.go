@@ -473,13 +473,7 @@ func TestFrontendCertificateStaleFilesNotServed(t *testing.T) {
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
 	require.NotContains(t, f.configFile(t), "certFile:")
 	// Related again, to a provider that has issued nothing yet.
-	f.model.Update(func(s *jujutest.State) {
-		for _, r := range s.Relations {
-			if r.ID == tlsRelID {
-				r.RemoteAppData = map[string]string{}
-			}
-		}
-	})
+	f.setProviderData(map[string]string{})
 	f.mustRun(t, tlsRelationEvent(juju.RelationCreated))
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
 	require.NotContains(t, f.configFile(t), "certFile:")
@@ -515,13 +509,7 @@ func TestFrontendCertificateServedFilesGone(t *testing.T) {
 			// The renewal is asked for and the provider drops the old
 			// entry.
 			f.mustRun(t, juju.Event{Kind: juju.SecretExpired, Model: tlsModel, SecretID: renewalURI, SecretLabel: tlscerts.CertificateLabel(0, m.csr)})
-			f.model.Update(func(s *jujutest.State) {
-				for _, r := range s.Relations {
-					if r.ID == tlsRelID {
-						r.RemoteAppData = map[string]string{tlscerts.CertificatesKey: "[]"}
-					}
-				}
-			})
+			f.setProviderData(map[string]string{tlscerts.CertificatesKey: "[]"})
 			f.container = pullFails{Container: f.box, path: path}
 			f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
 			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
@@ -536,13 +524,7 @@ func TestFrontendCertificatesUnreadable(t *testing.T) {
 	t.Parallel()
 	m := newTLSMaterial(t)
 	f := newFixture(t, m.state(t, true, true, false, false)())
-	f.model.Update(func(s *jujutest.State) {
-		for _, r := range s.Relations {
-			if r.ID == tlsRelID {
-				r.RemoteAppData = map[string]string{tlscerts.CertificatesKey: "{"}
-			}
-		}
-	})
+	f.setProviderData(map[string]string{tlscerts.CertificatesKey: "{"})
 	f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
 	require.Equal(t, juju.StatusBlocked, f.status().Name)
 	require.Contains(t, f.status().Message, "cannot use frontend-certificates (frontend-certificates:20): cannot read the provider's certificates")
@@ -566,13 +548,7 @@ func TestFrontendCertificateRenewedSecretLost(t *testing.T) {
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
 	m.ca.issued = nil
 	m.ca.sign(t, renewed, f.clock.Now(), 100*time.Hour)
-	f.model.Update(func(s *jujutest.State) {
-		for _, r := range s.Relations {
-			if r.ID == tlsRelID {
-				r.RemoteAppData = m.ca.data(t)
-			}
-		}
-	})
+	f.setProviderData(m.ca.data(t))
 	starts := f.box.Starts(temporal.ServiceName)
 	label := tlscerts.CertificateLabel(0, renewed)
 	f.runCommitFails(t, tlsRelationEvent(juju.RelationChanged))
@@ -580,4 +556,16 @@ func TestFrontendCertificateRenewedSecretLost(t *testing.T) {
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
 	require.NotNil(t, f.secretByLabel(label), "added again")
 	require.Equal(t, starts, f.box.Starts(temporal.ServiceName))
+}
+
+// setProviderData sets the provider's app data on the certificates
+// relation.
+func (f *fixture) setProviderData(data map[string]string) {
+	f.model.Update(func(s *jujutest.State) {
+		for _, r := range s.Relations {
+			if r.ID == tlsRelID {
+				r.RemoteAppData = data
+			}
+		}
+	})
 }

@@ -83,19 +83,11 @@ func (c *Charm) serverAddress(ctx context.Context) (Server, error) {
 	if c.settings.Track == Track123 || c.event.Name == "tctl" {
 		return Server{Address: fmt.Sprintf("%s:%d", c.settings.ServerName, InternalFrontendPort)}, nil
 	}
-	ids, err := c.juju.RelationIDs(ctx, HostInfoEndpoint)
+	bags, err := c.remoteAppData(ctx, HostInfoEndpoint)
 	if err != nil {
 		return Server{}, err
 	}
-	for _, id := range ids {
-		app, err := c.juju.RelationApp(ctx, id)
-		if err != nil || app == "" {
-			continue
-		}
-		data, err := c.juju.RelationGet(ctx, id, app, true)
-		if err != nil {
-			return Server{}, err
-		}
+	for _, data := range bags {
 		if data["host"] != "" && data["port"] != "" {
 			server := Server{Address: net.JoinHostPort(data["host"], data["port"])}
 			if data["tls"] != "true" {
@@ -119,21 +111,13 @@ const MsgNoCA = "the frontend serves TLS: integrate receive-ca-cert with the TLS
 // receivedCAs are the CAs the provider sends on receive-ca-cert
 // (certificate_transfer v1: app data certificates, a JSON list of PEM).
 func (c *Charm) receivedCAs(ctx context.Context) (*x509.CertPool, error) {
-	ids, err := c.juju.RelationIDs(ctx, CAEndpoint)
+	bags, err := c.remoteAppData(ctx, CAEndpoint)
 	if err != nil {
 		return nil, err
 	}
 	roots := x509.NewCertPool()
 	n := 0
-	for _, id := range ids {
-		app, err := c.juju.RelationApp(ctx, id)
-		if err != nil || app == "" {
-			continue
-		}
-		data, err := c.juju.RelationGet(ctx, id, app, true)
-		if err != nil {
-			return nil, err
-		}
+	for _, data := range bags {
 		var pems []string
 		if json.Unmarshal([]byte(data["certificates"]), &pems) != nil {
 			continue
@@ -163,4 +147,26 @@ func hasNullStore(raw string) bool {
 		}
 	}
 	return false
+}
+
+// remoteAppData is the remote application's data on each relation of
+// endpoint; a relation whose application is not known yet is skipped.
+func (c *Charm) remoteAppData(ctx context.Context, endpoint string) ([]map[string]string, error) {
+	ids, err := c.juju.RelationIDs(ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]string
+	for _, id := range ids {
+		app, err := c.juju.RelationApp(ctx, id)
+		if err != nil || app == "" {
+			continue
+		}
+		data, err := c.juju.RelationGet(ctx, id, app, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, data)
+	}
+	return out, nil
 }
