@@ -10,6 +10,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/hostinfo"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/tlscerts"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 )
@@ -29,7 +30,9 @@ const (
 // frontendCert is what the frontend-certificates relation gave this unit.
 type frontendCert struct {
 	relID string
-	// provided are the provider's certificates.
+	// app is the provider's app data, nil in an application without a
+	// frontend (which reads none); provided its certificates.
+	app      map[string]string
 	provided []tlscerts.Provided
 	// serve is the certificate the frontend is to serve; nil: none.
 	serve *temporal.FrontendTLS
@@ -58,7 +61,7 @@ func (c *Charm) certSubject(cfg config.Config) tlscerts.Subject {
 	}
 	sans := cfg.FrontendCertSANsDNS
 	if len(sans) == 0 {
-		sans = []string{app + "." + model + ".svc.cluster.local"}
+		sans = []string{hostinfo.ServiceHost(app, model)}
 	}
 	names := []string{cn}
 	for _, s := range sans {
@@ -99,12 +102,10 @@ func (c *Charm) gatherFrontendCert(ctx context.Context, ca *cache, in *inputs) e
 	if err != nil {
 		return err
 	}
-	providerApp, err := c.Juju.RelationGet(ctx, relID, app, true)
-	if err != nil {
+	if fc.app, err = c.Juju.RelationGet(ctx, relID, app, true); err != nil {
 		return fmt.Errorf("cannot read %s data of %s: %w", relID, app, err)
 	}
-	in.frontendCertApp = providerApp
-	if fc.provided, err = tlscerts.ParseProvider(providerApp); err != nil {
+	if fc.provided, err = tlscerts.ParseProvider(fc.app); err != nil {
 		fc.note = juju.Status{Name: juju.StatusBlocked, Message: fmt.Sprintf("cannot use %s (%s): %v", FrontendCertsEndpoint, relID, err)}
 		return nil
 	}

@@ -60,9 +60,8 @@ type inputs struct {
 	bindAddress string
 
 	// frontendCert is the frontend-certificates relation, nil when there
-	// is none, and frontendCertApp its provider's app data.
-	frontendCert    *frontendCert
-	frontendCertApp map[string]string
+	// is none.
+	frontendCert *frontendCert
 	// servesTLS is set while the running plan serves TLS on the frontend.
 	servesTLS bool
 

@@ -370,7 +370,7 @@ func (c *Charm) remember(ca *cache, in *inputs, a *assessment, assessed juju.Sta
 	// The provider's certificates are read: a change to them must send
 	// relation-changed to the full reconcile.
 	if in.frontendCert != nil {
-		see(in.frontendCert.relID, in.frontendCertApp)
+		see(in.frontendCert.relID, in.frontendCert.app)
 	}
 	ca.Assessed = assessed
 	ca.Rendered = ""

@@ -63,11 +63,7 @@ func LocalGRPC(service string) string {
 func HealthTargets(selected []string, frontendTLS bool) []grpchealth.Target {
 	out := make([]grpchealth.Target, 0, len(selected))
 	for _, s := range selected {
-		t := grpchealth.Target{Role: s, Addr: LocalGRPC(s)}
-		if s == config.Frontend && frontendTLS {
-			t.TLS = true
-		}
-		out = append(out, t)
+		out = append(out, grpchealth.Target{Role: s, Addr: LocalGRPC(s), TLS: s == config.Frontend && frontendTLS})
 	}
 	return out
 }

@@ -12,6 +12,12 @@ const Endpoint = "temporal-host-info"
 // Port is the frontend's gRPC port, which the Service forwards.
 const Port = "7233"
 
+// ServiceHost is the application's Kubernetes Service name in its model,
+// which clients in the cluster resolve.
+func ServiceHost(app, model string) string {
+	return app + "." + model + ".svc.cluster.local"
+}
+
 // Data is the leader's app data: host, port and whether the frontend
 // serves TLS ("false" until it does).
 func Data(app, model string, tls bool) map[string]string {
@@ -20,7 +26,7 @@ func Data(app, model string, tls bool) map[string]string {
 		t = "true"
 	}
 	return map[string]string{
-		"host": app + "." + model + ".svc.cluster.local",
+		"host": ServiceHost(app, model),
 		"port": Port,
 		"tls":  t,
 	}
