@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -291,7 +289,7 @@ func serviceName(names []string) (string, error) {
 // serverCheck says how the unit's readiness check is, for an error
 // message.
 func (s *Scenario) serverCheck(unit string) string {
-	cl, err := unitPebble(unit)
+	cl, err := podPebble(unit, "temporal")
 	if err != nil {
 		return err.Error()
 	}
@@ -307,19 +305,10 @@ func (s *Scenario) serverCheck(unit string) string {
 	return strings.Join(out, "; ")
 }
 
-func unitPebble(unit string) (*client.Client, error) {
-	home := os.Getenv("LOCALMODEL_HOME")
-	if home == "" {
-		home = "/run/localmodel"
-	}
-	socket := filepath.Join(home, "pods", strings.ReplaceAll(unit, "/", "-"), "containers", "temporal", "pebble.socket")
-	return client.New(&client.Config{Socket: socket})
-}
-
 // serverSince is when the temporal-server service of unit last started,
 // as its Pebble says.
 func (s *Scenario) serverSince(ctx context.Context, unit string) (time.Time, error) {
-	cl, err := unitPebble(unit)
+	cl, err := podPebble(unit, "temporal")
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -46,16 +46,23 @@ func (s *Scenario) Postgres16TLS(ctx context.Context) error {
 	return nil
 }
 
-// psql runs a query as the database superuser in the postgresql-k8s
-// unit's workload, through its Pebble, and returns psql's unaligned
-// output.
-func (s *Scenario) psql(ctx context.Context, query string) (string, error) {
+// podPebble is a client of the Pebble of one container of unit's pod, as
+// the local model lays pods out under $LOCALMODEL_HOME (default
+// /run/localmodel).
+func podPebble(unit, container string) (*client.Client, error) {
 	home := os.Getenv("LOCALMODEL_HOME")
 	if home == "" {
 		home = "/run/localmodel"
 	}
-	socket := filepath.Join(home, "pods", AppPostgreSQL+"-0", "containers", "postgresql", "pebble.socket")
-	cl, err := client.New(&client.Config{Socket: socket})
+	socket := filepath.Join(home, "pods", strings.ReplaceAll(unit, "/", "-"), "containers", container, "pebble.socket")
+	return client.New(&client.Config{Socket: socket})
+}
+
+// psql runs a query as the database superuser in the postgresql-k8s
+// unit's workload, through its Pebble, and returns psql's unaligned
+// output.
+func (s *Scenario) psql(ctx context.Context, query string) (string, error) {
+	cl, err := podPebble(AppPostgreSQL+"/0", "postgresql")
 	if err != nil {
 		return "", err
 	}
