@@ -1,6 +1,6 @@
 // Command temporal-k8s is the charm: Juju runs it as dispatch, once per
 // event. Pushed into the workload container as temporal-k8s-health, it is
-// the server's Pebble health check.
+// the server's Pebble health check and its database passwordCommand.
 package main
 
 import (
@@ -13,6 +13,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/charm"
 	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
+	"github.com/temporal-k8s/temporal-k8s/internal/secretfile"
 )
 
 func main() {
@@ -21,6 +22,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	if filepath.Base(os.Args[0]) == grpchealth.Command {
+		if secretfile.Is(os.Args[1:]) {
+			stop()
+			os.Exit(secretfile.Main(os.Args[1:], os.Stdout, os.Stderr))
+		}
 		code := grpchealth.Main(ctx, os.Args[1:], os.Stdout)
 		stop()
 		os.Exit(code)

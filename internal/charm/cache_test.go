@@ -111,7 +111,7 @@ func TestChangedInputsAreReadOnTheirEvent(t *testing.T) {
 		})
 		f.mustRun(t, juju.Event{Kind: juju.SecretChanged, Name: "secret-changed", SecretID: secretURI("db-user")})
 		requireFull(t, f)
-		require.Contains(t, f.configFile(t), "password: rotated")
+		require.Equal(t, "rotated", f.file(t, temporal.DBPasswordPath))
 		require.Equal(t, active, f.status())
 	})
 	t.Run("relation added", func(t *testing.T) {

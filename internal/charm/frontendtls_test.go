@@ -110,6 +110,8 @@ func (f *fixture) secretByLabel(label string) *jujutest.Secret {
 	return nil
 }
 
+// file is what the charm pushed to path in the workload container, which
+// only the server's user may read.
 func (f *fixture) file(t *testing.T, path string) string {
 	t.Helper()
 	file, ok := f.box.File(path)

@@ -536,9 +536,9 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, a *assessment) (bool
 	// The server polls the dynamic config: writing it never restarts. A
 	// file that cannot be read is written: Pebble 1.26's client reports a
 	// missing file as a malformed response rather than not-found.
-	// Certificates go first too: the server reads them again by
-	// itself, and a restart into TLS finds them there.
-	for _, f := range append([]workload.File{out.DynamicConfig}, out.TLSFiles...) {
+	// Passwords and certificates go first too: the server reads them
+	// again by itself, and a start finds them there.
+	for _, f := range append([]workload.File{out.DynamicConfig}, out.LiveFiles...) {
 		current, err := c.Container.Pull(ctx, f.Path)
 		if err != nil || !bytes.Equal(current, f.Content) {
 			if err := c.Container.Push(ctx, f); err != nil {

@@ -30,6 +30,10 @@ const (
 	DynamicConfigPath = "/etc/temporal/config/dynamicconfig.yaml"
 	DBCAPath          = "/etc/temporal/config/db-ca.pem"
 	VisibilityCAPath  = "/etc/temporal/config/visibility-ca.pem"
+	// The stores' passwords, which the server's passwordCommand reads for
+	// each new connection.
+	DBPasswordPath         = "/etc/temporal/config/db-password"
+	VisibilityPasswordPath = "/etc/temporal/config/visibility-password"
 	// The frontend's certificate (its chain, leaf first), key and CA.
 	FrontendCertPath = "/etc/temporal/config/frontend.crt"
 	FrontendKeyPath  = "/etc/temporal/config/frontend.key"
@@ -42,9 +46,14 @@ const (
 	// MetricsPort serves Prometheus metrics.
 	MetricsPort = 9090
 	// HealthPath is where the charm pushes its own executable, which
-	// runs as the health check under this name (grpchealth.Command).
+	// runs as the health check under this name (grpchealth.Command) and
+	// as the stores' passwordCommand (secretfile).
 	HealthPath = "/usr/local/bin/" + grpchealth.Command
 )
+
+// PasswordTimeout bounds one run of the passwordCommand, which reads a
+// local file: Temporal's default is 30 s, for commands that fetch a token.
+const PasswordTimeout = 5 * time.Second
 
 // InternalFrontend is the service that runs beside the frontend for the
 // cluster's own clients.
@@ -126,11 +135,14 @@ type Output struct {
 	// the hashed files because the server polls it.
 	Files         []workload.File
 	DynamicConfig workload.File
-	// TLSFiles are the certificate files, pushed before the layer and
-	// not hashed either: the server reads them again every TLSRefresh,
-	// so a renewal needs no restart. Whether TLS is on is in the hashed
-	// config, and turning it on or off restarts the server in its turn.
-	TLSFiles    []workload.File
+	// LiveFiles are the files the server reads again by itself, pushed
+	// before the layer and not hashed: the stores' passwords, read for
+	// each new database connection, so a rotated password needs no
+	// restart (PostgreSQL keeps the sessions already open), and the
+	// certificate files, read every TLSRefresh, so a renewal needs none
+	// either. Whether TLS is on is in the hashed config, and turning it
+	// on or off restarts the server in its turn.
+	LiveFiles   []workload.File
 	FrontendTLS bool
 	Layer       workload.Layer
 	Ports       []juju.Port
@@ -170,13 +182,16 @@ func Render(in Inputs) (Output, error) {
 		files = append(files, file(VisibilityCAPath, []byte(in.Visibility.TLSCA)))
 	}
 	frontendTLS := in.FrontendTLS != nil && in.Config.Has(config.Frontend)
-	var tlsFiles []workload.File
+	live := []workload.File{
+		file(DBPasswordPath, []byte(in.DB.Password)),
+		file(VisibilityPasswordPath, []byte(in.Visibility.Password)),
+	}
 	if frontendTLS {
-		tlsFiles = []workload.File{
+		live = append(live,
 			file(FrontendCertPath, []byte(in.FrontendTLS.Chain)),
 			file(FrontendKeyPath, []byte(in.FrontendTLS.Key)),
 			file(FrontendCAPath, []byte(in.FrontendTLS.CA)),
-		}
+		)
 	}
 	layer := Layer(in.Config.Services, frontendTLS)
 	hash := hashOf(files, layer)
@@ -184,7 +199,7 @@ func Render(in Inputs) (Output, error) {
 	return Output{
 		Files:         files,
 		DynamicConfig: file(DynamicConfigPath, marshal(dynamicConfig(in.Config))),
-		TLSFiles:      tlsFiles,
+		LiveFiles:     live,
 		FrontendTLS:   frontendTLS,
 		Layer:         layer,
 		Hash:          hash,

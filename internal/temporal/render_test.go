@@ -36,9 +36,13 @@ func review(t testing.TB, out temporal.Output) string {
 	t.Helper()
 	layer := withoutHash(t, out)
 	var got bytes.Buffer
-	for _, f := range append(append(out.Files, out.DynamicConfig), out.TLSFiles...) {
+	for _, f := range append(append(out.Files, out.DynamicConfig), out.LiveFiles...) {
 		got.WriteString("# " + f.Path + "\n")
 		got.Write(f.Content)
+		if !bytes.HasSuffix(f.Content, []byte("\n")) {
+			// A password has no newline of its own.
+			got.WriteString("\n")
+		}
 	}
 	got.WriteString("# layer\n")
 	got.Write(layer)
@@ -148,9 +152,10 @@ func TestRenderFrontendTLS(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, on.FrontendTLS)
 	require.False(t, plain.FrontendTLS)
-	require.Empty(t, plain.TLSFiles)
+	require.Equal(t, []string{temporal.DBPasswordPath, temporal.VisibilityPasswordPath}, paths(plain.LiveFiles))
+	require.Equal(t, []string{temporal.DBPasswordPath, temporal.VisibilityPasswordPath, temporal.FrontendCertPath, temporal.FrontendKeyPath, temporal.FrontendCAPath}, paths(on.LiveFiles))
 	require.NotEqual(t, plain.Hash, on.Hash, "TLS on restarts the server")
-	for _, f := range on.TLSFiles {
+	for _, f := range on.LiveFiles {
 		require.Equal(t, uint32(0o600), f.Permissions, f.Path)
 		require.Equal(t, "ubuntu", f.User, f.Path)
 	}
@@ -167,7 +172,15 @@ func TestRenderFrontendTLS(t *testing.T) {
 	again, err := temporal.Render(renewed)
 	require.NoError(t, err)
 	require.Equal(t, on.Hash, again.Hash, "a renewed certificate restarts nothing")
-	require.NotEqual(t, on.TLSFiles, again.TLSFiles)
+	require.NotEqual(t, on.LiveFiles, again.LiveFiles)
+}
+
+func paths(files []workload.File) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, f.Path)
+	}
+	return out
 }
 
 func TestRenderProperties(t *testing.T) {
@@ -176,7 +189,15 @@ func TestRenderProperties(t *testing.T) {
 	out, err := temporal.Render(base)
 	require.NoError(t, err)
 
-	t.Run("passwords stay out of the layer", func(t *testing.T) {
+	t.Run("passwords stay out of the layer and the hashed files", func(t *testing.T) {
+		in := base
+		in.DB.Password, in.Visibility.Password = "Pw8d1e", "Pw3c2f"
+		out, err := temporal.Render(in)
+		require.NoError(t, err)
+		for _, f := range append(out.Files, out.DynamicConfig) {
+			require.NotContains(t, string(f.Content), "Pw8d1e", f.Path)
+			require.NotContains(t, string(f.Content), "Pw3c2f", f.Path)
+		}
 		layer, err := yaml.Marshal(out.Layer)
 		require.NoError(t, err)
 		require.NotContains(t, string(layer), "db-pass")
@@ -184,7 +205,7 @@ func TestRenderProperties(t *testing.T) {
 		require.Equal(t, map[string]string{temporal.HashEnv: out.Hash}, out.Layer.Services[temporal.ServiceName].Environment)
 	})
 	t.Run("files are private to the server user", func(t *testing.T) {
-		for _, f := range append(out.Files, out.DynamicConfig) {
+		for _, f := range append(append(out.Files, out.DynamicConfig), out.LiveFiles...) {
 			require.Equal(t, uint32(0o600), f.Permissions, f.Path)
 			require.Equal(t, "ubuntu", f.User, f.Path)
 		}
@@ -200,12 +221,32 @@ func TestRenderProperties(t *testing.T) {
 		require.Equal(t, out.Layer, changed.Layer)
 		require.NotEqual(t, out.DynamicConfig.Content, changed.DynamicConfig.Content)
 	})
-	t.Run("a password change changes the hash", func(t *testing.T) {
+	t.Run("a rotated password is a live file, not a restart", func(t *testing.T) {
 		in := base
-		in.DB.Password = "rotated"
+		in.DB.Password, in.Visibility.Password = "rotated", "rotated-too"
 		changed, err := temporal.Render(in)
 		require.NoError(t, err)
-		require.NotEqual(t, out.Hash, changed.Hash)
+		require.Equal(t, out.Hash, changed.Hash)
+		require.Equal(t, out.Files, changed.Files)
+		require.Equal(t, []workload.File{
+			{Path: temporal.DBPasswordPath, Content: []byte("rotated"), Permissions: 0o600, User: "ubuntu", Group: "ubuntu"},
+			{Path: temporal.VisibilityPasswordPath, Content: []byte("rotated-too"), Permissions: 0o600, User: "ubuntu", Group: "ubuntu"},
+		}, changed.LiveFiles)
+	})
+	t.Run("each store reads its own password file through the helper", func(t *testing.T) {
+		var cfg struct {
+			Persistence struct {
+				DataStores map[string]struct {
+					SQL map[string]any `yaml:"sql"`
+				} `yaml:"datastores"`
+			} `yaml:"persistence"`
+		}
+		require.NoError(t, yaml.Unmarshal(out.Files[0].Content, &cfg))
+		for store, path := range map[string]string{"default": temporal.DBPasswordPath, "visibility": temporal.VisibilityPasswordPath} {
+			sql := cfg.Persistence.DataStores[store].SQL
+			require.NotContains(t, sql, "password", store)
+			require.Equal(t, map[string]any{"command": temporal.HealthPath, "args": []any{"--print-secret", path}, "timeout": "5s"}, sql["passwordCommand"], store)
+		}
 	})
 	t.Run("command runs exactly the selected services", func(t *testing.T) {
 		cmd := out.Layer.Services[temporal.ServiceName].Command
@@ -273,7 +314,6 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 		variants := map[string]func(*temporal.Inputs){
 			"base":              func(*temporal.Inputs) {},
 			"base again":        func(*temporal.Inputs) {},
-			"db password":       func(in *temporal.Inputs) { in.DB.Password = "rotated" },
 			"db user":           func(in *temporal.Inputs) { in.DB.User = "relation_id_9" },
 			"db host":           func(in *temporal.Inputs) { in.DB.Host = "10.213.0.11" },
 			"db port":           func(in *temporal.Inputs) { in.DB.Port = 5433 },
@@ -281,7 +321,6 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 			"db tls":            func(in *temporal.Inputs) { in.DB.TLS = true },
 			"db tls ca":         func(in *temporal.Inputs) { in.DB.TLS, in.DB.TLSCA = true, "CA1" },
 			"db tls other ca":   func(in *temporal.Inputs) { in.DB.TLS, in.DB.TLSCA = true, "CA2" },
-			"visibility pass":   func(in *temporal.Inputs) { in.Visibility.Password = "rotated" },
 			"visibility ca":     func(in *temporal.Inputs) { in.Visibility.TLS, in.Visibility.TLSCA = true, "CA1" },
 			"broadcast":         func(in *temporal.Inputs) { in.BroadcastAddress = "10.213.0.99" },
 			"shards":            func(in *temporal.Inputs) { in.Config.NumHistoryShards = 4 },

@@ -7,6 +7,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
+	"github.com/temporal-k8s/temporal-k8s/internal/secretfile"
 )
 
 // The structs below mirror the parts of Temporal's config.Config the charm
@@ -39,16 +40,24 @@ type storeCfg struct {
 }
 
 type sqlCfg struct {
-	PluginName      string  `yaml:"pluginName"`
-	DatabaseName    string  `yaml:"databaseName"`
-	ConnectAddr     string  `yaml:"connectAddr"`
-	ConnectProtocol string  `yaml:"connectProtocol"`
-	User            string  `yaml:"user"`
-	Password        string  `yaml:"password"`
-	MaxConns        int     `yaml:"maxConns"`
-	MaxIdleConns    int     `yaml:"maxIdleConns"`
-	MaxConnLifetime string  `yaml:"maxConnLifetime"`
-	TLS             *tlsCfg `yaml:"tls,omitempty"`
+	PluginName      string `yaml:"pluginName"`
+	DatabaseName    string `yaml:"databaseName"`
+	ConnectAddr     string `yaml:"connectAddr"`
+	ConnectProtocol string `yaml:"connectProtocol"`
+	User            string `yaml:"user"`
+	// The password is read for each new connection, never written here.
+	PasswordCommand passwordCommandCfg `yaml:"passwordCommand"`
+	MaxConns        int                `yaml:"maxConns"`
+	MaxIdleConns    int                `yaml:"maxIdleConns"`
+	MaxConnLifetime string             `yaml:"maxConnLifetime"`
+	TLS             *tlsCfg            `yaml:"tls,omitempty"`
+}
+
+// passwordCommandCfg is config.PasswordCommandConfig.
+type passwordCommandCfg struct {
+	Command string   `yaml:"command"`
+	Args    []string `yaml:"args"`
+	Timeout string   `yaml:"timeout"`
 }
 
 type tlsCfg struct {
@@ -131,7 +140,7 @@ type dynamicClientCfg struct {
 
 const clusterName = "active"
 
-func store(c postgresql.Connection, pool config.Pool, caPath string) storeCfg {
+func store(c postgresql.Connection, pool config.Pool, caPath, passwordPath string) storeCfg {
 	sql := sqlCfg{
 		// "postgres" no longer exists in 1.31: only postgres12(_pgx).
 		PluginName:      "postgres12",
@@ -139,7 +148,7 @@ func store(c postgresql.Connection, pool config.Pool, caPath string) storeCfg {
 		ConnectAddr:     joinHostPort(c.Host, c.Port),
 		ConnectProtocol: "tcp",
 		User:            c.User,
-		Password:        c.Password,
+		PasswordCommand: passwordCommandCfg{Command: HealthPath, Args: secretfile.Args(passwordPath), Timeout: PasswordTimeout.String()},
 		MaxConns:        pool.MaxConns,
 		MaxIdleConns:    pool.MaxIdleConns,
 		MaxConnLifetime: pool.MaxConnLifetime,
@@ -183,8 +192,8 @@ func serverConfig(in Inputs) serverCfg {
 			VisibilityStore:  "visibility",
 			NumHistoryShards: in.Config.NumHistoryShards,
 			DataStores: map[string]storeCfg{
-				"default":    store(in.DB, in.Config.Persistence, DBCAPath),
-				"visibility": store(in.Visibility, in.Config.Visibility, VisibilityCAPath),
+				"default":    store(in.DB, in.Config.Persistence, DBCAPath, DBPasswordPath),
+				"visibility": store(in.Visibility, in.Config.Visibility, VisibilityCAPath, VisibilityPasswordPath),
 			},
 		},
 		Global: globalCfg{
