@@ -160,17 +160,21 @@ func TestBadInputUnderLoad(t *testing.T) {
 	s.PrintTimings()
 }
 
-// TestRollingRestartsUnderLoad restarts every unit of the README's
-// deployment at scale 2, three ways, under 10 workflow starts a second:
-// the restart lock keeps one unit of each application restarting at a
-// time, and clients see no refused start. Then a hung history server
-// (SIGSTOP) takes its unit out of active, and SIGCONT brings it back.
+// TestRollingRestartsUnderLoad rotates every database password of the
+// README's deployment at scale 2 under 10 workflow starts a second (no
+// server restarts, no refused start, and the servers' new connections
+// authenticate with the new passwords), then restarts every unit two
+// ways under the same load: the restart lock keeps one unit of each
+// application restarting at a time, and clients see no refused start.
+// Then a hung history server (SIGSTOP) takes its unit out of active, and
+// SIGCONT brings it back.
 func TestRollingRestartsUnderLoad(t *testing.T) {
 	s, ctx := newScenario(t)
 	step(t, s, "bootstrap", func() error { return s.Bootstrap(ctx) })
 	step(t, s, "deploy and relate as the README", func() error { return s.Deploy(ctx) })
 	step(t, s, "scale every service to 2", func() error { return s.ScaleUp(ctx, 2) })
 	step(t, s, "eight members, and a workflow", func() error { return s.Check(ctx, 2, "rolling") })
+	step(t, s, "every database password rotated under load", func() error { return s.PasswordRotation(ctx) })
 	step(t, s, "rolling restarts under load", func() error { return s.Rolling(ctx) })
 	step(t, s, "a hung history server", func() error { return s.HungServer(ctx, 45*time.Second) })
 	s.PrintTimings()

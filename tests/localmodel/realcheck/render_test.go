@@ -3,6 +3,7 @@ package realcheck
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,12 +114,15 @@ func TestTemporalLoadsEveryRender(t *testing.T) {
 					db := cfg.Persistence.DataStores[cfg.Persistence.DefaultStore].SQL
 					require.NotNil(t, db)
 					require.Equal(t, "postgres12", db.PluginName)
-					require.Equal(t, "p'\"#: {x}", db.Password)
+					require.Empty(t, db.Password)
+					require.Equal(t, &temporalconfig.PasswordCommandConfig{Command: temporal.HealthPath, Args: []string{"--print-secret", temporal.DBPasswordPath}, Timeout: temporal.PasswordTimeout}, db.PasswordCommand)
 					require.Equal(t, want.DBName, db.DatabaseName)
 					require.Equal(t, want.Persistence.MaxConns, db.MaxConns)
 					vis := cfg.Persistence.DataStores[cfg.Persistence.VisibilityStore].SQL
 					require.NotNil(t, vis)
 					require.Equal(t, "[fd00::1]:5432", vis.ConnectAddr)
+					require.Empty(t, vis.Password)
+					require.Equal(t, []string{"--print-secret", temporal.VisibilityPasswordPath}, vis.PasswordCommand.Args)
 					if tls {
 						require.NotNil(t, db.TLS)
 						require.True(t, db.TLS.Enabled)
@@ -134,5 +138,53 @@ func TestTemporalLoadsEveryRender(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// The server resolves each store's password by running the command its
+// config names (config.SQL.ResolvePassword, run for every new connection
+// by sqlplugin.RefreshingConnector): the charm's own binary, under the
+// name the charm pushes it as, prints the password file the charm
+// wrote, byte for byte, whatever the password holds.
+func TestTemporalResolvesThePasswordFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	helper := filepath.Join(dir, filepath.Base(temporal.HealthPath))
+	build := exec.Command("go", "build", "-o", helper, "github.com/temporal-k8s/temporal-k8s/cmd/temporal-k8s")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	rendered := render(t, "history", nil, false)
+	file := filepath.Join(dir, "charm.yaml")
+	require.NoError(t, os.WriteFile(file, rendered.Files[0].Content, 0o600))
+	cfg, err := temporalconfig.Load(temporalconfig.WithConfigFile(file))
+	require.NoError(t, err)
+	live := map[string][]byte{}
+	for _, f := range rendered.LiveFiles {
+		live[f.Path] = f.Content
+	}
+	for store, want := range map[string]string{cfg.Persistence.DefaultStore: "p'\"#: {x}", cfg.Persistence.VisibilityStore: "%v"} {
+		sql := cfg.Persistence.DataStores[store].SQL
+		// The paths of the container, moved here.
+		path := sql.PasswordCommand.Args[1]
+		local := filepath.Join(dir, filepath.Base(path))
+		require.NoError(t, os.WriteFile(local, live[path], 0o600))
+		sql.PasswordCommand.Command = helper
+		sql.PasswordCommand.Args[1] = local
+		got, err := sql.ResolvePassword()
+		require.NoError(t, err, store)
+		require.Equal(t, want, got, store)
+
+		// Rotated: the next connection reads the new one.
+		require.NoError(t, os.WriteFile(local, []byte("rotated-"+store), 0o600))
+		got, err = sql.ResolvePassword()
+		require.NoError(t, err, store)
+		require.Equal(t, "rotated-"+store, got, store)
+
+		// Gone: the connection fails, and the error does not hold it.
+		require.NoError(t, os.Remove(local))
+		_, err = sql.ResolvePassword()
+		require.ErrorContains(t, err, "cannot read the password")
+		require.NotContains(t, err.Error(), "rotated-")
 	}
 }
