@@ -18,6 +18,8 @@ func (c *Charm) runAction(ctx context.Context) error {
 		return c.restart(ctx)
 	case "describe-cluster":
 		return c.describeCluster(ctx)
+	case "ingress-url":
+		return c.ingressURL(ctx)
 	default:
 		return c.Juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", c.event.Name))
 	}

@@ -55,9 +55,7 @@ func (c *Charm) certSubject(cfg config.Config) tlscerts.Subject {
 	app, model := c.event.App, c.event.Model
 	cn := cfg.FrontendCertCommonName
 	if cn == "" {
-		// The pod's name on the headless Service Juju creates for
-		// every application (<app>-endpoints).
-		cn = fmt.Sprintf("%s-%d.%s-endpoints.%s.svc.cluster.local", app, c.unitNumber(), app, model)
+		cn = hostinfo.UnitHost(app, c.unitNumber(), model)
 	}
 	sans := cfg.FrontendCertSANsDNS
 	if len(sans) == 0 {

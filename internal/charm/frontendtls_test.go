@@ -134,8 +134,11 @@ func TestFrontendCertificates(t *testing.T) {
 	ca := newTLSCA(t, now)
 	rel := &jujutest.Relation{ID: "frontend-certificates:20", RemoteApp: "self-signed-certificates", RemoteUnits: []string{"self-signed-certificates/0"}, RemoteAppData: map[string]string{}}
 	hostInfo := &jujutest.Relation{ID: "temporal-host-info:21", RemoteApp: "temporal-ui-k8s", RemoteUnits: []string{"temporal-ui-k8s/0"}, RemoteAppData: map[string]string{}}
-	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel, hostInfo) })
+	route := sideRelation("ingress:22", "traefik-k8s")
+	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel, hostInfo, route) })
 	f.mustRun(t, tlsEvent(juju.RelationCreated, hostInfo))
+	f.mustRun(t, tlsEvent(juju.RelationCreated, route))
+	scheme := func() string { return f.relationByID(route.ID).LocalAppData["scheme"] }
 	starts := f.box.Starts(temporal.ServiceName)
 
 	f.mustRun(t, tlsEvent(juju.RelationCreated, rel))
@@ -151,6 +154,7 @@ func TestFrontendCertificates(t *testing.T) {
 	require.Equal(t, juju.Status{Name: juju.StatusActive, Message: "waiting for self-signed-certificates to issue this unit's certificate: the frontend serves without TLS"}, f.status())
 	require.Equal(t, starts, f.box.Starts(temporal.ServiceName), "nothing to serve yet: no restart")
 	require.Equal(t, "false", f.relationByID(hostInfo.ID).LocalAppData["tls"])
+	require.Equal(t, `"h2c"`, scheme())
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
 	require.Equal(t, csr, f.ownCSR(t, rel), "the same request stands")
 
@@ -168,6 +172,7 @@ func TestFrontendCertificates(t *testing.T) {
 	require.Equal(t, strings.TrimSpace(ca.pem)+"\n", f.file(t, temporal.FrontendCAPath))
 	require.Contains(t, f.configFile(t), "certFile: "+temporal.FrontendCertPath)
 	require.Equal(t, "true", f.relationByID(hostInfo.ID).LocalAppData["tls"], "host-info says TLS once served")
+	require.Equal(t, `"https"`, scheme(), "the ingress reaches it over TLS")
 	renewal := f.secretByLabel(tlscerts.CertificateLabel(0, csr))
 	require.NotNil(t, renewal, "the certificate is kept for its renewal")
 	require.Equal(t, now.Add(90*time.Hour).UTC().Format(time.RFC3339), renewal.Expire, "renewed 90 % of the way to its expiry")
@@ -214,6 +219,7 @@ func TestFrontendCertificates(t *testing.T) {
 	require.NotContains(t, f.configFile(t), "certFile:", "a revoked certificate is not served")
 	require.Equal(t, starts+1, f.box.Starts(temporal.ServiceName))
 	require.Equal(t, "false", f.relationByID(hostInfo.ID).LocalAppData["tls"])
+	require.Equal(t, `"h2c"`, scheme(), "back to cleartext with the server")
 	require.Equal(t, juju.StatusActive, f.status().Name)
 	require.Contains(t, f.status().Message, "waiting for self-signed-certificates to issue")
 }

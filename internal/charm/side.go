@@ -8,8 +8,10 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/grafana"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/ingress"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/loki"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/metrics"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/nginxroute"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/planned"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/ui"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
@@ -17,11 +19,12 @@ import (
 
 // sideEndpoints are the endpoints whose relations are listed once per
 // cache and then follow their events: the charm writes to ui,
-// metrics-endpoint, logging (whose Loki units' data followLoki reads) and
-// grafana-dashboard, names the planned ones in its status, and reads the
-// provider's certificates on frontend-certificates (gatherFrontendCert).
+// metrics-endpoint, logging (whose Loki units' data followLoki reads),
+// grafana-dashboard, ingress and nginx-route, names the planned ones in
+// its status, and reads the provider's certificates on
+// frontend-certificates (gatherFrontendCert).
 func sideEndpoints() []string {
-	eps := []string{ui.Endpoint, metrics.Endpoint, loki.Endpoint, grafana.Endpoint, FrontendCertsEndpoint}
+	eps := []string{ui.Endpoint, metrics.Endpoint, loki.Endpoint, grafana.Endpoint, FrontendCertsEndpoint, ingress.Endpoint, nginxroute.Endpoint}
 	for _, e := range planned.Endpoints() {
 		eps = append(eps, e.Name)
 	}
@@ -72,12 +75,16 @@ func (c *Charm) listSide(ctx context.Context, ca *cache) error {
 // write here need not send the next hook to a full reconcile.
 func (c *Charm) report(ctx context.Context, ca *cache, in *inputs, st *statuses) error {
 	wrote := c.wrote
-	var related []string
+	var related, routes []string
 	ids := make([]string, 0, len(ca.Side))
 	for id := range ca.Side {
 		ids = append(ids, id)
+		if ep := ca.Side[id]; (ep == ingress.Endpoint || ep == nginxroute.Endpoint) && !slices.Contains(routes, ep) {
+			routes = append(routes, ep)
+		}
 	}
 	sort.Strings(ids)
+	sort.Strings(routes)
 	for _, id := range ids {
 		var err error
 		switch ep := ca.Side[id]; ep {
@@ -95,6 +102,8 @@ func (c *Charm) report(ctx context.Context, ca *cache, in *inputs, st *statuses)
 			if in.leader {
 				err = c.ensureAppData(ctx, ca, id, grafana.AppData(c.event.Topology(CharmName)))
 			}
+		case ingress.Endpoint, nginxroute.Endpoint:
+			err = c.publishRoute(ctx, ca, in, id, ep, routes)
 		case FrontendCertsEndpoint:
 			// Its own status note comes with the assessment.
 		default:
@@ -107,6 +116,9 @@ func (c *Charm) report(ctx context.Context, ca *cache, in *inputs, st *statuses)
 	c.wrote = wrote
 	if err := c.forwardLogs(ctx, ca, in); err != nil {
 		return err
+	}
+	if s := routeStatus(in.cfg, routes); s.Name != "" {
+		st.add(s.Name, s.Message)
 	}
 	if s := planned.Status(related); s.Name != "" {
 		st.add(s.Name, s.Message)

@@ -36,8 +36,8 @@ func TestPlannedEndpointsSayWhatTheyDoNotDo(t *testing.T) {
 		sideRelation("openfga:21", "openfga-k8s"),
 		juju.Status{Name: juju.StatusBlocked, Message: "related but not built yet, remove the relation: openfga (the server does not authorize requests with OpenFGA)"},
 	}, {
-		sideRelation("ingress:22", "traefik-k8s"),
-		juju.Status{Name: juju.StatusBlocked, Message: "related but not built yet, remove the relation: ingress (no route is published to the ingress provider)"},
+		sideRelation("s3-parameters:22", "s3-integrator"),
+		juju.Status{Name: juju.StatusBlocked, Message: "related but not built yet, remove the relation: s3-parameters (workflow histories are not archived to S3)"},
 	}, {
 		sideRelation("log-proxy:24", "loki-k8s"),
 		juju.Status{Name: juju.StatusActive, Message: "related but not built yet: log-proxy (no logs are forwarded through it: relate logging instead)"},
@@ -80,10 +80,10 @@ func TestPlannedEndpointsAllNamed(t *testing.T) {
 func TestPlannedRelationsFoundWithoutTheirEvent(t *testing.T) {
 	t.Parallel()
 	s := ready(false, nil)
-	s.Relations = append(s.Relations, sideRelation("nginx-route:40", "nginx-ingress-integrator"))
+	s.Relations = append(s.Relations, sideRelation("openfga:40", "openfga-k8s"))
 	f := newFixture(t, s)
 	f.mustRun(t, juju.Event{Kind: juju.UpgradeCharm})
-	require.Equal(t, juju.Status{Name: juju.StatusBlocked, Message: "related but not built yet, remove the relation: nginx-route (no route is published to nginx-ingress-integrator)"}, f.status())
+	require.Equal(t, juju.Status{Name: juju.StatusBlocked, Message: "related but not built yet, remove the relation: openfga (the server does not authorize requests with OpenFGA)"}, f.status())
 	require.Equal(t, 1, f.box.Starts(temporal.ServiceName), "a blocked note never keeps the server from starting")
 	// In its own relation-broken hook a dying relation is still listed.
 	f = newFixture(t, s)

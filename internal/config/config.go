@@ -45,6 +45,12 @@ type Config struct {
 	// defaults (the unit's FQDN; the application's Service name).
 	FrontendCertCommonName string
 	FrontendCertSANsDNS    []string
+	// ExternalHostname is the host nginx-route asks the integrator to
+	// route to the frontend; empty means the application's name, as the
+	// Python charm asks. TLSSecretName is the Kubernetes secret that
+	// route's TLS names; empty for none.
+	ExternalHostname string
+	TLSSecretName    string
 }
 
 // Pool is one store's connection pool.
@@ -107,6 +113,8 @@ var defaults = map[string]any{
 	"db-extra-user-roles":        "admin",
 	"frontend-cert-common-name":  "",
 	"frontend-cert-sans-dns":     "",
+	"external-hostname":          "",
+	"tls-secret-name":            "temporal-tls",
 }
 
 var logLevels = map[string]string{
@@ -138,6 +146,11 @@ var (
 	dbNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$-]{0,62}$`)
 	pgRoleRE = regexp.MustCompile(`^pg_[a-z_]+$`)
 	nsRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	// hostnameRE is a host an ingress rule names: DNS labels, no
+	// wildcard, lower case as Kubernetes requires of an Ingress host.
+	hostnameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+	// secretNameRE is a Kubernetes object name (a DNS-1123 subdomain).
+	secretNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
 	// dnsNameRE is a DNS name as a certificate may name it: labels of
 	// letters, digits and hyphens, a leading "*." allowed.
 	dnsNameRE = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
@@ -242,6 +255,8 @@ func Parse(raw map[string]any) (Config, []Problem) {
 	c.DBExtraUserRoles = p.roles()
 	c.FrontendCertCommonName = p.commonName("frontend-cert-common-name")
 	c.FrontendCertSANsDNS = p.dnsNames("frontend-cert-sans-dns")
+	c.ExternalHostname = p.hostname("external-hostname")
+	c.TLSSecretName = p.secretName("tls-secret-name")
 	return c, p.problems
 }
 
@@ -403,4 +418,30 @@ func (p *parser) dnsNames(option string) []string {
 		}
 	}
 	return out
+}
+
+// hostname is one host name for an ingress rule; empty for the default.
+func (p *parser) hostname(option string) string {
+	raw := strings.TrimSpace(p.str(option))
+	if raw == "" {
+		return ""
+	}
+	if len(raw) > 253 || !hostnameRE.MatchString(raw) {
+		p.fail(option, raw, "must be a lower-case DNS name, such as temporal.example.com")
+		return ""
+	}
+	return raw
+}
+
+// secretName is a Kubernetes secret's name; empty for none.
+func (p *parser) secretName(option string) string {
+	raw := strings.TrimSpace(p.str(option))
+	if raw == "" {
+		return ""
+	}
+	if len(raw) > 253 || !secretNameRE.MatchString(raw) {
+		p.fail(option, raw, "must be a Kubernetes secret name: lower-case letters, digits, '-' and '.', at most 253")
+		return ""
+	}
+	return raw
 }

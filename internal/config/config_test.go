@@ -29,6 +29,7 @@ func TestParseDefaults(t *testing.T) {
 		DBName:           "temporal-k8s_db",
 		VisibilityDBName: "temporal-k8s_visibility",
 		DBExtraUserRoles: "admin",
+		TLSSecretName:    "temporal-tls",
 	}, c)
 }
 
@@ -147,6 +148,23 @@ func TestParseValid(t *testing.T) {
 			require.Equal(t, "temporal.example.com", c.FrontendCertCommonName)
 			require.Equal(t, []string{"temporal.example.com", "*.temporal.example.com"}, c.FrontendCertSANsDNS)
 		},
+	}, {
+		name: "ingress names, trimmed, at their limits",
+		raw: map[string]any{
+			"external-hostname": " " + strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 61) + " ",
+			"tls-secret-name":   "a" + strings.Repeat("-", 249) + "b.z",
+		},
+		check: func(t *testing.T, c config.Config) {
+			require.Len(t, c.ExternalHostname, 253)
+			require.Len(t, c.TLSSecretName, 253)
+		},
+	}, {
+		name: "no TLS secret, a one-letter host",
+		raw:  map[string]any{"tls-secret-name": "", "external-hostname": "t"},
+		check: func(t *testing.T, c config.Config) {
+			require.Empty(t, c.TLSSecretName)
+			require.Equal(t, "t", c.ExternalHostname)
+		},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,6 +232,20 @@ func TestParseInvalid(t *testing.T) {
 		{"frontend-cert-sans-dns", "-lead.example.com", `"-lead.example.com" is not a DNS name`},
 		{"frontend-cert-sans-dns", "a..b", `"a..b" is not a DNS name`},
 		{"frontend-cert-sans-dns", strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 62), `is not a DNS name`},
+		// Hosts and secret names Kubernetes would refuse in an Ingress.
+		{"external-hostname", "Temporal.example.com", `invalid external-hostname "Temporal.example.com": must be a lower-case DNS name`},
+		{"external-hostname", "*.example.com", `must be a lower-case DNS name`},
+		{"external-hostname", "a..b", `must be a lower-case DNS name`},
+		{"external-hostname", "a.b-", `must be a lower-case DNS name`},
+		{"external-hostname", strings.Repeat("a", 64), `must be a lower-case DNS name`},
+		{"external-hostname", strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 62), `must be a lower-case DNS name`},
+		{"tls-secret-name", "Temporal-TLS", `invalid tls-secret-name "Temporal-TLS": must be a Kubernetes secret name`},
+		{"tls-secret-name", "-tls", `must be a Kubernetes secret name`},
+		{"tls-secret-name", "tls.", `must be a Kubernetes secret name`},
+		{"tls-secret-name", "tls_secret", `must be a Kubernetes secret name`},
+		{"tls-secret-name", "a..b", `must be a Kubernetes secret name`},
+		{"tls-secret-name", "a" + strings.Repeat("-", 250) + "b.z", `must be a Kubernetes secret name`},
+		{"tls-secret-name", "a-.z", `must be a Kubernetes secret name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.option+"="+strings.ReplaceAll(tt.want, "/", "_"), func(t *testing.T) {

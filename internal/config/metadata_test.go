@@ -44,5 +44,5 @@ func TestConfigYAMLMatchesParser(t *testing.T) {
 	defaults, problems := config.Parse(nil)
 	require.Empty(t, problems)
 	require.Equal(t, defaults, fromYAML)
-	require.Len(t, file.Options, 17, "every option the parser knows is documented")
+	require.Len(t, file.Options, 19, "every option the parser knows is documented")
 }

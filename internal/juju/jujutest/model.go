@@ -233,6 +233,14 @@ func (m *Model) ActionResults() (results map[string]string, failed *string) {
 	return res, m.failMessage
 }
 
+// ClearActionResults forgets what earlier actions set or failed with: each
+// action Juju runs has results of its own.
+func (m *Model) ClearActionResults() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.results, m.failMessage = map[string]string{}, nil
+}
+
 // Run implements juju.Runner.
 func (m *Model) Run(_ context.Context, stdin []byte, name string, argv ...string) ([]byte, error) {
 	m.mu.Lock()

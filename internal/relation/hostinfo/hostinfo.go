@@ -6,6 +6,8 @@
 // application's Kubernetes Service, so it holds across pod churn.
 package hostinfo
 
+import "fmt"
+
 // Endpoint is the provides endpoint in metadata.yaml.
 const Endpoint = "temporal-host-info"
 
@@ -16,6 +18,12 @@ const Port = "7233"
 // which clients in the cluster resolve.
 func ServiceHost(app, model string) string {
 	return app + "." + model + ".svc.cluster.local"
+}
+
+// UnitHost is the name of unit n's pod on the headless Service Juju
+// creates for every application (<app>-endpoints).
+func UnitHost(app string, n int, model string) string {
+	return fmt.Sprintf("%s-%d.%s-endpoints.%s.svc.cluster.local", app, n, app, model)
 }
 
 // Data is the leader's app data: host, port and whether the frontend

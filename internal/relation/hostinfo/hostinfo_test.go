@@ -14,4 +14,5 @@ func TestData(t *testing.T) {
 		"host": "temporal-k8s.prod.svc.cluster.local", "port": "7233", "tls": "false",
 	}, hostinfo.Data("temporal-k8s", "prod", false))
 	require.Equal(t, "true", hostinfo.Data("a", "m", true)["tls"])
+	require.Equal(t, "temporal-k8s-12.temporal-k8s-endpoints.prod.svc.cluster.local", hostinfo.UnitHost("temporal-k8s", 12, "prod"))
 }

@@ -31,8 +31,6 @@ type Endpoint struct {
 // Endpoints returns every planned endpoint, in metadata.yaml's order.
 func Endpoints() []Endpoint {
 	return []Endpoint{
-		{Name: "ingress", Lacks: "no route is published to the ingress provider", Blocks: true},
-		{Name: "nginx-route", Lacks: "no route is published to nginx-ingress-integrator", Blocks: true},
 		{Name: "openfga", Lacks: "the server does not authorize requests with OpenFGA", Blocks: true},
 		{Name: "s3-parameters", Lacks: "workflow histories are not archived to S3", Blocks: true},
 		{Name: "log-proxy", Lacks: "no logs are forwarded through it: relate logging instead"},
