@@ -49,7 +49,7 @@ var pythonCharm = meta{
 }
 
 // built are the endpoints the charm implements.
-var built = []string{"peer", "db", "visibility", "admin", "temporal-host-info", "ui", "metrics-endpoint", "logging", "grafana-dashboard", "frontend-certificates"}
+var built = []string{"peer", "db", "visibility", "admin", "temporal-host-info", "ui", "metrics-endpoint", "logging", "grafana-dashboard", "frontend-certificates", "ingress", "nginx-route"}
 
 func TestMetadataKeepsEveryPythonEndpoint(t *testing.T) {
 	t.Parallel()
