@@ -29,8 +29,8 @@ all: charm
 # Debian packages the local model and the tests need. Safe to re-run.
 deps:
 	@command -v go >/dev/null || { echo "go 1.26.5 or newer is required on PATH (e.g. /usr/local/go/bin)"; exit 1; }
-	@dpkg -s postgresql prometheus chromium iproute2 zip >/dev/null 2>&1 || \
-		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql prometheus chromium iproute2 zip; }
+	@dpkg -s postgresql prometheus chromium iproute2 zip nginx >/dev/null 2>&1 || \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql prometheus chromium iproute2 zip nginx; }
 
 # A static, stripped dispatch zipped with the charm's metadata: the same
 # layout charmcraft packs, without needing charmcraft.
@@ -59,7 +59,7 @@ unit: check $(BIN)/pebble
 # the temporal-server and temporal-ui rocks, and a charm repository holding
 # this charm and the stand-ins (postgresql-k8s, temporal-admin-k8s,
 # temporal-ui-k8s, prometheus-k8s, loki-k8s, grafana-k8s,
-# self-signed-certificates).
+# self-signed-certificates, traefik-k8s, nginx-ingress-integrator).
 $(BIN)/localmodel: $(LM_SRC)
 	cd $(LM) && CGO_ENABLED=0 go build -trimpath -o $@ ./cmd/localmodel
 

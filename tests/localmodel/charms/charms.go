@@ -1,7 +1,8 @@
 // Package charms packs the stand-in charms the local model deploys next
 // to temporal-k8s: postgresql-k8s, temporal-admin-k8s, temporal-ui-k8s,
-// the COS ones, prometheus-k8s, loki-k8s and grafana-k8s, and the TLS
-// provider self-signed-certificates.
+// the COS ones, prometheus-k8s, loki-k8s and grafana-k8s, the TLS
+// provider self-signed-certificates, and the ingress providers traefik-k8s
+// and nginx-ingress-integrator.
 // Each is a Go dispatch binary plus its metadata, zipped as charmcraft
 // would.
 package charms
@@ -24,7 +25,7 @@ import (
 	"time"
 )
 
-//go:embed postgresql-k8s/*.yaml temporal-admin-k8s/*.yaml prometheus-k8s/*.yaml loki-k8s/*.yaml grafana-k8s/*.yaml temporal-ui-k8s/*.yaml self-signed-certificates/*.yaml
+//go:embed postgresql-k8s/*.yaml temporal-admin-k8s/*.yaml prometheus-k8s/*.yaml loki-k8s/*.yaml grafana-k8s/*.yaml temporal-ui-k8s/*.yaml self-signed-certificates/*.yaml traefik-k8s/*.yaml nginx-ingress-integrator/*.yaml
 var files embed.FS
 
 // Charm is one stand-in charm.
@@ -45,6 +46,8 @@ var All = []Charm{
 	{Name: "grafana-k8s", Main: modulePath + "/cmd/grafana-k8s"},
 	{Name: "temporal-ui-k8s", Main: modulePath + "/cmd/temporal-ui-k8s"},
 	{Name: "self-signed-certificates", Main: modulePath + "/cmd/self-signed-certificates"},
+	{Name: "traefik-k8s", Main: modulePath + "/cmd/traefik-k8s"},
+	{Name: "nginx-ingress-integrator", Main: modulePath + "/cmd/nginx-ingress-integrator"},
 }
 
 // Manifest is charmcraft's manifest.yaml; its bases make the charm
@@ -202,6 +205,8 @@ func Resources(rockDir, uiRockDir string) map[string]string {
 		"prometheus-image":      "host",
 		"loki-image":            "host",
 		"grafana-image":         "host",
+		"traefik-image":         "host",
+		"nginx-image":           "host",
 		"temporal-admin-image":  rockDir,
 		"temporal-server-image": rockDir,
 	}

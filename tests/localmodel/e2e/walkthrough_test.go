@@ -242,15 +242,18 @@ func TestPodChurnUnderLoad(t *testing.T) {
 	s.PrintTimings()
 }
 
-// TestFrontendTLS relates self-signed-certificates (4-minute certificates)
-// to the frontend of the README's deployment under a load without TLS,
-// and its CA to the admin and the UI: the frontend serves the provider's
-// chain for the unit's FQDN and the application's Service, a client
-// without TLS is refused, clients moved to TLS complete every workflow
-// started before the switch, the SDK with the CA runs a workflow, the
-// admin's cli and the real UI server (in Chromium) follow
-// temporal-host-info over TLS; then a renewal under the TLS load restarts
-// nothing and refuses nothing.
+// TestFrontendTLS runs a workflow through each ingress provider (traefik's
+// ingress, then nginx-route) to the frontend of the README's deployment,
+// then relates self-signed-certificates (4-minute certificates) to the
+// frontend under a load without TLS, and its CA to the admin and the UI:
+// the frontend serves the provider's chain for the unit's FQDN and the
+// application's Service, a client without TLS is refused, clients moved
+// to TLS complete every workflow started before the switch, the SDK with
+// the CA runs a workflow, the HTTP API answers over TLS, the admin's cli
+// and the real UI server (in Chromium) follow temporal-host-info over
+// TLS; a renewal under the TLS load restarts nothing and refuses nothing;
+// and a workflow runs through each ingress provider again, now to a TLS
+// backend.
 func TestFrontendTLS(t *testing.T) {
 	s, ctx := newScenario(t)
 	step(t, s, "bootstrap", func() error { return s.Bootstrap(ctx) })

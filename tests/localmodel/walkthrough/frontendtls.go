@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -38,6 +39,18 @@ func (s *Scenario) FrontendTLS(ctx context.Context) error {
 	if err := s.Deploy(ctx); err != nil {
 		return err
 	}
+	// Ingress without TLS: both providers in turn, h2c to the frontend
+	// (nginx-route's own TLS off, as its secret does not exist).
+	scales := s.scales(s.units())
+	if err := s.ThroughIngress(ctx, traefikRoute, scales); err != nil {
+		return err
+	}
+	if err := s.run(ctx, "config", AppFrontend, "tls-secret-name="); err != nil {
+		return err
+	}
+	if err := s.ThroughIngress(ctx, integratorRoute, scales); err != nil {
+		return err
+	}
 	status, err := s.CLI.Status(ctx)
 	if err != nil {
 		return err
@@ -67,7 +80,6 @@ func (s *Scenario) FrontendTLS(ctx context.Context) error {
 	if err := s.relate(ctx, AppAdmin+":receive-ca-cert", AppCA+":send-ca-cert"); err != nil {
 		return err
 	}
-	scales := s.scales(s.units())
 	scales[AppCA] = 1
 	// Active alone is not enough: a unit waiting for its certificate is
 	// active, serving without TLS, and says so.
@@ -155,6 +167,9 @@ func (s *Scenario) FrontendTLS(ctx context.Context) error {
 	if err := s.tlsWorkflow(ctx, secure); err != nil {
 		return err
 	}
+	if err := s.httpAPI(ctx, status.Applications[AppFrontend].Address, secure.TLS); err != nil {
+		return err
+	}
 	// The admin reaches the server through temporal-host-info, which
 	// now says tls "true", with the CA from receive-ca-cert.
 	if err := s.ClusterHealth(ctx); err != nil {
@@ -163,6 +178,14 @@ func (s *Scenario) FrontendTLS(ctx context.Context) error {
 	load := secureLoad
 	secureLoad = nil
 	if err := s.renewUnderLoad(ctx, load, after, secure, roots, leaf); err != nil {
+		return err
+	}
+	// Ingress with TLS: nginx-route's backend is now GRPCS, and traefik's
+	// https, verified against the CA it receives.
+	if err := s.ThroughIngress(ctx, integratorRoute, scales); err != nil {
+		return err
+	}
+	if err := s.ThroughIngress(ctx, traefikRoute, scales); err != nil {
 		return err
 	}
 	// So does the UI server, whose workflow list Chromium renders: with
@@ -321,4 +344,32 @@ func (s *Scenario) serverSince(ctx context.Context, unit string) (time.Time, err
 		return time.Time{}, fmt.Errorf("%s's temporal-server is not running: %v", unit, infos)
 	}
 	return infos[0].CurrentSince, nil
+}
+
+// httpAPI asks the frontend's HTTP API (7243), which serves TLS with the
+// same certificate, for the walkthrough's namespace, with the CA; a
+// client without TLS is refused there too.
+func (s *Scenario) httpAPI(ctx context.Context, address string, cfg *tls.Config) error {
+	base := "://" + net.JoinHostPort(address, "7243") + "/api/v1/namespaces/" + Namespace
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	secure := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
+	defer secure.CloseIdleConnections()
+	var ns struct {
+		NamespaceInfo struct {
+			Name string `json:"name"`
+		} `json:"namespaceInfo"`
+	}
+	if err := getJSONWith(ctx, secure, "https"+base, &ns); err != nil {
+		return fmt.Errorf("the HTTP API over TLS: %w", err)
+	}
+	if ns.NamespaceInfo.Name != Namespace {
+		return fmt.Errorf("the HTTP API over TLS described namespace %q, want %q", ns.NamespaceInfo.Name, Namespace)
+	}
+	plainErr := getJSONWith(ctx, http.DefaultClient, "http"+base, &ns)
+	if plainErr == nil {
+		return errors.New("the HTTP API answered a client without TLS")
+	}
+	s.printf("HTTP API https%s: namespace %q; without TLS: %v\n", base, ns.NamespaceInfo.Name, plainErr)
+	return nil
 }

@@ -154,13 +154,18 @@ func (p promSample) value() string {
 // getJSON decodes the JSON answer of a GET (Prometheus's API, the Loki
 // stand-in's /received).
 func getJSON(ctx context.Context, u string, v any) error {
+	return getJSONWith(ctx, http.DefaultClient, u, v)
+}
+
+// getJSONWith is getJSON with the client given.
+func getJSONWith(ctx context.Context, client *http.Client, u string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

@@ -174,6 +174,10 @@ func resourceOf(charm string) string {
 		return "grafana-image"
 	case AppUI:
 		return "temporal-ui-image"
+	case AppTraefik:
+		return "traefik-image"
+	case AppIntegrator:
+		return "nginx-image"
 	}
 	return "temporal-server-image"
 }

@@ -23,6 +23,20 @@ type Application struct {
 	Version           string          `json:"version"`
 	ApplicationStatus StatusInfo      `json:"application-status"`
 	Units             map[string]Unit `json:"units"`
+	// Relations are the applications each endpoint is related to.
+	Relations map[string][]struct {
+		App string `json:"related-application"`
+	} `json:"relations"`
+}
+
+// RelatedTo reports whether the application's endpoint is related to app.
+func (a Application) RelatedTo(endpoint, app string) bool {
+	for _, r := range a.Relations[endpoint] {
+		if r.App == app {
+			return true
+		}
+	}
+	return false
 }
 
 // StatusInfo is a status value and its message.

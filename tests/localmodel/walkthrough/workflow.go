@@ -41,24 +41,30 @@ func quietLogger() sdklog.Logger {
 	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
-// Endpoint is where a client reaches the frontend: an address, and the
-// TLS it speaks there (nil: none).
+// Endpoint is where a client reaches the frontend: an address, the TLS
+// it speaks there (nil: none), and the host it names (:authority), which
+// a proxy routes by; empty for the address.
 type Endpoint struct {
-	HostPort string
-	TLS      *tls.Config
+	HostPort  string
+	TLS       *tls.Config
+	Authority string
 }
 
 // options are the SDK's client options for the endpoint.
 func (e Endpoint) options(namespace string) client.Options {
 	return client.Options{HostPort: e.HostPort, Namespace: namespace, Logger: quietLogger(),
-		ConnectionOptions: client.ConnectionOptions{TLS: e.TLS}}
+		ConnectionOptions: client.ConnectionOptions{TLS: e.TLS, Authority: e.Authority}}
 }
 
 func (e Endpoint) String() string {
-	if e.TLS != nil {
-		return e.HostPort + " (TLS, " + e.TLS.ServerName + ")"
+	out := e.HostPort
+	if e.Authority != "" {
+		out += " (as " + e.Authority + ")"
 	}
-	return e.HostPort
+	if e.TLS != nil {
+		out += " (TLS, " + e.TLS.ServerName + ")"
+	}
+	return out
 }
 
 // EnsureNamespace registers the namespace unless it exists. The server

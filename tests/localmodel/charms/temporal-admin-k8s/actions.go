@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/catransfer"
 	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/inject"
 )
 
@@ -118,11 +119,7 @@ func (c *Charm) receivedCAs(ctx context.Context) (*x509.CertPool, error) {
 	roots := x509.NewCertPool()
 	n := 0
 	for _, data := range bags {
-		var pems []string
-		if json.Unmarshal([]byte(data["certificates"]), &pems) != nil {
-			continue
-		}
-		for _, p := range pems {
+		for _, p := range catransfer.PEMs(data) {
 			if roots.AppendCertsFromPEM([]byte(p)) {
 				n++
 			}

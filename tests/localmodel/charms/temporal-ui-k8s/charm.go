@@ -11,6 +11,8 @@ import (
 	"github.com/canonical/pebble/client"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/catransfer"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/relations"
 	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/workload"
 )
 
@@ -45,23 +47,6 @@ func (c *Charm) status(ctx context.Context, name juju.StatusName, msg string) er
 	return c.juju.StatusSet(ctx, juju.Status{Name: name, Message: msg}, false)
 }
 
-// live returns the endpoint's relation ids, without the one this
-// relation-broken hook is about.
-func (c *Charm) live(ctx context.Context, endpoint string) ([]string, error) {
-	ids, err := c.juju.RelationIDs(ctx, endpoint)
-	if err != nil {
-		return nil, err
-	}
-	out := ids[:0]
-	for _, id := range ids {
-		if c.event.Kind == juju.RelationBroken && id == c.event.RelationID {
-			continue
-		}
-		out = append(out, id)
-	}
-	return out, nil
-}
-
 func (c *Charm) reconcile(ctx context.Context) error {
 	peers, err := c.juju.RelationIDs(ctx, PeerEndpoint)
 	if err != nil {
@@ -70,7 +55,7 @@ func (c *Charm) reconcile(ctx context.Context) error {
 	if len(peers) == 0 {
 		return c.status(ctx, juju.StatusWaiting, "peer relation not ready")
 	}
-	uis, err := c.live(ctx, UIEndpoint)
+	uis, err := relations.Live(ctx, c.juju, c.event, UIEndpoint)
 	if err != nil {
 		return err
 	}
@@ -79,7 +64,7 @@ func (c *Charm) reconcile(ctx context.Context) error {
 		return err
 	}
 	in := Inputs{UIRelated: len(uis) > 0, ServerStatus: serverStatus}
-	hosts, err := c.live(ctx, HostEndpoint)
+	hosts, err := relations.Live(ctx, c.juju, c.event, HostEndpoint)
 	if err != nil {
 		return err
 	}
@@ -232,21 +217,13 @@ func (c *Charm) apply(out Output) error {
 // receive-ca-cert: certificate_transfer v1's app data certificates, a
 // JSON list of PEM; what does not read is skipped, as nothing.
 func (c *Charm) receivedCAs(ctx context.Context) ([]string, error) {
-	ids, err := c.live(ctx, CAEndpoint)
+	ids, err := relations.Live(ctx, c.juju, c.event, CAEndpoint)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	app, err := c.juju.RelationApp(ctx, ids[0])
-	if err != nil || app == "" {
-		return nil, err
-	}
-	data, err := c.juju.RelationGet(ctx, ids[0], app, true)
+	data, err := relations.RemoteAppData(ctx, c.juju, ids[0])
 	if err != nil {
 		return nil, err
 	}
-	var pems []string
-	if json.Unmarshal([]byte(data["certificates"]), &pems) != nil {
-		return nil, nil
-	}
-	return pems, nil
+	return catransfer.PEMs(data), nil
 }

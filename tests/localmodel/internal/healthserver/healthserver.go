@@ -3,11 +3,13 @@
 package healthserver
 
 import (
+	"crypto/tls"
 	"net"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -18,6 +20,19 @@ import (
 func Start(t testing.TB) (string, *health.Server) {
 	t.Helper()
 	srv := grpc.NewServer()
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(srv.Stop)
+	return l.Addr().String(), hs
+}
+
+// StartTLS is Start over TLS with the certificate.
+func StartTLS(t testing.TB, cert tls.Certificate) (string, *health.Server) {
+	t.Helper()
+	srv := grpc.NewServer(grpc.Creds(credentials.NewServerTLSFromCert(&cert)))
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
 	l, err := net.Listen("tcp", "127.0.0.1:0")

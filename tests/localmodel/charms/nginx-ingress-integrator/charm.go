@@ -1,0 +1,133 @@
+package integrator
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/nginx"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/relations"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/workload"
+)
+
+// Charm handles one event.
+type Charm struct {
+	juju      *juju.Client
+	event     juju.Event
+	container *workload.Container
+}
+
+// Dispatch runs the event named by the environment.
+func Dispatch(ctx context.Context, getenv func(string) string) error {
+	ev, container, err := workload.Hook(getenv, ContainerName)
+	if err != nil {
+		return err
+	}
+	c := &Charm{juju: juju.NewClient(juju.ExecRunner{}), event: ev, container: container}
+	switch ev.Kind {
+	case juju.Stop, juju.Remove:
+		return nil
+	case juju.Action:
+		return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", ev.Name))
+	}
+	return c.reconcile(ctx)
+}
+
+func (c *Charm) reconcile(ctx context.Context) error {
+	ids, err := relations.Live(ctx, c.juju, c.event, Endpoint)
+	if err != nil {
+		return err
+	}
+	var routes []nginx.Route
+	var problems []string
+	tls := false
+	for _, id := range ids {
+		data, err := relations.RemoteAppData(ctx, c.juju, id)
+		if err != nil {
+			return err
+		}
+		units, err := c.juju.RelationList(ctx, id)
+		if err != nil {
+			return err
+		}
+		// The charm acts once the requirer wrote and has units.
+		if len(data) == 0 || len(units) == 0 {
+			continue
+		}
+		r, err := ParseRoute(data, c.event.Model)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		p := r.Proxy()
+		tls = tls || p.TLS
+		routes = append(routes, p)
+	}
+	sort.Strings(problems)
+	if !c.container.Ready() {
+		return c.status(ctx, juju.StatusWaiting, "waiting for Pebble in the "+ContainerName+" container")
+	}
+	var files []nginx.File
+	if tls {
+		if files, err = fakeCertificate(time.Now()); err != nil {
+			return err
+		}
+	}
+	if err := nginx.Apply(ctx, c.container, nginx.Render(routes), files); err != nil {
+		return c.status(ctx, juju.StatusBlocked, err.Error())
+	}
+	for _, port := range []int{nginx.HTTPPort, nginx.HTTPSPort} {
+		if err := c.juju.OpenPort(ctx, juju.Port{Number: port, Protocol: "tcp"}); err != nil {
+			return err
+		}
+	}
+	if len(problems) > 0 {
+		return c.status(ctx, juju.StatusBlocked, strings.Join(problems, "; "))
+	}
+	return c.status(ctx, juju.StatusActive, "")
+}
+
+func (c *Charm) status(ctx context.Context, name juju.StatusName, msg string) error {
+	return c.juju.StatusSet(ctx, juju.Status{Name: name, Message: msg}, false)
+}
+
+// fakeCertificate is what ingress-nginx serves for a TLS host whose
+// secret is missing: a self-signed certificate for no name of the host's,
+// which clients that verify refuse.
+func fakeCertificate(now time.Time) ([]nginx.File, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("cannot make the fake certificate: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "Kubernetes Ingress Controller Fake Certificate", Organization: []string{"Acme Co"}},
+		DNSNames:     []string{"ingress.local"},
+		NotBefore:    now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, fmt.Errorf("cannot make the fake certificate: %w", err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, errors.Join(errors.New("cannot make the fake certificate"), err)
+	}
+	return []nginx.File{
+		{Path: FakeCertFile, Content: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))},
+		{Path: FakeKeyFile, Content: string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})), Private: true},
+	}, nil
+}

@@ -1,0 +1,165 @@
+package traefik
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/catransfer"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/nginx"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/relations"
+	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/workload"
+)
+
+// CAFile is where the CAs received on receive-ca-cert go.
+const CAFile = nginx.Dir + "/ca.pem"
+
+// Charm handles one event.
+type Charm struct {
+	juju      *juju.Client
+	event     juju.Event
+	container *workload.Container
+}
+
+// Dispatch runs the event named by the environment.
+func Dispatch(ctx context.Context, getenv func(string) string) error {
+	ev, container, err := workload.Hook(getenv, ContainerName)
+	if err != nil {
+		return err
+	}
+	c := &Charm{juju: juju.NewClient(juju.ExecRunner{}), event: ev, container: container}
+	return c.run(ctx)
+}
+
+func (c *Charm) run(ctx context.Context) error {
+	switch c.event.Kind {
+	case juju.Stop, juju.Remove:
+		return nil
+	case juju.Action:
+		return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", c.event.Name))
+	}
+	return c.reconcile(ctx)
+}
+
+func (c *Charm) status(ctx context.Context, name juju.StatusName, msg string) error {
+	return c.juju.StatusSet(ctx, juju.Status{Name: name, Message: msg}, false)
+}
+
+// answer is what the leader publishes on one relation: the URL, or
+// nothing for a request that is not valid.
+type answer struct {
+	relID, url string
+}
+
+func (c *Charm) reconcile(ctx context.Context) error {
+	cfg, err := c.juju.ConfigGet(ctx)
+	if err != nil {
+		return err
+	}
+	mode := Mode(fmt.Sprint(cfg["routing_mode"]))
+	if mode != PathMode && mode != SubdomainMode {
+		return c.status(ctx, juju.StatusBlocked, fmt.Sprintf("invalid routing_mode %q: path or subdomain", mode))
+	}
+	external, _ := cfg["external_hostname"].(string)
+	if external == "" {
+		if external, err = c.juju.BindAddress(ctx, Endpoint); err != nil {
+			return err
+		}
+	}
+	var files []nginx.File
+	caFile := ""
+	if pems, err := c.receivedCAs(ctx); err != nil {
+		return err
+	} else if len(pems) > 0 {
+		caFile = CAFile
+		files = append(files, nginx.File{Path: CAFile, Content: strings.Join(pems, "\n")})
+	}
+	ids, err := relations.Live(ctx, c.juju, c.event, Endpoint)
+	if err != nil {
+		return err
+	}
+	var routes []nginx.Route
+	var answers []answer
+	var notes []string
+	for _, id := range ids {
+		appData, units, err := c.requestData(ctx, id)
+		if err != nil {
+			return err
+		}
+		req, err := ParseRequest(appData, units)
+		if err != nil {
+			// The library's provider logs and routes nothing.
+			_ = c.juju.Log(ctx, "WARNING", fmt.Sprintf("invalid data shared through %s: %v", id, err))
+			notes = append(notes, fmt.Sprintf("no route for %s: %v", id, err))
+			answers = append(answers, answer{relID: id})
+			continue
+		}
+		route, url := req.Route(mode, external, caFile)
+		routes = append(routes, route)
+		answers = append(answers, answer{relID: id, url: url})
+	}
+	if !c.container.Ready() {
+		return c.status(ctx, juju.StatusWaiting, "waiting for Pebble in the "+ContainerName+" container")
+	}
+	if err := nginx.Apply(ctx, c.container, nginx.Render(routes), files); err != nil {
+		return c.status(ctx, juju.StatusBlocked, err.Error())
+	}
+	if err := c.juju.OpenPort(ctx, juju.Port{Number: nginx.HTTPPort, Protocol: "tcp"}); err != nil {
+		return err
+	}
+	leader, err := c.juju.IsLeader(ctx)
+	if err != nil {
+		return err
+	}
+	if leader {
+		for _, a := range answers {
+			value := ""
+			if a.url != "" {
+				b, _ := json.Marshal(map[string]string{"url": a.url})
+				value = string(b)
+			}
+			if err := c.juju.RelationSet(ctx, a.relID, true, map[string]string{URLKey: value}); err != nil {
+				return err
+			}
+		}
+	}
+	sort.Strings(notes)
+	return c.status(ctx, juju.StatusActive, strings.Join(notes, "; "))
+}
+
+// requestData reads one requirer's app data and the data of each of its
+// units.
+func (c *Charm) requestData(ctx context.Context, relID string) (map[string]string, map[string]map[string]string, error) {
+	appData, err := relations.RemoteAppData(ctx, c.juju, relID)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, err := c.juju.RelationList(ctx, relID)
+	if err != nil {
+		return nil, nil, err
+	}
+	units := map[string]map[string]string{}
+	for _, u := range names {
+		if units[u], err = c.juju.RelationGet(ctx, relID, u, false); err != nil {
+			return nil, nil, err
+		}
+	}
+	return appData, units, nil
+}
+
+// receivedCAs are the CA certificates the provider sends on
+// receive-ca-cert.
+func (c *Charm) receivedCAs(ctx context.Context) ([]string, error) {
+	ids, err := relations.Live(ctx, c.juju, c.event, CAEndpoint)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	data, err := relations.RemoteAppData(ctx, c.juju, ids[0])
+	if err != nil {
+		return nil, err
+	}
+	return catransfer.PEMs(data), nil
+}
