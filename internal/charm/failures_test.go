@@ -103,6 +103,24 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 		}, juju.Event{Kind: juju.ConfigChanged}, nil},
 		{"frontend leader with a temporal-host-info requirer", func() jujutest.State { return everyRelation(true) }, juju.Event{Kind: juju.ConfigChanged}, nil},
 		{"leader upgrade-charm", func() jujutest.State { return ready(true, map[string]any{"services": "frontend"}) }, juju.Event{Kind: juju.UpgradeCharm}, nil},
+		{"leader with an ingress provider", func() jujutest.State {
+			s := ready(true, map[string]any{"services": "frontend"})
+			s.Relations = append(s.Relations, sideRelation("ingress:60", "traefik-k8s"))
+			return s
+		}, juju.Event{Kind: juju.ConfigChanged}, nil},
+		{"leader with nginx-route", func() jujutest.State {
+			s := ready(true, map[string]any{"services": "frontend"})
+			s.Relations = append(s.Relations, sideRelation("nginx-route:61", "nginx-ingress-integrator"))
+			return s
+		}, juju.Event{Kind: juju.ConfigChanged}, nil},
+		{"ingress-url action", func() jujutest.State {
+			s := ready(false, map[string]any{"services": "frontend"})
+			rel := sideRelation("ingress:60", "traefik-k8s")
+			rel.RemoteAppData = map[string]string{"ingress": `{"url": "http://m-temporal-k8s.ingress.local/"}`}
+			s.Relations = append(s.Relations, rel)
+			s.ActionParams = map[string]any{}
+			return s
+		}, juju.Event{Kind: juju.Action, Name: "ingress-url"}, nil},
 		{"restart action", func() jujutest.State {
 			s := ready(true, nil)
 			s.ActionParams = map[string]any{}

@@ -42,7 +42,9 @@ func (c *Charm) publishRoute(ctx context.Context, ca *cache, in *inputs, relID, 
 		if !in.leader {
 			return nil
 		}
-		return c.ensureAppData(ctx, ca, relID, c.nginxRoute(in.cfg, in.servesTLS).AppData())
+		route := c.nginxRoute(in.cfg)
+		route.BackendTLS = in.servesTLS
+		return c.ensureAppData(ctx, ca, relID, route.AppData())
 	}
 	if in.bindAddress != "" {
 		host := hostinfo.UnitHost(c.event.App, c.unitNumber(), c.event.Model)
@@ -56,15 +58,16 @@ func (c *Charm) publishRoute(ctx context.Context, ca *cache, in *inputs, relID, 
 	return c.ensureAppData(ctx, ca, relID, ingress.AppData(c.event.Model, c.event.App, port, ingress.SchemeFor(in.servesTLS)))
 }
 
-// nginxRoute is the route nginx-route asks for.
-func (c *Charm) nginxRoute(cfg config.Config, tls bool) nginxroute.Route {
+// nginxRoute is the route nginx-route asks for, to a frontend without
+// TLS.
+func (c *Charm) nginxRoute(cfg config.Config) nginxroute.Route {
 	host := cfg.ExternalHostname
 	if host == "" {
 		host = c.event.App
 	}
 	return nginxroute.Route{
 		Model: c.event.Model, App: c.event.App, Hostname: host,
-		Port: temporal.Ports[config.Frontend].GRPC, TLSSecret: cfg.TLSSecretName, BackendTLS: tls,
+		Port: temporal.Ports[config.Frontend].GRPC, TLSSecret: cfg.TLSSecretName,
 	}
 }
 
@@ -95,19 +98,16 @@ func (c *Charm) ingressURL(ctx context.Context) error {
 	case len(problems) > 0:
 		return c.Juju.ActionFail(ctx, "no route is asked for while an option is invalid: "+problems[0].String())
 	case slices.Contains(related, nginxroute.Endpoint):
-		route := c.nginxRoute(cfg, false)
-		return c.Juju.ActionSet(ctx, map[string]string{"url": route.URL(), "relation": nginxroute.Endpoint})
+		return c.Juju.ActionSet(ctx, map[string]string{"url": c.nginxRoute(cfg).URL(), "relation": nginxroute.Endpoint})
 	}
 	relID := ids[ingress.Endpoint][0]
 	remote, err := c.Juju.RelationApp(ctx, relID)
 	if err != nil {
 		return fmt.Errorf("cannot find the application of %s: %w", relID, err)
 	}
-	data := map[string]string{}
-	if remote != "" {
-		if data, err = c.Juju.RelationGet(ctx, relID, remote, true); err != nil {
-			return fmt.Errorf("cannot read the ingress provider's data: %w", err)
-		}
+	data, err := c.Juju.RelationGet(ctx, relID, remote, true)
+	if err != nil {
+		return fmt.Errorf("cannot read the ingress provider's data: %w", err)
 	}
 	url, err := ingress.URL(data)
 	switch {

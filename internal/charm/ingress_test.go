@@ -48,7 +48,9 @@ func TestIngressRoute(t *testing.T) {
 
 		_, failed := f.ingressURL(t)
 		require.Equal(t, "the ingress provider has not answered a URL yet", failed)
-		f.model.Update(func(*jujutest.State) { rel.RemoteAppData = map[string]string{ingress.URLKey: `{"url": "http://m-temporal-k8s.ingress.local/"}`} })
+		f.model.Update(func(*jujutest.State) {
+			rel.RemoteAppData = map[string]string{ingress.URLKey: `{"url": "http://m-temporal-k8s.ingress.local/"}`}
+		})
 		f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
 		results, failed := f.ingressURL(t)
 		require.Empty(t, failed)
@@ -66,6 +68,31 @@ func TestIngressRoute(t *testing.T) {
 		f.mustRun(t, tlsEvent(juju.RelationBroken, rel))
 		require.Equal(t, active, f.status())
 	}
+}
+
+// A unit that does not know its pod address yet (network-get has not
+// answered) writes no half entry: the provider would refuse the whole
+// relation for an ip that is not one. A non-leader asks nothing of
+// nginx-route, which reads the app data only.
+func TestRouteDataOnlyWhenComplete(t *testing.T) {
+	t.Parallel()
+	s := ready(true, map[string]any{"services": "frontend"})
+	rel := sideRelation("ingress:60", "traefik-k8s")
+	s.Relations = append(s.Relations, rel)
+	// network-get answers, with no address yet.
+	s.BindAddress = map[string]string{"peer": ""}
+	f := newFixture(t, s)
+	f.mustRun(t, tlsEvent(juju.RelationCreated, rel))
+	require.Empty(t, f.relationByID(rel.ID).LocalUnitData)
+	require.Equal(t, `"h2c"`, f.relationByID(rel.ID).LocalAppData["scheme"], "the leader still asks for the route")
+
+	g := settled(t, ready(false, map[string]any{"services": "frontend"}))
+	route := sideRelation("nginx-route:61", "nginx-ingress-integrator")
+	g.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, route) })
+	g.mustRun(t, tlsEvent(juju.RelationCreated, route))
+	require.Empty(t, g.relationByID(route.ID).LocalAppData)
+	require.Empty(t, g.relationByID(route.ID).LocalUnitData)
+	require.Equal(t, active, g.status())
 }
 
 // nginx-route: the leader asks nginx-ingress-integrator for the host

@@ -27,7 +27,7 @@ func TestURL(t *testing.T) {
 		{"no answer yet", "", "", ""},
 		{"subdomain routing", `{"url": "http://m-temporal-k8s.ingress.local/"}`, "http://m-temporal-k8s.ingress.local/", ""},
 		{"path routing, TLS", `{"url":"https://10.1.0.9/m-temporal-k8s"}`, "https://10.1.0.9/m-temporal-k8s", ""},
-		{"not JSON", `http://x/`, "", `cannot read the ingress provider's answer "http://x/"`},
+		{"not JSON", `http://x/`, "", `cannot read the ingress provider's answer "http://x/": invalid character`},
 		{"no url", `{}`, "", "not an http(s) URL"},
 		{"not http", `{"url": "grpc://x:7233"}`, "", "not an http(s) URL"},
 		{"no host", `{"url": "http:///p"}`, "", "not an http(s) URL"},
