@@ -422,25 +422,23 @@ func (p *parser) dnsNames(option string) []string {
 
 // hostname is one host name for an ingress rule; empty for the default.
 func (p *parser) hostname(option string) string {
-	raw := strings.TrimSpace(p.str(option))
-	if raw == "" {
-		return ""
-	}
-	if len(raw) > 253 || !hostnameRE.MatchString(raw) {
-		p.fail(option, raw, "must be a lower-case DNS name, such as temporal.example.com")
-		return ""
-	}
-	return raw
+	return p.name(option, hostnameRE, "must be a lower-case DNS name, such as temporal.example.com")
 }
 
 // secretName is a Kubernetes secret's name; empty for none.
 func (p *parser) secretName(option string) string {
+	return p.name(option, secretNameRE, "must be a Kubernetes secret name: lower-case letters, digits, '-' and '.', at most 253")
+}
+
+// name is a DNS-like name of at most 253 bytes that re matches; empty
+// stays empty.
+func (p *parser) name(option string, re *regexp.Regexp, want string) string {
 	raw := strings.TrimSpace(p.str(option))
 	if raw == "" {
 		return ""
 	}
-	if len(raw) > 253 || !secretNameRE.MatchString(raw) {
-		p.fail(option, raw, "must be a Kubernetes secret name: lower-case letters, digits, '-' and '.', at most 253")
+	if len(raw) > 253 || !re.MatchString(raw) {
+		p.fail(option, raw, "%s", want)
 		return ""
 	}
 	return raw

@@ -22,30 +22,17 @@ import (
 )
 
 // Charm handles one event.
-type Charm struct {
-	juju      *juju.Client
-	event     juju.Event
-	container *workload.Container
-}
+type Charm struct{ *workload.Charm }
 
 // Dispatch runs the event named by the environment.
 func Dispatch(ctx context.Context, getenv func(string) string) error {
-	ev, container, err := workload.Hook(getenv, ContainerName)
-	if err != nil {
-		return err
-	}
-	c := &Charm{juju: juju.NewClient(juju.ExecRunner{}), event: ev, container: container}
-	switch ev.Kind {
-	case juju.Stop, juju.Remove:
-		return nil
-	case juju.Action:
-		return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", ev.Name))
-	}
-	return c.reconcile(ctx)
+	return workload.Dispatch(ctx, getenv, ContainerName, func(ctx context.Context, w *workload.Charm) error {
+		return (&Charm{w}).reconcile(ctx)
+	})
 }
 
 func (c *Charm) reconcile(ctx context.Context) error {
-	ids, err := relations.Live(ctx, c.juju, c.event, Endpoint)
+	ids, err := relations.Live(ctx, c.Juju, c.Event, Endpoint)
 	if err != nil {
 		return err
 	}
@@ -53,11 +40,11 @@ func (c *Charm) reconcile(ctx context.Context) error {
 	var problems []string
 	tls := false
 	for _, id := range ids {
-		data, err := relations.RemoteAppData(ctx, c.juju, id)
+		data, err := relations.RemoteAppData(ctx, c.Juju, id)
 		if err != nil {
 			return err
 		}
-		units, err := c.juju.RelationList(ctx, id)
+		units, err := c.Juju.RelationList(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -65,7 +52,7 @@ func (c *Charm) reconcile(ctx context.Context) error {
 		if len(data) == 0 || len(units) == 0 {
 			continue
 		}
-		r, err := ParseRoute(data, c.event.Model)
+		r, err := ParseRoute(data, c.Event.Model)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
@@ -75,8 +62,8 @@ func (c *Charm) reconcile(ctx context.Context) error {
 		routes = append(routes, p)
 	}
 	sort.Strings(problems)
-	if !c.container.Ready() {
-		return c.status(ctx, juju.StatusWaiting, "waiting for Pebble in the "+ContainerName+" container")
+	if !c.Container.Ready() {
+		return c.Status(ctx, juju.StatusWaiting, "waiting for Pebble in the "+ContainerName+" container")
 	}
 	var files []nginx.File
 	if tls {
@@ -84,22 +71,18 @@ func (c *Charm) reconcile(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := nginx.Apply(ctx, c.container, nginx.Render(routes), files); err != nil {
-		return c.status(ctx, juju.StatusBlocked, err.Error())
+	if err := nginx.Apply(ctx, c.Container, nginx.Render(routes), files); err != nil {
+		return c.Status(ctx, juju.StatusBlocked, err.Error())
 	}
 	for _, port := range []int{nginx.HTTPPort, nginx.HTTPSPort} {
-		if err := c.juju.OpenPort(ctx, juju.Port{Number: port, Protocol: "tcp"}); err != nil {
+		if err := c.Juju.OpenPort(ctx, juju.Port{Number: port, Protocol: "tcp"}); err != nil {
 			return err
 		}
 	}
 	if len(problems) > 0 {
-		return c.status(ctx, juju.StatusBlocked, strings.Join(problems, "; "))
+		return c.Status(ctx, juju.StatusBlocked, strings.Join(problems, "; "))
 	}
-	return c.status(ctx, juju.StatusActive, "")
-}
-
-func (c *Charm) status(ctx context.Context, name juju.StatusName, msg string) error {
-	return c.juju.StatusSet(ctx, juju.Status{Name: name, Message: msg}, false)
+	return c.Status(ctx, juju.StatusActive, "")
 }
 
 // fakeCertificate is what ingress-nginx serves for a TLS host whose

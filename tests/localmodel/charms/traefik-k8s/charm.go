@@ -18,34 +18,13 @@ import (
 const CAFile = nginx.Dir + "/ca.pem"
 
 // Charm handles one event.
-type Charm struct {
-	juju      *juju.Client
-	event     juju.Event
-	container *workload.Container
-}
+type Charm struct{ *workload.Charm }
 
 // Dispatch runs the event named by the environment.
 func Dispatch(ctx context.Context, getenv func(string) string) error {
-	ev, container, err := workload.Hook(getenv, ContainerName)
-	if err != nil {
-		return err
-	}
-	c := &Charm{juju: juju.NewClient(juju.ExecRunner{}), event: ev, container: container}
-	return c.run(ctx)
-}
-
-func (c *Charm) run(ctx context.Context) error {
-	switch c.event.Kind {
-	case juju.Stop, juju.Remove:
-		return nil
-	case juju.Action:
-		return c.juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", c.event.Name))
-	}
-	return c.reconcile(ctx)
-}
-
-func (c *Charm) status(ctx context.Context, name juju.StatusName, msg string) error {
-	return c.juju.StatusSet(ctx, juju.Status{Name: name, Message: msg}, false)
+	return workload.Dispatch(ctx, getenv, ContainerName, func(ctx context.Context, w *workload.Charm) error {
+		return (&Charm{w}).reconcile(ctx)
+	})
 }
 
 // answer is what the leader publishes on one relation: the URL, or
@@ -55,17 +34,17 @@ type answer struct {
 }
 
 func (c *Charm) reconcile(ctx context.Context) error {
-	cfg, err := c.juju.ConfigGet(ctx)
+	cfg, err := c.Juju.ConfigGet(ctx)
 	if err != nil {
 		return err
 	}
 	mode := Mode(fmt.Sprint(cfg["routing_mode"]))
 	if mode != PathMode && mode != SubdomainMode {
-		return c.status(ctx, juju.StatusBlocked, fmt.Sprintf("invalid routing_mode %q: path or subdomain", mode))
+		return c.Status(ctx, juju.StatusBlocked, fmt.Sprintf("invalid routing_mode %q: path or subdomain", mode))
 	}
 	external, _ := cfg["external_hostname"].(string)
 	if external == "" {
-		if external, err = c.juju.BindAddress(ctx, Endpoint); err != nil {
+		if external, err = c.Juju.BindAddress(ctx, Endpoint); err != nil {
 			return err
 		}
 	}
@@ -77,7 +56,7 @@ func (c *Charm) reconcile(ctx context.Context) error {
 		caFile = CAFile
 		files = append(files, nginx.File{Path: CAFile, Content: strings.Join(pems, "\n")})
 	}
-	ids, err := relations.Live(ctx, c.juju, c.event, Endpoint)
+	ids, err := relations.Live(ctx, c.Juju, c.Event, Endpoint)
 	if err != nil {
 		return err
 	}
@@ -92,7 +71,7 @@ func (c *Charm) reconcile(ctx context.Context) error {
 		req, err := ParseRequest(appData, units)
 		if err != nil {
 			// The library's provider logs and routes nothing.
-			_ = c.juju.Log(ctx, "WARNING", fmt.Sprintf("invalid data shared through %s: %v", id, err))
+			_ = c.Juju.Log(ctx, "WARNING", fmt.Sprintf("invalid data shared through %s: %v", id, err))
 			notes = append(notes, fmt.Sprintf("no route for %s: %v", id, err))
 			answers = append(answers, answer{relID: id})
 			continue
@@ -101,16 +80,16 @@ func (c *Charm) reconcile(ctx context.Context) error {
 		routes = append(routes, route)
 		answers = append(answers, answer{relID: id, url: url})
 	}
-	if !c.container.Ready() {
-		return c.status(ctx, juju.StatusWaiting, "waiting for Pebble in the "+ContainerName+" container")
+	if !c.Container.Ready() {
+		return c.Status(ctx, juju.StatusWaiting, "waiting for Pebble in the "+ContainerName+" container")
 	}
-	if err := nginx.Apply(ctx, c.container, nginx.Render(routes), files); err != nil {
-		return c.status(ctx, juju.StatusBlocked, err.Error())
+	if err := nginx.Apply(ctx, c.Container, nginx.Render(routes), files); err != nil {
+		return c.Status(ctx, juju.StatusBlocked, err.Error())
 	}
-	if err := c.juju.OpenPort(ctx, juju.Port{Number: nginx.HTTPPort, Protocol: "tcp"}); err != nil {
+	if err := c.Juju.OpenPort(ctx, juju.Port{Number: nginx.HTTPPort, Protocol: "tcp"}); err != nil {
 		return err
 	}
-	leader, err := c.juju.IsLeader(ctx)
+	leader, err := c.Juju.IsLeader(ctx)
 	if err != nil {
 		return err
 	}
@@ -121,29 +100,29 @@ func (c *Charm) reconcile(ctx context.Context) error {
 				b, _ := json.Marshal(map[string]string{"url": a.url})
 				value = string(b)
 			}
-			if err := c.juju.RelationSet(ctx, a.relID, true, map[string]string{URLKey: value}); err != nil {
+			if err := c.Juju.RelationSet(ctx, a.relID, true, map[string]string{URLKey: value}); err != nil {
 				return err
 			}
 		}
 	}
 	sort.Strings(notes)
-	return c.status(ctx, juju.StatusActive, strings.Join(notes, "; "))
+	return c.Status(ctx, juju.StatusActive, strings.Join(notes, "; "))
 }
 
 // requestData reads one requirer's app data and the data of each of its
 // units.
 func (c *Charm) requestData(ctx context.Context, relID string) (map[string]string, map[string]map[string]string, error) {
-	appData, err := relations.RemoteAppData(ctx, c.juju, relID)
+	appData, err := relations.RemoteAppData(ctx, c.Juju, relID)
 	if err != nil {
 		return nil, nil, err
 	}
-	names, err := c.juju.RelationList(ctx, relID)
+	names, err := c.Juju.RelationList(ctx, relID)
 	if err != nil {
 		return nil, nil, err
 	}
 	units := map[string]map[string]string{}
 	for _, u := range names {
-		if units[u], err = c.juju.RelationGet(ctx, relID, u, false); err != nil {
+		if units[u], err = c.Juju.RelationGet(ctx, relID, u, false); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -153,11 +132,11 @@ func (c *Charm) requestData(ctx context.Context, relID string) (map[string]strin
 // receivedCAs are the CA certificates the provider sends on
 // receive-ca-cert.
 func (c *Charm) receivedCAs(ctx context.Context) ([]string, error) {
-	ids, err := relations.Live(ctx, c.juju, c.event, CAEndpoint)
+	ids, err := relations.Live(ctx, c.Juju, c.Event, CAEndpoint)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	data, err := relations.RemoteAppData(ctx, c.juju, ids[0])
+	data, err := relations.RemoteAppData(ctx, c.Juju, ids[0])
 	if err != nil {
 		return nil, err
 	}

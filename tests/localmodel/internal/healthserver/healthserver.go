@@ -19,20 +19,18 @@ import (
 // sets.
 func Start(t testing.TB) (string, *health.Server) {
 	t.Helper()
-	srv := grpc.NewServer()
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(srv, hs)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(srv.Stop)
-	return l.Addr().String(), hs
+	return start(t)
 }
 
 // StartTLS is Start over TLS with the certificate.
 func StartTLS(t testing.TB, cert tls.Certificate) (string, *health.Server) {
 	t.Helper()
-	srv := grpc.NewServer(grpc.Creds(credentials.NewServerTLSFromCert(&cert)))
+	return start(t, grpc.Creds(credentials.NewServerTLSFromCert(&cert)))
+}
+
+func start(t testing.TB, opts ...grpc.ServerOption) (string, *health.Server) {
+	t.Helper()
+	srv := grpc.NewServer(opts...)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
 	l, err := net.Listen("tcp", "127.0.0.1:0")

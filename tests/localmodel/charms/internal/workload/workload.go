@@ -148,3 +148,33 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, " | ")
 }
+
+// Charm is what a stand-in with one workload container handles an event
+// with.
+type Charm struct {
+	Juju      *juju.Client
+	Event     juju.Event
+	Container *Container
+}
+
+// Dispatch runs the event named by the environment for a stand-in that
+// defines no action: nothing on stop and remove, reconcile otherwise.
+func Dispatch(ctx context.Context, getenv func(string) string, container string, reconcile func(context.Context, *Charm) error) error {
+	ev, c, err := Hook(getenv, container)
+	if err != nil {
+		return err
+	}
+	ch := &Charm{Juju: juju.NewClient(juju.ExecRunner{}), Event: ev, Container: c}
+	switch ev.Kind {
+	case juju.Stop, juju.Remove:
+		return nil
+	case juju.Action:
+		return ch.Juju.ActionFail(ctx, fmt.Sprintf("unknown action %q", ev.Name))
+	}
+	return reconcile(ctx, ch)
+}
+
+// Status sets the unit's workload status.
+func (c *Charm) Status(ctx context.Context, name juju.StatusName, msg string) error {
+	return c.Juju.StatusSet(ctx, juju.Status{Name: name, Message: msg}, false)
+}
