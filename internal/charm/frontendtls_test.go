@@ -366,9 +366,7 @@ func TestFrontendCertificateSecretEvents(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, m.state(t, true, true, true, true)())
-			f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
-			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+			f := m.servingTLS(t)
 			f.model.Calls()
 			f.mustRun(t, tc.event)
 			rel := f.relationByID(tlsRelID)
@@ -398,10 +396,7 @@ func TestFrontendCertificateSecretEvents(t *testing.T) {
 func TestFrontendCertificatesBroken(t *testing.T) {
 	t.Parallel()
 	m := newTLSMaterial(t)
-	f := newFixture(t, m.state(t, true, true, true, true)())
-	f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
-	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
-	require.Contains(t, f.configFile(t), "certFile:")
+	f := m.servingTLS(t)
 	starts := f.box.Starts(temporal.ServiceName)
 	f.mustRun(t, tlsRelationEvent(juju.RelationBroken))
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
@@ -473,10 +468,7 @@ func TestFrontendCertificateRenewalSecret(t *testing.T) {
 func TestFrontendCertificateStaleFilesNotServed(t *testing.T) {
 	t.Parallel()
 	m := newTLSMaterial(t)
-	f := newFixture(t, m.state(t, true, true, true, true)())
-	f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
-	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
-	require.Contains(t, f.configFile(t), "certFile:")
+	f := m.servingTLS(t)
 	f.mustRun(t, tlsRelationEvent(juju.RelationBroken))
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
 	require.NotContains(t, f.configFile(t), "certFile:")
@@ -510,10 +502,7 @@ func TestFrontendCertificateServedFilesGone(t *testing.T) {
 	for _, path := range []string{temporal.FrontendCertPath, temporal.FrontendCAPath} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, m.state(t, true, true, true, true)())
-			f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
-			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
-			require.Contains(t, f.configFile(t), "certFile:")
+			f := m.servingTLS(t)
 			// The renewal is asked for and the provider drops the old
 			// entry.
 			f.mustRun(t, juju.Event{Kind: juju.SecretExpired, Model: tlsModel, SecretID: renewalURI, SecretLabel: tlscerts.CertificateLabel(0, m.csr)})
@@ -545,11 +534,8 @@ func TestFrontendCertificatesUnreadable(t *testing.T) {
 func TestFrontendCertificateRenewedSecretLost(t *testing.T) {
 	t.Parallel()
 	m := newTLSMaterial(t)
-	f := newFixture(t, m.state(t, true, true, true, true)())
-	f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
-	for range 2 {
-		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
-	}
+	f := m.servingTLS(t)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
 	f.mustRun(t, juju.Event{Kind: juju.SecretExpired, Model: tlsModel, SecretID: renewalURI, SecretLabel: tlscerts.CertificateLabel(0, m.csr)})
 	renewed, err := tlscerts.OwnCSR(f.relationByID(tlsRelID).LocalUnitData)
 	require.NoError(t, err)
@@ -576,4 +562,15 @@ func (f *fixture) setProviderData(data map[string]string) {
 			}
 		}
 	})
+}
+
+// servingTLS is a unit of the fully related state once it serves the
+// provider's certificate.
+func (m *tlsMaterial) servingTLS(t *testing.T) *fixture {
+	t.Helper()
+	f := newFixture(t, m.state(t, true, true, true, true)())
+	f.mustRun(t, tlsRelationEvent(juju.RelationChanged))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.Contains(t, f.configFile(t), "certFile:")
+	return f
 }
