@@ -29,12 +29,13 @@ func routeStatus(cfg config.Config, related []string) juju.Status {
 }
 
 // publishRoute asks the related ingress provider for a route to the
-// frontend: on ingress the leader names the port and scheme and each unit
-// where it is; on nginx-route the leader names the host and backend. The
-// scheme follows this unit's own server, as temporal-host-info's tls
-// does: h2c until it serves TLS, https after.
-func (c *Charm) publishRoute(ctx context.Context, ca *cache, in *inputs, relID, endpoint string, routes []string) error {
-	if len(in.problems) > 0 || routeStatus(in.cfg, routes).Name != "" {
+// frontend, unless an option is invalid (report calls it only when
+// routeStatus allows): on ingress the leader names the port and scheme
+// and each unit where it is; on nginx-route the leader names the host and
+// backend. The scheme follows this unit's own server, as
+// temporal-host-info's tls does: h2c until it serves TLS, https after.
+func (c *Charm) publishRoute(ctx context.Context, ca *cache, in *inputs, relID, endpoint string) error {
+	if len(in.problems) > 0 {
 		return nil
 	}
 	port := temporal.Ports[config.Frontend].GRPC

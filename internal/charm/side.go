@@ -85,6 +85,7 @@ func (c *Charm) report(ctx context.Context, ca *cache, in *inputs, st *statuses)
 	}
 	sort.Strings(ids)
 	sort.Strings(routes)
+	routeSt := routeStatus(in.cfg, routes)
 	for _, id := range ids {
 		var err error
 		switch ep := ca.Side[id]; ep {
@@ -103,7 +104,9 @@ func (c *Charm) report(ctx context.Context, ca *cache, in *inputs, st *statuses)
 				err = c.ensureAppData(ctx, ca, id, grafana.AppData(c.event.Topology(CharmName)))
 			}
 		case ingress.Endpoint, nginxroute.Endpoint:
-			err = c.publishRoute(ctx, ca, in, id, ep, routes)
+			if routeSt.Name == "" {
+				err = c.publishRoute(ctx, ca, in, id, ep)
+			}
 		case FrontendCertsEndpoint:
 			// Its own status note comes with the assessment.
 		default:
@@ -117,8 +120,8 @@ func (c *Charm) report(ctx context.Context, ca *cache, in *inputs, st *statuses)
 	if err := c.forwardLogs(ctx, ca, in); err != nil {
 		return err
 	}
-	if s := routeStatus(in.cfg, routes); s.Name != "" {
-		st.add(s.Name, s.Message)
+	if routeSt.Name != "" {
+		st.add(routeSt.Name, routeSt.Message)
 	}
 	if s := planned.Status(related); s.Name != "" {
 		st.add(s.Name, s.Message)
