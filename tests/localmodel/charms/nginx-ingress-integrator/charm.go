@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/canonical/pebble/client"
+
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/nginx"
 	"github.com/temporal-k8s/temporal-k8s/tests/localmodel/charms/internal/relations"
@@ -67,7 +69,7 @@ func (c *Charm) reconcile(ctx context.Context) error {
 	}
 	var files []nginx.File
 	if tls {
-		if files, err = fakeCertificate(time.Now()); err != nil {
+		if files, err = c.fakeCertificate(time.Now()); err != nil {
 			return err
 		}
 	}
@@ -87,8 +89,14 @@ func (c *Charm) reconcile(ctx context.Context) error {
 
 // fakeCertificate is what ingress-nginx serves for a TLS host whose
 // secret is missing: a self-signed certificate for no name of the host's,
-// which clients that verify refuse.
-func fakeCertificate(now time.Time) ([]nginx.File, error) {
+// which clients that verify refuse. It is made once per container, as
+// ingress-nginx makes it once per start.
+func (c *Charm) fakeCertificate(now time.Time) ([]nginx.File, error) {
+	var heldCert, heldKey strings.Builder
+	if c.Container.Client.Pull(&client.PullOptions{Path: FakeCertFile, Target: &heldCert}) == nil &&
+		c.Container.Client.Pull(&client.PullOptions{Path: FakeKeyFile, Target: &heldKey}) == nil {
+		return []nginx.File{{Path: FakeCertFile, Content: heldCert.String()}, {Path: FakeKeyFile, Content: heldKey.String(), Private: true}}, nil
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("cannot make the fake certificate: %w", err)

@@ -85,7 +85,7 @@ func (c *Charm) reconcile(ctx context.Context) error {
 			in.HostInfo = &hi
 		}
 	}
-	if in.CAs, err = c.receivedCAs(ctx); err != nil {
+	if in.CAs, err = catransfer.Received(ctx, c.juju, c.event, CAEndpoint); err != nil {
 		return err
 	}
 	cfg, err := c.juju.ConfigGet(ctx)
@@ -211,19 +211,4 @@ func (c *Charm) apply(out Output) error {
 		return fmt.Errorf("cannot add the Pebble layer: %w", err)
 	}
 	return c.container.Replan("the UI server")
-}
-
-// receivedCAs are the CA certificates the provider sends on
-// receive-ca-cert: certificate_transfer v1's app data certificates, a
-// JSON list of PEM; what does not read is skipped, as nothing.
-func (c *Charm) receivedCAs(ctx context.Context) ([]string, error) {
-	ids, err := relations.Live(ctx, c.juju, c.event, CAEndpoint)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	data, err := relations.RemoteAppData(ctx, c.juju, ids[0])
-	if err != nil {
-		return nil, err
-	}
-	return catransfer.PEMs(data), nil
 }

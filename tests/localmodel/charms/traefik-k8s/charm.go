@@ -50,7 +50,7 @@ func (c *Charm) reconcile(ctx context.Context) error {
 	}
 	var files []nginx.File
 	caFile := ""
-	if pems, err := c.receivedCAs(ctx); err != nil {
+	if pems, err := catransfer.Received(ctx, c.Juju, c.Event, CAEndpoint); err != nil {
 		return err
 	} else if len(pems) > 0 {
 		caFile = CAFile
@@ -127,18 +127,4 @@ func (c *Charm) requestData(ctx context.Context, relID string) (map[string]strin
 		}
 	}
 	return appData, units, nil
-}
-
-// receivedCAs are the CA certificates the provider sends on
-// receive-ca-cert.
-func (c *Charm) receivedCAs(ctx context.Context) ([]string, error) {
-	ids, err := relations.Live(ctx, c.Juju, c.Event, CAEndpoint)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	data, err := relations.RemoteAppData(ctx, c.Juju, ids[0])
-	if err != nil {
-		return nil, err
-	}
-	return catransfer.PEMs(data), nil
 }
