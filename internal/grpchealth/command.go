@@ -2,6 +2,7 @@ package grpchealth
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -37,19 +38,31 @@ type Target struct {
 	// only whether the server serves.
 	TLS    bool
 	CAFile string
+	// CertFile and KeyFile, or Cert, are the client certificate a
+	// service that asks for one (internode mutual TLS) is shown: files
+	// in the workload's check, the certificate itself in the charm.
+	CertFile, KeyFile string
+	Cert              *tls.Certificate
 }
 
-// Arg is the target as Run reads it: ROLE=HOST:PORT, and ",ca=PATH" for
-// a service that serves TLS.
+// Arg is the target as Run reads it: ROLE=HOST:PORT, then ",ca=PATH" for
+// a service that serves TLS and ",cert=PATH,key=PATH" for one that asks
+// for a client certificate.
 func (t Target) Arg() string {
+	arg := t.Role + "=" + t.Addr
 	if t.CAFile != "" {
-		return t.Role + "=" + t.Addr + ",ca=" + t.CAFile
+		arg += ",ca=" + t.CAFile
 	}
-	return t.Role + "=" + t.Addr
+	if t.CertFile != "" {
+		arg += ",cert=" + t.CertFile + ",key=" + t.KeyFile
+	}
+	return arg
 }
 
 // ErrUsage is returned for arguments Run cannot read.
-var ErrUsage = errors.New("usage: " + Command + " ROLE=HOST:PORT[,ca=PATH] [ROLE=HOST:PORT[,ca=PATH]]")
+var ErrUsage = errors.New("usage: " + Command + " ROLE=HOST:PORT" + optionsUsage + " [ROLE=HOST:PORT" + optionsUsage + "]")
+
+const optionsUsage = "[,ca=PATH][,cert=PATH,key=PATH]"
 
 // Run reads its arguments as targets and probes them.
 func Run(ctx context.Context, args []string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) error {
@@ -62,20 +75,44 @@ func Run(ctx context.Context, args []string, dial func(ctx context.Context, netw
 		if _, known := Service[role]; !ok || !known {
 			return fmt.Errorf("%w: %q is not a role (%s) and an address", ErrUsage, a, strings.Join(slices.Sorted(maps.Keys(Service)), ", "))
 		}
-		addr, opt, hasOpt := strings.Cut(addr, ",")
+		addr, opts, hasOpts := strings.Cut(addr, ",")
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return fmt.Errorf("%w: %q: %v", ErrUsage, a, err)
 		}
 		targets[i] = Target{Role: role, Addr: addr}
-		if hasOpt {
-			path, ok := strings.CutPrefix(opt, "ca=")
-			if !ok || path == "" {
-				return fmt.Errorf("%w: %q: want ,ca=PATH after the address", ErrUsage, a)
+		if hasOpts {
+			if err := targets[i].options(opts); err != nil {
+				return fmt.Errorf("%w: %q: %v", ErrUsage, a, err)
 			}
-			targets[i].TLS, targets[i].CAFile = true, path
 		}
 	}
 	return Probe(ctx, targets, dial)
+}
+
+// options reads the options after a target's address: any of them means
+// the service serves TLS.
+func (t *Target) options(opts string) error {
+	for opt := range strings.SplitSeq(opts, ",") {
+		name, path, _ := strings.Cut(opt, "=")
+		var field *string
+		switch name {
+		case "ca":
+			field = &t.CAFile
+		case "cert":
+			field = &t.CertFile
+		case "key":
+			field = &t.KeyFile
+		}
+		if field == nil || path == "" || *field != "" {
+			return fmt.Errorf("want %s after the address", optionsUsage)
+		}
+		*field = path
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		return fmt.Errorf("want %s after the address: cert and key go together", optionsUsage)
+	}
+	t.TLS = true
+	return nil
 }
 
 // Probe asks every target at once, for no longer than Timeout, and
@@ -95,7 +132,12 @@ func Probe(ctx context.Context, targets []Target, dial func(ctx context.Context,
 				errs[i] = fmt.Errorf("%s is not healthy: %w", t.Role, err)
 				continue
 			}
-			c = NewTLS(dial, roots)
+			cert, err := t.clientCert()
+			if err != nil {
+				errs[i] = fmt.Errorf("%s is not healthy: %w", t.Role, err)
+				continue
+			}
+			c = NewTLS(dial, roots, cert)
 		}
 		wg.Go(func() {
 			switch s, err := c.Check(ctx, t.Addr, Service[t.Role]); {
@@ -134,4 +176,16 @@ func (t Target) roots() (*x509.CertPool, error) {
 		return nil, errors.New("cannot read the CA: no PEM certificate")
 	}
 	return roots, nil
+}
+
+// clientCert is the certificate to show the service; nil without one.
+func (t Target) clientCert() (*tls.Certificate, error) {
+	if t.Cert != nil || t.CertFile == "" {
+		return t.Cert, nil
+	}
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the client certificate: %w", err)
+	}
+	return &cert, nil
 }

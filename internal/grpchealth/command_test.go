@@ -25,7 +25,7 @@ func TestRun(t *testing.T) {
 			[]string{"matching is not healthy: NOT_SERVING at " + draining}},
 		{"two hung, asked at once", []string{"history=" + hung, "worker=" + hung2},
 			[]string{"history is not healthy: ", "worker is not healthy: ", "context deadline exceeded"}},
-		{"no targets", nil, []string{"usage: temporal-k8s-health ROLE=HOST:PORT[,ca=PATH] [ROLE=HOST:PORT[,ca=PATH]]"}},
+		{"no targets", nil, []string{"usage: temporal-k8s-health ROLE=HOST:PORT[,ca=PATH][,cert=PATH,key=PATH] [ROLE=HOST:PORT[,ca=PATH][,cert=PATH,key=PATH]]"}},
 		{"an unknown role", []string{"internal-frontend=" + serving},
 			[]string{`"internal-frontend=` + serving + `" is not a role (frontend, history, matching, worker) and an address`}},
 		{"no address", []string{"history"}, []string{`"history" is not a role`}},

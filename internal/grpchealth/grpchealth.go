@@ -98,8 +98,9 @@ func New(dial func(ctx context.Context, network, addr string) (net.Conn, error))
 // health check asks its own pod's loopback address, which no certificate
 // names, and what it checks is that the server serves with a certificate
 // of the cluster's CA, not who it is. With nil roots any certificate
-// will do.
-func NewTLS(dial func(ctx context.Context, network, addr string) (net.Conn, error), roots *x509.CertPool) *Client {
+// will do. A non-nil cert is shown to a server that asks for a client
+// certificate.
+func NewTLS(dial func(ctx context.Context, network, addr string) (net.Conn, error), roots *x509.CertPool, cert *tls.Certificate) *Client {
 	var p http.Protocols
 	p.SetHTTP2(true)
 	cfg := &tls.Config{
@@ -112,6 +113,9 @@ func NewTLS(dial func(ctx context.Context, network, addr string) (net.Conn, erro
 			}
 			return verifyChain(cs.PeerCertificates, roots)
 		},
+	}
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{*cert}
 	}
 	return &Client{scheme: "https", http: &http.Client{Transport: &http.Transport{
 		Protocols:         &p,
