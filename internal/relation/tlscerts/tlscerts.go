@@ -112,6 +112,59 @@ type Subject struct {
 	CommonName string
 	DNSNames   []string
 	IPs        []net.IP
+	// Mutual asks for a certificate for both ends of mutual TLS: the
+	// request carries an extended key usage of serverAuth and
+	// clientAuth, which the library's provider copies into the
+	// certificate (it adds no usage of its own).
+	Mutual bool
+}
+
+// oidExtKeyUsage is the extended key usage extension (RFC 5280 4.2.1.12)
+// and the two usages of mutual TLS.
+var (
+	oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
+	oidServerAuth  = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1}
+	oidClientAuth  = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2}
+)
+
+// mutualUsage is the extension a Mutual request carries.
+func mutualUsage() pkix.Extension {
+	// Marshalling a fixed list of OIDs cannot fail.
+	value, _ := asn1.Marshal([]asn1.ObjectIdentifier{oidServerAuth, oidClientAuth})
+	return pkix.Extension{Id: oidExtKeyUsage, Value: value}
+}
+
+// asksMutual reports whether a request carries mutualUsage.
+func asksMutual(req *x509.CertificateRequest) bool {
+	want := mutualUsage()
+	for _, e := range req.Extensions {
+		if e.Id.Equal(oidExtKeyUsage) {
+			return string(e.Value) == string(want.Value)
+		}
+	}
+	return false
+}
+
+// ErrNotMutual is a certificate whose extended key usage leaves out one
+// end of mutual TLS.
+var ErrNotMutual = errors.New("the certificate is not for both ends of mutual TLS")
+
+// Mutual checks that a certificate may authenticate both a server and a
+// client: it names no extended key usage (any usage), or both, or any.
+func Mutual(leaf *x509.Certificate) error {
+	if len(leaf.ExtKeyUsage) == 0 || slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageAny) {
+		return nil
+	}
+	for _, u := range []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth} {
+		if !slices.Contains(leaf.ExtKeyUsage, u) {
+			name := "serverAuth"
+			if u == x509.ExtKeyUsageClientAuth {
+				name = "clientAuth"
+			}
+			return fmt.Errorf("%w: its extended key usage has no %s", ErrNotMutual, name)
+		}
+	}
+	return nil
 }
 
 // NewCSR is a PEM CSR for subject signed by key, with a fresh
@@ -136,6 +189,9 @@ func NewCSR(rand io.Reader, key *rsa.PrivateKey, s Subject) (string, error) {
 		DNSNames:           s.DNSNames,
 		IPAddresses:        s.IPs,
 		SignatureAlgorithm: x509.SHA256WithRSA,
+	}
+	if s.Mutual {
+		tmpl.ExtraExtensions = []pkix.Extension{mutualUsage()}
 	}
 	der, err := x509.CreateCertificateRequest(rand, tmpl, key)
 	if err != nil {
@@ -322,7 +378,7 @@ func Fits(csrPEM string, key *rsa.PrivateKey, s Subject) bool {
 		return false
 	}
 	pub, ok := req.PublicKey.(*rsa.PublicKey)
-	if !ok || !pub.Equal(&key.PublicKey) || req.Subject.CommonName != s.CommonName {
+	if !ok || !pub.Equal(&key.PublicKey) || req.Subject.CommonName != s.CommonName || asksMutual(req) != s.Mutual {
 		return false
 	}
 	if !slices.Equal(req.DNSNames, s.DNSNames) || len(req.IPAddresses) != len(s.IPs) {

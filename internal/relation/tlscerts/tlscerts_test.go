@@ -320,6 +320,69 @@ func TestFits(t *testing.T) {
 	require.False(t, Fits(csr, testKey, other), "no address")
 	require.False(t, Fits("junk", testKey, s))
 	require.False(t, Fits(strings.Replace(csr, "CERTIFICATE REQUEST", "CERTIFICATE", 2), testKey, s), "not a request")
+	other = s
+	other.Mutual = true
+	require.False(t, Fits(csr, testKey, other), "a request for one end asked again for both")
+	mutual, err := NewCSR(rand.Reader, testKey, other)
+	require.NoError(t, err)
+	require.True(t, Fits(mutual, testKey, other))
+	require.False(t, Fits(mutual, testKey, s), "a request for both ends asked again for one")
+}
+
+// A request for mutual TLS asks for serverAuth and clientAuth, which the
+// library's provider copies from the request into the certificate
+// (_generate_certificate_request_extensions, LIBPATCH 27); a plain one
+// asks for no usage.
+func TestNewCSRMutual(t *testing.T) {
+	t.Parallel()
+	parse := func(text string) *x509.CertificateRequest {
+		block, _ := pem.Decode([]byte(text))
+		csr, err := x509.ParseCertificateRequest(block.Bytes)
+		require.NoError(t, err)
+		return csr
+	}
+	text, err := NewCSR(rand.Reader, testKey, Subject{CommonName: "temporal-internode", DNSNames: []string{"temporal-internode"}, Mutual: true})
+	require.NoError(t, err)
+	csr := parse(text)
+	require.Len(t, csr.Extensions, 2, "the names and the usage")
+	var usage []asn1.ObjectIdentifier
+	for _, e := range csr.Extensions {
+		if e.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 37}) {
+			_, err := asn1.Unmarshal(e.Value, &usage)
+			require.NoError(t, err)
+			require.False(t, e.Critical)
+		}
+	}
+	require.Equal(t, []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 1}, {1, 3, 6, 1, 5, 5, 7, 3, 2}}, usage)
+
+	text, err = NewCSR(rand.Reader, testKey, Subject{CommonName: "a.example", DNSNames: []string{"a.example"}})
+	require.NoError(t, err)
+	require.Len(t, parse(text).Extensions, 1, "the names only")
+}
+
+// A certificate for mutual TLS may authenticate both ends: no usage (any),
+// both, or any; one alone is refused, naming the other.
+func TestMutual(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		usage   []x509.ExtKeyUsage
+		wantErr string
+	}{
+		{nil, ""},
+		{[]x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, ""},
+		{[]x509.ExtKeyUsage{x509.ExtKeyUsageAny}, ""},
+		{[]x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, "the certificate is not for both ends of mutual TLS: its extended key usage has no clientAuth"},
+		{[]x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, "the certificate is not for both ends of mutual TLS: its extended key usage has no serverAuth"},
+	}
+	for _, tt := range tests {
+		err := Mutual(&x509.Certificate{ExtKeyUsage: tt.usage})
+		if tt.wantErr == "" {
+			require.NoError(t, err, tt.usage)
+			continue
+		}
+		require.ErrorIs(t, err, ErrNotMutual)
+		require.EqualError(t, err, tt.wantErr)
+	}
 }
 
 // What a unit may serve while its renewal is outstanding: a certificate
