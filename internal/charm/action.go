@@ -100,7 +100,15 @@ func (c *Charm) describeCluster(ctx context.Context) error {
 	if !cfg.Has(config.Frontend) || c.Describe == nil {
 		return c.Juju.ActionFail(ctx, "describe-cluster runs on units of an application with the frontend service (services option)")
 	}
-	d, err := c.Describe(ctx, temporal.LocalGRPC(temporal.InternalFrontend))
+	plan, err := c.Container.Plan(ctx)
+	if err != nil {
+		return c.Juju.ActionFail(ctx, "cannot read the temporal container's plan: "+err.Error())
+	}
+	client, err := c.internodeClient(ctx, temporal.ServesInternodeTLS(plan))
+	if err != nil {
+		return c.Juju.ActionFail(ctx, err.Error())
+	}
+	d, err := c.Describe(ctx, temporal.LocalGRPC(temporal.InternalFrontend), client)
 	if err != nil {
 		return c.Juju.ActionFail(ctx, err.Error())
 	}

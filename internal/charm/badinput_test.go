@@ -2,6 +2,7 @@ package charm_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -336,12 +337,15 @@ type fakeCluster struct {
 	d     cluster.Description
 	err   error
 	addrs []string
+	// tls is each call's TLS config, nil for none.
+	tls []*tls.Config
 }
 
-func (c *fakeCluster) describe(_ context.Context, addr string) (cluster.Description, error) {
+func (c *fakeCluster) describe(_ context.Context, addr string, cfg *tls.Config) (cluster.Description, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.addrs = append(c.addrs, addr)
+	c.tls = append(c.tls, cfg)
 	return c.d, c.err
 }
 

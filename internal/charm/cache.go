@@ -124,6 +124,8 @@ type cache struct {
 	// RenewalLabel is the label of the certificate secret whose expiry
 	// renews the frontend's certificate, once read back.
 	RenewalLabel string `json:"renewal-label,omitempty"`
+	// InternodeRenewalLabel is the same for the internode certificate.
+	InternodeRenewalLabel string `json:"internode-renewal-label,omitempty"`
 }
 
 // loadCache reads the cache a hook of this build wrote; anything else is

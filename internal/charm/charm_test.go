@@ -1,8 +1,11 @@
 package charm_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -94,6 +97,23 @@ func newFixture(t testing.TB, s jujutest.State) *fixture {
 	}
 }
 
+// showsPodCert checks a client certificate is the internode one the pod
+// holds.
+func (f *fixture) showsPodCert(ctx context.Context, cert *tls.Certificate) error {
+	if cert == nil {
+		return errors.New("remote error: tls: certificate required")
+	}
+	chain, err := f.box.Pull(ctx, temporal.InternodeCertPath)
+	if err != nil {
+		return err
+	}
+	block, _ := pem.Decode(chain)
+	if block == nil || !bytes.Equal(block.Bytes, cert.Certificate[0]) {
+		return errors.New("remote error: tls: unknown certificate authority")
+	}
+	return nil
+}
+
 // probe answers as the workload's health services would: only when asked
 // for exactly the selected services at their loopback gRPC addresses, only
 // while Pebble runs the server, over TLS for a frontend whose plan serves
@@ -104,7 +124,18 @@ func (f *fixture) probe(ctx context.Context, targets []grpchealth.Target) error 
 	if err != nil {
 		return err
 	}
-	if want := temporal.HealthTargets(cfg.Services, temporal.ServesTLS(plan)); len(want) == 0 || !slices.Equal(targets, want) {
+	// With internode mutual TLS a service answers only a client that
+	// shows the certificate the pod holds.
+	asked := slices.Clone(targets)
+	for i, t := range asked {
+		if t.TLS && t.Role != config.Frontend {
+			if err := f.showsPodCert(ctx, t.Cert); err != nil {
+				return fmt.Errorf("%s is not healthy: cannot ask %s: %w", t.Role, t.Addr, err)
+			}
+		}
+		asked[i].Cert = nil
+	}
+	if want := temporal.HealthTargets(cfg.Services, temporal.ServesTLS(plan), temporal.ServesInternodeTLS(plan)); len(want) == 0 || !slices.Equal(asked, want) {
 		return fmt.Errorf("asked %v, the pod serves %v", targets, want)
 	}
 	infos, err := f.box.Services(ctx, temporal.ServiceName)

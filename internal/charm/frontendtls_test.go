@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -23,14 +24,24 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
-// tlsCA signs requests as the provider on frontend-certificates does.
+// tlsCA signs requests as the library's provider does: the request's
+// names, and its other extensions copied, the extended key usage among
+// them (_generate_certificate_request_extensions).
 type tlsCA struct {
 	cert *x509.Certificate
 	key  *rsa.PrivateKey
 	pem  string
 	// issued is the provider's app data list.
 	issued []tlscerts.Provided
+	// usage, when set, replaces the request's extended key usage, as a
+	// provider that decides it would.
+	usage []x509.ExtKeyUsage
 }
+
+var (
+	oidSubjectAltName = asn1.ObjectIdentifier{2, 5, 29, 17}
+	oidExtKeyUsage    = asn1.ObjectIdentifier{2, 5, 29, 37}
+)
 
 func newTLSCA(t *testing.T, now time.Time) *tlsCA {
 	t.Helper()
@@ -57,7 +68,12 @@ func (ca *tlsCA) sign(t *testing.T, csr string, now time.Time, life time.Duratio
 	require.NoError(t, err)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(now.UnixNano() + int64(len(ca.issued))), Subject: req.Subject, DNSNames: req.DNSNames,
-		NotBefore: now, NotAfter: now.Add(life), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		NotBefore: now, NotAfter: now.Add(life), ExtKeyUsage: ca.usage,
+	}
+	for _, e := range req.Extensions {
+		if !e.Id.Equal(oidSubjectAltName) && (ca.usage == nil || !e.Id.Equal(oidExtKeyUsage)) {
+			tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, e)
+		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, req.PublicKey, ca.key)
 	require.NoError(t, err)

@@ -61,9 +61,14 @@ type inputs struct {
 
 	// frontendCert is the frontend-certificates relation, nil when there
 	// is none.
-	frontendCert *frontendCert
+	frontendCert *certRel
 	// servesTLS is set while the running plan serves TLS on the frontend.
 	servesTLS bool
+	// internodeCert is the internode-certificates relation, nil when
+	// there is none; servesInternodeTLS is set while the running plan
+	// runs internode mutual TLS.
+	internodeCert      *certRel
+	servesInternodeTLS bool
 
 	// pebbleErr is set when the workload's Pebble does not answer; the
 	// workload fields below are then empty.
@@ -144,7 +149,13 @@ func (c *Charm) gather(ctx context.Context, ca *cache) (*inputs, error) {
 		}
 	}
 	c.gatherWorkload(ctx, ca, in)
-	if err := c.gatherFrontendCert(ctx, ca, in); err != nil {
+	if in.frontendCert, err = c.gatherCert(ctx, ca, in, c.frontendCerts()); err != nil {
+		return nil, err
+	}
+	if in.internodeCert, err = c.gatherCert(ctx, ca, in, c.internodeCerts()); err != nil {
+		return nil, err
+	}
+	if err := c.removeExpired(ctx); err != nil {
 		return nil, err
 	}
 	return in, nil
@@ -231,6 +242,7 @@ func (c *Charm) gatherWorkload(ctx context.Context, ca *cache, in *inputs) {
 		return
 	}
 	in.servesTLS = temporal.ServesTLS(in.plan)
+	in.servesInternodeTLS = temporal.ServesInternodeTLS(in.plan)
 	in.service, in.check, err = c.serverState(ctx)
 }
 

@@ -3,6 +3,7 @@ package charm
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/admin"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/hostinfo"
@@ -114,6 +116,7 @@ func (c *Charm) assess(in *inputs) assessment {
 		Visibility:       in.visibility.conn,
 		BroadcastAddress: in.bindAddress,
 		FrontendTLS:      in.frontendCert.served(),
+		InternodeTLS:     in.internodeCert.served(),
 	})
 	if err != nil {
 		a.st.add(juju.StatusBlocked, err.Error())
@@ -122,8 +125,10 @@ func (c *Charm) assess(in *inputs) assessment {
 	a.out = &out
 	// What the certificate relation lacks never keeps the server from
 	// running: it serves as it did without.
-	if fc := in.frontendCert; fc != nil && fc.note.Name != "" {
-		a.st.add(fc.note.Name, fc.note.Message)
+	for _, cr := range []*certRel{in.frontendCert, in.internodeCert} {
+		if cr != nil && cr.note.Name != "" {
+			a.st.add(cr.note.Name, cr.note.Message)
+		}
 	}
 	return a
 }
@@ -143,8 +148,13 @@ func (c *Charm) checkCluster(ctx context.Context, ca *cache, in *inputs, a *asse
 		return
 	}
 	// internal-frontend answers the same AdminService, without the TLS
-	// the frontend may serve to clients.
-	d, err := c.Describe(ctx, temporal.LocalGRPC(temporal.InternalFrontend))
+	// the frontend may serve to clients; with internode TLS it asks for
+	// the unit's certificate.
+	client, err := c.internodeClient(ctx, in.servesInternodeTLS)
+	if err != nil {
+		return
+	}
+	d, err := c.Describe(ctx, temporal.LocalGRPC(temporal.InternalFrontend), client)
 	if err != nil {
 		// Not serving yet, or restarting: the status already says so.
 		return
@@ -369,8 +379,10 @@ func (c *Charm) remember(ca *cache, in *inputs, a *assessment, assessed juju.Sta
 	}
 	// The provider's certificates are read: a change to them must send
 	// relation-changed to the full reconcile.
-	if in.frontendCert != nil {
-		see(in.frontendCert.relID, in.frontendCert.app)
+	for _, cr := range []*certRel{in.frontendCert, in.internodeCert} {
+		if cr != nil {
+			see(cr.relID, cr.app)
+		}
 	}
 	ca.Assessed = assessed
 	ca.Rendered = ""
@@ -538,7 +550,14 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, a *assessment) (bool
 	// missing file as a malformed response rather than not-found.
 	// Passwords and certificates go first too: the server reads them
 	// again by itself, and a start finds them there.
-	for _, f := range append([]workload.File{out.DynamicConfig}, out.LiveFiles...) {
+	svc := in.plan.Services[temporal.ServiceName]
+	dynamic := out.DynamicConfig
+	if in.running() && svc.Environment[temporal.HashEnv] != out.Hash && !a.mayRestart {
+		// A server that waits for its restart keeps the membership TLS
+		// it started with, should Pebble start it again meanwhile.
+		dynamic = temporal.DynamicConfig(in.cfg, in.servesInternodeTLS)
+	}
+	for _, f := range append([]workload.File{dynamic}, out.LiveFiles...) {
 		current, err := c.Container.Pull(ctx, f.Path)
 		if err != nil || !bytes.Equal(current, f.Content) {
 			if err := c.Container.Push(ctx, f); err != nil {
@@ -546,7 +565,6 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, a *assessment) (bool
 			}
 		}
 	}
-	svc := in.plan.Services[temporal.ServiceName]
 	reason := "starting temporal-server"
 	if svc.Environment[temporal.HashEnv] == out.Hash {
 		if !in.running() {
@@ -583,6 +601,7 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, a *assessment) (bool
 		return false, err
 	}
 	in.servesTLS = out.FrontendTLS
+	in.servesInternodeTLS = out.InternodeTLS
 	return true, c.start(ctx, reason)
 }
 
@@ -656,8 +675,32 @@ func (c *Charm) serving(ctx context.Context, in *inputs, refresh bool) (bool, ju
 	if check != nil && check.Status == "down" {
 		return false, juju.StatusWaiting, fmt.Sprintf("temporal-server is not serving (check %s is down)", temporal.CheckName)
 	}
-	if err := c.Probe(ctx, temporal.HealthTargets(in.cfg.Services, in.servesTLS)); err != nil {
+	targets, err := c.probeTargets(ctx, in)
+	if err == nil {
+		err = c.Probe(ctx, targets)
+	}
+	if err != nil {
 		return false, juju.StatusWaiting, "temporal-server is not serving yet: " + err.Error()
 	}
 	return true, "", ""
+}
+
+// probeTargets are the services the charm asks: with internode mutual
+// TLS, showing the certificate the server itself holds.
+func (c *Charm) probeTargets(ctx context.Context, in *inputs) ([]grpchealth.Target, error) {
+	targets := temporal.HealthTargets(in.cfg.Services, in.servesTLS, in.servesInternodeTLS)
+	var client *tls.Config
+	for i, t := range targets {
+		if !t.TLS || t.Role == config.Frontend {
+			continue
+		}
+		if client == nil {
+			var err error
+			if client, err = c.internodeClient(ctx, true); err != nil {
+				return nil, err
+			}
+		}
+		targets[i].Cert = &client.Certificates[0]
+	}
+	return targets, nil
 }

@@ -22,9 +22,9 @@ import (
 // metrics-endpoint, logging (whose Loki units' data followLoki reads),
 // grafana-dashboard, ingress and nginx-route, names the planned ones in
 // its status, and reads the provider's certificates on
-// frontend-certificates (gatherFrontendCert).
+// frontend-certificates and internode-certificates (gatherCert).
 func sideEndpoints() []string {
-	eps := []string{ui.Endpoint, metrics.Endpoint, loki.Endpoint, grafana.Endpoint, FrontendCertsEndpoint, ingress.Endpoint, nginxroute.Endpoint}
+	eps := []string{ui.Endpoint, metrics.Endpoint, loki.Endpoint, grafana.Endpoint, FrontendCertsEndpoint, InternodeCertsEndpoint, ingress.Endpoint, nginxroute.Endpoint}
 	for _, e := range planned.Endpoints() {
 		eps = append(eps, e.Name)
 	}
@@ -107,7 +107,7 @@ func (c *Charm) report(ctx context.Context, ca *cache, in *inputs, st *statuses)
 			if routeSt.Name == "" {
 				err = c.publishRoute(ctx, ca, in, id, ep)
 			}
-		case FrontendCertsEndpoint:
+		case FrontendCertsEndpoint, InternodeCertsEndpoint:
 			// Its own status note comes with the assessment.
 		default:
 			related = append(related, ep)

@@ -1,7 +1,7 @@
 // Package cluster asks a frontend how the Temporal cluster sees itself:
 // AdminService.DescribeCluster, the call behind `tctl admin cluster
 // describe`. It speaks just enough gRPC (HTTP/2 without TLS, one unary
-// call) and protobuf (the few fields read) that the charm needs no gRPC
+// call, over TLS when asked) and protobuf (the few fields read) that the charm needs no gRPC
 // or protobuf dependency. Field numbers are Temporal 1.31's
 // proto/internal/temporal/server/api/adminservice/v1/request_response.proto
 // and api/cluster/v1/message.proto.
@@ -10,6 +10,7 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -31,23 +32,31 @@ type Description struct {
 	Members map[string][]string
 }
 
-// Describer describes the cluster through the frontend at addr.
-type Describer func(ctx context.Context, addr string) (Description, error)
+// Describer describes the cluster through the frontend at addr, over TLS
+// with tlsConfig when it is not nil.
+type Describer func(ctx context.Context, addr string, tlsConfig *tls.Config) (Description, error)
 
 const method = "/temporal.server.api.adminservice.v1.AdminService/DescribeCluster"
 
-// Describe calls DescribeCluster on the frontend at addr (host:port).
-func Describe(ctx context.Context, addr string) (Description, error) {
+// Describe calls DescribeCluster on the frontend at addr (host:port):
+// over TLS with tlsConfig (internal-frontend with internode mutual TLS),
+// or, when it is nil, over HTTP/2 without TLS.
+func Describe(ctx context.Context, addr string, tlsConfig *tls.Config) (Description, error) {
 	var protocols http.Protocols
-	protocols.SetUnencryptedHTTP2(true)
-	client := &http.Client{
-		Transport: &http.Transport{Protocols: &protocols},
-		Timeout:   5 * time.Second,
+	transport := &http.Transport{Protocols: &protocols}
+	scheme := "http"
+	if tlsConfig != nil {
+		protocols.SetHTTP2(true)
+		transport.TLSClientConfig = tlsConfig.Clone()
+		scheme = "https"
+	} else {
+		protocols.SetUnencryptedHTTP2(true)
 	}
+	client := &http.Client{Transport: transport, Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()
 	// An empty DescribeClusterRequest: uncompressed, zero length.
 	body := bytes.NewReader(make([]byte, 5))
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+method, body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, scheme+"://"+addr+method, body)
 	if err != nil {
 		return Description{}, fmt.Errorf("cannot describe the cluster: %w", err)
 	}

@@ -2,9 +2,14 @@ package cluster_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -103,7 +108,7 @@ func TestDescribeOverGRPC(t *testing.T) {
 		_, _ = w.Write(append(frame, msg...))
 		w.Header().Set("Grpc-Status", "0")
 	})
-	d, err := cluster.Describe(context.Background(), addr)
+	d, err := cluster.Describe(context.Background(), addr, nil)
 	require.NoError(t, err)
 	require.Equal(t, 512, d.HistoryShardCount)
 	require.Equal(t, 1, d.Rings["history"])
@@ -116,11 +121,50 @@ func TestDescribeReportsGRPCErrors(t *testing.T) {
 		w.Header().Set("Grpc-Status", "14")
 		w.Header().Set("Grpc-Message", "unavailable")
 	})
-	_, err := cluster.Describe(context.Background(), addr)
+	_, err := cluster.Describe(context.Background(), addr, nil)
 	require.ErrorContains(t, err, `grpc-status "14"`)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = cluster.Describe(ctx, addr)
+	_, err = cluster.Describe(ctx, addr, nil)
 	require.Error(t, err, "a cancelled context stops the call")
+}
+
+// With internode mutual TLS internal-frontend answers over TLS, and only
+// a client that shows a certificate: Describe asks over TLS with the
+// config it is given, and without one it cannot ask.
+func TestDescribeOverMutualTLS(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 2 || r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			w.Header().Set("Grpc-Status", "16")
+			return
+		}
+		w.Header().Set("Content-Type", "application/grpc")
+		w.Header().Set("Trailer", "Grpc-Status")
+		msg := response()
+		frame := append([]byte{0}, binary.BigEndian.AppendUint32(nil, uint32(len(msg)))...)
+		_, _ = w.Write(append(frame, msg...))
+		w.Header().Set("Grpc-Status", "0")
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert, MinVersion: tls.VersionTLS12}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	addr := srv.Listener.Addr().String()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	// The test server's own certificate doubles as the client's.
+	client := &tls.Config{RootCAs: roots, ServerName: "example.com", Certificates: srv.TLS.Certificates, MinVersion: tls.VersionTLS12}
+
+	d, err := cluster.Describe(context.Background(), addr, client)
+	require.NoError(t, err)
+	require.Equal(t, 512, d.HistoryShardCount)
+	_, err = cluster.Describe(context.Background(), addr, nil)
+	require.ErrorContains(t, err, "cannot describe the cluster", "no TLS, no answer")
+	noCert := client.Clone()
+	noCert.Certificates = nil
+	_, err = cluster.Describe(context.Background(), addr, noCert)
+	require.ErrorContains(t, err, "cannot describe the cluster", "no certificate, no answer")
 }

@@ -38,11 +38,18 @@ const (
 	FrontendCertPath = "/etc/temporal/config/frontend.crt"
 	FrontendKeyPath  = "/etc/temporal/config/frontend.key"
 	FrontendCAPath   = "/etc/temporal/config/frontend-ca.crt"
-	Binary           = "/usr/bin/temporal-server"
-	User             = "ubuntu"
+	// The internode certificate (its chain), key and CA.
+	InternodeCertPath = "/etc/temporal/config/internode.crt"
+	InternodeKeyPath  = "/etc/temporal/config/internode.key"
+	InternodeCAPath   = "/etc/temporal/config/internode-ca.crt"
+	Binary            = "/usr/bin/temporal-server"
+	User              = "ubuntu"
 	// HashEnv carries the hash of the files the server reads at start, so
 	// that replan restarts it exactly when they change.
 	HashEnv = "TEMPORAL_K8S_CONFIG_HASH"
+	// InternodeTLSEnv is "true" in the environment of a server
+	// configured for internode mutual TLS.
+	InternodeTLSEnv = "TEMPORAL_K8S_INTERNODE_TLS"
 	// MetricsPort serves Prometheus metrics.
 	MetricsPort = 9090
 	// HealthPath is where the charm pushes its own executable, which
@@ -59,6 +66,10 @@ const PasswordTimeout = 5 * time.Second
 // cluster's own clients.
 const InternalFrontend = "internal-frontend"
 
+// InternodeServerName is the name every unit's internode certificate
+// holds and every server process checks its peers' certificates for.
+const InternodeServerName = "temporal-internode"
+
 // LocalGRPC is a service's gRPC address inside its pod, where the health
 // check runs and where the charm container, which shares the workload's
 // network namespace, reaches it.
@@ -69,10 +80,14 @@ func LocalGRPC(service string) string {
 // HealthTargets are the selected services' gRPC health endpoints in the
 // pod: the check and the charm ask each one, the frontend over TLS when
 // it serves TLS.
-func HealthTargets(selected []string, frontendTLS bool) []grpchealth.Target {
+func HealthTargets(selected []string, frontendTLS, internodeTLS bool) []grpchealth.Target {
 	out := make([]grpchealth.Target, 0, len(selected))
 	for _, s := range selected {
-		out = append(out, grpchealth.Target{Role: s, Addr: LocalGRPC(s), TLS: s == config.Frontend && frontendTLS})
+		tls := frontendTLS
+		if s != config.Frontend {
+			tls = internodeTLS
+		}
+		out = append(out, grpchealth.Target{Role: s, Addr: LocalGRPC(s), TLS: tls})
 	}
 	return out
 }
@@ -86,6 +101,13 @@ func ServesTLS(plan workload.Layer) bool {
 		return false
 	}
 	return strings.Contains(check.Exec.Command, " "+config.Frontend+"="+LocalGRPC(config.Frontend)+",ca=")
+}
+
+// ServesInternodeTLS reports whether a plan's server was configured for
+// internode mutual TLS, which its environment says: a frontend's check
+// asks no internode service.
+func ServesInternodeTLS(plan workload.Layer) bool {
+	return plan.Services[ServiceName].Environment[InternodeTLSEnv] == "true"
 }
 
 // RPC are a service's ports.
@@ -113,11 +135,15 @@ type Inputs struct {
 	BroadcastAddress string
 	// FrontendTLS, when set, is the frontend's certificate: it then
 	// serves TLS on its gRPC and HTTP ports.
-	FrontendTLS *FrontendTLS
+	FrontendTLS *Cert
+	// InternodeTLS, when set, is the unit's internode certificate: every
+	// service but the frontend then serves mutual TLS, and membership
+	// runs over TLS.
+	InternodeTLS *Cert
 }
 
-// FrontendTLS is a certificate for the frontend, PEM encoded.
-type FrontendTLS struct {
+// Cert is a certificate and its key, PEM encoded.
+type Cert struct {
 	// Chain is the certificate followed by its issuers.
 	Chain string
 	Key   string
@@ -144,9 +170,12 @@ type Output struct {
 	// on or off restarts the server in its turn.
 	LiveFiles   []workload.File
 	FrontendTLS bool
-	Layer       workload.Layer
-	Ports       []juju.Port
-	Hash        string
+	// InternodeTLS is set when the server is configured for internode
+	// mutual TLS.
+	InternodeTLS bool
+	Layer        workload.Layer
+	Ports        []juju.Port
+	Hash         string
 }
 
 // Services returns the server's --service list: internal-frontend joins
@@ -193,18 +222,37 @@ func Render(in Inputs) (Output, error) {
 			file(FrontendCAPath, []byte(in.FrontendTLS.CA)),
 		)
 	}
-	layer := Layer(in.Config.Services, frontendTLS)
+	internodeTLS := in.InternodeTLS != nil
+	if internodeTLS {
+		live = append(live,
+			file(InternodeCertPath, []byte(in.InternodeTLS.Chain)),
+			file(InternodeKeyPath, []byte(in.InternodeTLS.Key)),
+			file(InternodeCAPath, []byte(in.InternodeTLS.CA)),
+		)
+	}
+	layer := Layer(in.Config.Services, frontendTLS, internodeTLS)
 	hash := hashOf(files, layer)
 	layer.Services[ServiceName].Environment[HashEnv] = hash
 	return Output{
 		Files:         files,
-		DynamicConfig: file(DynamicConfigPath, marshal(dynamicConfig(in.Config))),
+		DynamicConfig: DynamicConfig(in.Config, internodeTLS),
 		LiveFiles:     live,
 		FrontendTLS:   frontendTLS,
+		InternodeTLS:  internodeTLS,
 		Layer:         layer,
 		Hash:          hash,
 		Ports:         OpenPorts(in.Config),
 	}, nil
+}
+
+// DynamicConfig is the dynamic config file for a server configured with
+// or without internode TLS. Membership's TLS is a dynamic setting the
+// server reads at start only, and must match the internode TLS of its
+// static config: a server that waits for its restart keeps the value it
+// started with (a start with TLS membership and no internode certificate
+// fails).
+func DynamicConfig(c config.Config, internodeTLS bool) workload.File {
+	return workload.File{Path: DynamicConfigPath, Content: marshal(dynamicConfig(c, internodeTLS)), Permissions: 0o600, User: User, Group: User}
 }
 
 // marshal renders one of this package's own types, which hold only
@@ -247,7 +295,7 @@ func OpenPorts(c config.Config) []juju.Port {
 // Layer is the Pebble layer for the selected services, without its hash.
 // It replaces the rock's own service and check of the same names, so
 // replan never starts the rock's default command beside ours.
-func Layer(selected []string, frontendTLS bool) workload.Layer {
+func Layer(selected []string, frontendTLS, internodeTLS bool) workload.Layer {
 	args := []string{Binary, "--config-file", ConfigPath, "--allow-no-auth", "start"}
 	for _, s := range Services(selected) {
 		args = append(args, "--service="+s)
@@ -281,16 +329,23 @@ func Layer(selected []string, frontendTLS bool) workload.Layer {
 		},
 		Checks: map[string]workload.Check{},
 	}
+	if internodeTLS {
+		layer.Services[ServiceName].Environment[InternodeTLSEnv] = "true"
+	}
 	if len(selected) == 0 {
 		// Nothing to probe; Render refuses this case, and Layer must not
 		// panic on it.
 		return layer
 	}
 	check := []string{HealthPath}
-	for _, t := range HealthTargets(selected, frontendTLS) {
-		if t.TLS {
+	for _, t := range HealthTargets(selected, frontendTLS, internodeTLS) {
+		switch {
+		case t.TLS && t.Role == config.Frontend:
 			// The check verifies the chain, which its container holds.
 			t.CAFile = FrontendCAPath
+		case t.TLS:
+			// And shows the unit's certificate, as its peers do.
+			t.CAFile, t.CertFile, t.KeyFile = InternodeCAPath, InternodeCertPath, InternodeKeyPath
 		}
 		check = append(check, t.Arg())
 	}

@@ -88,8 +88,9 @@ func TestRenderGolden(t *testing.T) {
 		name string
 		raw  map[string]any
 		tls  bool
-		// frontendTLS gives the frontend a certificate.
-		frontendTLS bool
+		// frontendTLS gives the frontend a certificate, internodeTLS
+		// the unit its internode one.
+		frontendTLS, internodeTLS bool
 	}{
 		{name: "all-services", raw: nil},
 		{name: "frontend", raw: map[string]any{"services": "frontend"}},
@@ -105,6 +106,8 @@ func TestRenderGolden(t *testing.T) {
 		{name: "frontend-tls", raw: map[string]any{"services": "frontend,history"}, frontendTLS: true},
 		// A certificate for an app without a frontend changes nothing.
 		{name: "history", raw: map[string]any{"services": "history"}, frontendTLS: true},
+		{name: "history-internode-tls", raw: map[string]any{"services": "history"}, internodeTLS: true},
+		{name: "frontend-both-tls", raw: map[string]any{"services": "frontend"}, frontendTLS: true, internodeTLS: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,6 +119,9 @@ func TestRenderGolden(t *testing.T) {
 			}
 			if tt.frontendTLS {
 				in.FrontendTLS = &frontendCert
+			}
+			if tt.internodeTLS {
+				in.InternodeTLS = &internodeCert
 			}
 			out, err := temporal.Render(in)
 			require.NoError(t, err)
@@ -132,7 +138,7 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
-var frontendCert = temporal.FrontendTLS{
+var frontendCert = temporal.Cert{
 	Chain: "-----BEGIN CERTIFICATE-----\nLEAF\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n",
 	Key:   "-----BEGIN RSA PRIVATE KEY-----\nKEY\n-----END RSA PRIVATE KEY-----\n",
 	CA:    "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n",
@@ -168,11 +174,75 @@ func TestRenderFrontendTLS(t *testing.T) {
 	require.Contains(t, on.Layer.Checks[temporal.CheckName].Exec.Command, "frontend=127.0.0.1:7233,ca="+temporal.FrontendCAPath)
 
 	renewed := in
-	renewed.FrontendTLS = &temporal.FrontendTLS{Chain: "-----BEGIN CERTIFICATE-----\nNEW\n-----END CERTIFICATE-----\n", Key: frontendCert.Key, CA: frontendCert.CA}
+	renewed.FrontendTLS = &temporal.Cert{Chain: "-----BEGIN CERTIFICATE-----\nNEW\n-----END CERTIFICATE-----\n", Key: frontendCert.Key, CA: frontendCert.CA}
 	again, err := temporal.Render(renewed)
 	require.NoError(t, err)
 	require.Equal(t, on.Hash, again.Hash, "a renewed certificate restarts nothing")
 	require.NotEqual(t, on.LiveFiles, again.LiveFiles)
+}
+
+var internodeCert = temporal.Cert{
+	Chain: "-----BEGIN CERTIFICATE-----\nPEER\n-----END CERTIFICATE-----\n",
+	Key:   "-----BEGIN RSA PRIVATE KEY-----\nPEERKEY\n-----END RSA PRIVATE KEY-----\n",
+	CA:    "-----BEGIN CERTIFICATE-----\nINTERNODE CA\n-----END CERTIFICATE-----\n",
+}
+
+// The internode certificate: mutual TLS on every internode service and
+// membership; its files private, outside the layer and the hash (a
+// renewal restarts nothing), while turning it on changes the hash, the
+// layer's environment (which says so to the next hook) and the check of
+// an internode service, which shows the certificate.
+func TestRenderInternodeTLS(t *testing.T) {
+	t.Parallel()
+	for _, services := range []string{"history", "frontend", "frontend,matching,worker"} {
+		t.Run(services, func(t *testing.T) {
+			t.Parallel()
+			plain, err := temporal.Render(inputs(t, map[string]any{"services": services}))
+			require.NoError(t, err)
+			in := inputs(t, map[string]any{"services": services})
+			in.InternodeTLS = &internodeCert
+			on, err := temporal.Render(in)
+			require.NoError(t, err)
+			require.True(t, on.InternodeTLS)
+			require.False(t, plain.InternodeTLS)
+			require.False(t, on.FrontendTLS)
+			require.Equal(t, []string{temporal.DBPasswordPath, temporal.VisibilityPasswordPath, temporal.InternodeCertPath, temporal.InternodeKeyPath, temporal.InternodeCAPath}, paths(on.LiveFiles))
+			for _, f := range on.LiveFiles {
+				require.Equal(t, uint32(0o600), f.Permissions, f.Path)
+				require.Equal(t, "ubuntu", f.User, f.Path)
+			}
+			require.NotEqual(t, plain.Hash, on.Hash, "internode TLS on restarts the server")
+			require.True(t, temporal.ServesInternodeTLS(on.Layer))
+			require.False(t, temporal.ServesInternodeTLS(plain.Layer))
+			require.False(t, temporal.ServesTLS(on.Layer), "the frontend serves without TLS")
+			layer, err := yaml.Marshal(on.Layer)
+			require.NoError(t, err)
+			require.NotContains(t, string(layer), "KEY")
+			for _, f := range append(on.Files, on.DynamicConfig) {
+				require.NotContains(t, string(f.Content), "KEY", f.Path)
+			}
+			require.Equal(t, temporal.DynamicConfig(in.Config, true), on.DynamicConfig)
+			require.Equal(t, temporal.DynamicConfig(in.Config, false), plain.DynamicConfig)
+			require.Contains(t, string(on.DynamicConfig.Content), "system.enableRingpopTLS:\n    - value: true\n")
+			require.NotContains(t, string(plain.DynamicConfig.Content), "enableRingpopTLS")
+			check := on.Layer.Checks[temporal.CheckName].Exec.Command
+			for _, s := range strings.Split(services, ",") {
+				target := s + "=" + temporal.LocalGRPC(s)
+				if s == "frontend" {
+					require.Contains(t, check+" ", " "+target+" ", "the frontend's own port stays without TLS")
+					continue
+				}
+				require.Contains(t, check, target+",ca="+temporal.InternodeCAPath+",cert="+temporal.InternodeCertPath+",key="+temporal.InternodeKeyPath)
+			}
+
+			renewed := in
+			renewed.InternodeTLS = &temporal.Cert{Chain: "-----BEGIN CERTIFICATE-----\nNEW\n-----END CERTIFICATE-----\n", Key: internodeCert.Key, CA: internodeCert.CA}
+			again, err := temporal.Render(renewed)
+			require.NoError(t, err)
+			require.Equal(t, on.Hash, again.Hash, "a renewed certificate restarts nothing")
+			require.NotEqual(t, on.LiveFiles, again.LiveFiles)
+		})
+	}
 }
 
 func paths(files []workload.File) []string {
@@ -251,15 +321,15 @@ func TestRenderProperties(t *testing.T) {
 	t.Run("command runs exactly the selected services", func(t *testing.T) {
 		cmd := out.Layer.Services[temporal.ServiceName].Command
 		require.True(t, strings.HasSuffix(cmd, "start --service=frontend --service=internal-frontend"), cmd)
-		worker := temporal.Layer([]string{"worker"}, false)
+		worker := temporal.Layer([]string{"worker"}, false, false)
 		require.True(t, strings.HasSuffix(worker.Services[temporal.ServiceName].Command, "start --service=worker"))
 		require.Equal(t, "/usr/local/bin/temporal-k8s-health worker=127.0.0.1:7239", worker.Checks[temporal.CheckName].Exec.Command)
 	})
 	t.Run("the check asks every selected service", func(t *testing.T) {
-		l := temporal.Layer([]string{"history", "matching"}, false)
+		l := temporal.Layer([]string{"history", "matching"}, false, false)
 		require.Equal(t, "/usr/local/bin/temporal-k8s-health history=127.0.0.1:7234 matching=127.0.0.1:7235", l.Checks[temporal.CheckName].Exec.Command)
 		require.Equal(t, []grpchealth.Target{{Role: "history", Addr: "127.0.0.1:7234"}, {Role: "matching", Addr: "127.0.0.1:7235"}},
-			temporal.HealthTargets([]string{"history", "matching"}, false))
+			temporal.HealthTargets([]string{"history", "matching"}, false, false))
 	})
 }
 
@@ -360,9 +430,9 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 	t.Run("any changed byte of a file or the layer changes it", func(t *testing.T) {
 		out, err := temporal.Render(inputs(t, map[string]any{"services": "frontend"}))
 		require.NoError(t, err)
-		layer := temporal.Layer([]string{"frontend"}, false)
+		layer := temporal.Layer([]string{"frontend"}, false, false)
 		base := temporal.HashOf(out.Files, layer)
-		again := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}, false))
+		again := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}, false, false))
 		require.Equal(t, base, again, "deterministic")
 
 		for fi, f := range out.Files {
@@ -384,13 +454,13 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 			"kill-delay": func(s *workload.Service) { s.KillDelay = "21s" },
 			"user":       func(s *workload.Service) { s.User = "root" },
 		} {
-			l := temporal.Layer([]string{"frontend"}, false)
+			l := temporal.Layer([]string{"frontend"}, false, false)
 			svc := l.Services[temporal.ServiceName]
 			change(&svc)
 			l.Services[temporal.ServiceName] = svc
 			require.NotEqual(t, base, temporal.HashOf(out.Files, l), name)
 		}
-		l := temporal.Layer([]string{"frontend"}, false)
+		l := temporal.Layer([]string{"frontend"}, false, false)
 		check := l.Checks[temporal.CheckName]
 		check.Period = "5s"
 		l.Checks[temporal.CheckName] = check
@@ -405,7 +475,7 @@ func TestRenderRefusesNoServices(t *testing.T) {
 	_, err := temporal.Render(in)
 	require.ErrorIs(t, err, temporal.ErrNoServices)
 	// Layer alone must not panic either: it has nothing to probe.
-	require.Empty(t, temporal.Layer(nil, false).Checks)
+	require.Empty(t, temporal.Layer(nil, false, false).Checks)
 }
 
 // The CA files: pushed only for a store that uses TLS and has a CA.
@@ -447,9 +517,9 @@ func TestRenderIPv6AndRateLimits(t *testing.T) {
 // another kind, does not.
 func TestServesTLS(t *testing.T) {
 	t.Parallel()
-	require.True(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, true)))
-	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, false)))
-	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"history"}, true)), "no frontend, no TLS")
+	require.True(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, true, false)))
+	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, false, false)))
+	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"history"}, true, false)), "no frontend, no TLS")
 	require.False(t, temporal.ServesTLS(workload.Layer{}))
 	require.False(t, temporal.ServesTLS(workload.Layer{Checks: map[string]workload.Check{temporal.CheckName: {Override: "replace"}}}))
 }

@@ -72,20 +72,29 @@ type globalCfg struct {
 	TLS        *rootTLSCfg   `yaml:"tls,omitempty"`
 }
 
-// rootTLSCfg is config.RootTLS: the frontend's server certificate, read
-// again every refreshInterval.
+// rootTLSCfg is config.RootTLS: the frontend's server certificate and the
+// internode certificate, read again every refreshInterval.
 type rootTLSCfg struct {
-	Frontend        groupTLSCfg `yaml:"frontend"`
-	RefreshInterval string      `yaml:"refreshInterval"`
+	Frontend        *groupTLSCfg `yaml:"frontend,omitempty"`
+	Internode       *groupTLSCfg `yaml:"internode,omitempty"`
+	RefreshInterval string       `yaml:"refreshInterval"`
 }
 
 type groupTLSCfg struct {
-	Server serverTLSCfg `yaml:"server"`
+	Server serverTLSCfg  `yaml:"server"`
+	Client *clientTLSCfg `yaml:"client,omitempty"`
 }
 
 type serverTLSCfg struct {
-	CertFile string `yaml:"certFile"`
-	KeyFile  string `yaml:"keyFile"`
+	CertFile          string   `yaml:"certFile"`
+	KeyFile           string   `yaml:"keyFile"`
+	RequireClientAuth bool     `yaml:"requireClientAuth,omitempty"`
+	ClientCAFiles     []string `yaml:"clientCaFiles,omitempty"`
+}
+
+type clientTLSCfg struct {
+	ServerName  string   `yaml:"serverName"`
+	RootCAFiles []string `yaml:"rootCaFiles"`
 }
 
 type membershipCfg struct {
@@ -178,12 +187,25 @@ func serverConfig(in Inputs) serverCfg {
 		services[name] = svcCfg{RPC: rpcCfg{GRPCPort: p.GRPC, MembershipPort: p.Membership, HTTPPort: p.HTTP, BindOnIP: "0.0.0.0"}}
 	}
 	fe := Ports["frontend"]
-	var rootTLS *rootTLSCfg
+	rootTLS := &rootTLSCfg{RefreshInterval: TLSRefresh.String()}
 	if in.FrontendTLS != nil && in.Config.Has(config.Frontend) {
-		rootTLS = &rootTLSCfg{
-			Frontend:        groupTLSCfg{Server: serverTLSCfg{CertFile: FrontendCertPath, KeyFile: FrontendKeyPath}},
-			RefreshInterval: TLSRefresh.String(),
+		rootTLS.Frontend = &groupTLSCfg{Server: serverTLSCfg{CertFile: FrontendCertPath, KeyFile: FrontendKeyPath}}
+	}
+	if in.InternodeTLS != nil {
+		// Mutual TLS: every server process asks its peers for a
+		// certificate of the CA and shows its own, which is the client
+		// certificate too (the server's internode client uses the
+		// server certificate). Peers are reached by pod address, which no
+		// certificate names: every unit's certificate holds one shared
+		// name, which the clients verify instead.
+		ca := []string{InternodeCAPath}
+		rootTLS.Internode = &groupTLSCfg{
+			Server: serverTLSCfg{CertFile: InternodeCertPath, KeyFile: InternodeKeyPath, RequireClientAuth: true, ClientCAFiles: ca},
+			Client: &clientTLSCfg{ServerName: InternodeServerName, RootCAFiles: ca},
 		}
+	}
+	if rootTLS.Frontend == nil && rootTLS.Internode == nil {
+		rootTLS = nil
 	}
 	return serverCfg{
 		Log: logCfg{Stdout: true, Level: in.Config.LogLevel},
@@ -237,7 +259,9 @@ const (
 	TerminationGracePeriod = 30 * time.Second
 )
 
-func dynamicConfig(c config.Config) map[string][]dynamicValue {
+// dynamicConfig is the dynamic config; ringpopTLS puts membership on the
+// internode certificates too, which the server reads once, at start.
+func dynamicConfig(c config.Config, ringpopTLS bool) map[string][]dynamicValue {
 	dc := map[string][]dynamicValue{
 		"matching.longPollExpirationInterval":      {{Value: c.LongPollInterval.String()}},
 		"frontend.shutdownFailHealthCheckDuration": {{Value: FrontendFailHealthCheck.String()}},
@@ -254,6 +278,9 @@ func dynamicConfig(c config.Config) map[string][]dynamicValue {
 	}
 	if len(rps) > 0 {
 		dc["frontend.namespaceRPS"] = rps
+	}
+	if ringpopTLS {
+		dc["system.enableRingpopTLS"] = []dynamicValue{{Value: true}}
 	}
 	return dc
 }

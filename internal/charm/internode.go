@@ -1,0 +1,86 @@
+package charm
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/hostinfo"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/tlscerts"
+	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+)
+
+// InternodeCertsEndpoint is where every unit asks for the certificate of
+// internode mutual TLS (tls-certificates v4).
+const InternodeCertsEndpoint = "internode-certificates"
+
+// internodeCerts is the certificate every server process shows its peers
+// and asks of them: history, matching, worker, internal-frontend and
+// membership. Every application uses it, the frontend's for its
+// internal-frontend and its clients of the others.
+func (c *Charm) internodeCerts() certEndpoint {
+	return certEndpoint{
+		name:     InternodeCertsEndpoint,
+		unused:   func(config.Config) string { return "" },
+		subject:  c.internodeSubject,
+		renewal:  func(ca *cache) *string { return &ca.InternodeRenewalLabel },
+		serving:  func(in *inputs) bool { return in.servesInternodeTLS },
+		certPath: temporal.InternodeCertPath,
+		caPath:   temporal.InternodeCAPath,
+		what:     "internode certificate",
+		without:  "internode traffic stays without TLS",
+	}
+}
+
+// internodeSubject is the name every unit's certificate holds, which its
+// peers check (they reach it by pod address, which no certificate
+// names), then the unit's own FQDN; for both ends of mutual TLS.
+func (c *Charm) internodeSubject(config.Config) tlscerts.Subject {
+	return tlscerts.Subject{
+		CommonName: temporal.InternodeServerName,
+		DNSNames:   []string{temporal.InternodeServerName, hostinfo.UnitHost(c.event.App, c.unitNumber(), c.event.Model)},
+		Mutual:     true,
+	}
+}
+
+// internodeClient is how a client of this unit's internode services
+// connects: nil while its server runs without internode TLS, else with
+// the certificate, key and CA the server itself holds (whatever the
+// relation says now, they are what its peers accept), checking the name
+// every unit's certificate holds.
+func (c *Charm) internodeClient(ctx context.Context, serving bool) (*tls.Config, error) {
+	if !serving {
+		return nil, nil
+	}
+	read := func(what, path string) ([]byte, error) {
+		data, err := c.Container.Pull(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the internode %s: %w", what, err)
+		}
+		return data, nil
+	}
+	chain, err := read("certificate", temporal.InternodeCertPath)
+	if err != nil {
+		return nil, err
+	}
+	key, err := read("key", temporal.InternodeKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	caPEM, err := read("CA", temporal.InternodeCAPath)
+	if err != nil {
+		return nil, err
+	}
+	pair, err := tls.X509KeyPair(chain, key)
+	if err != nil {
+		return nil, fmt.Errorf("cannot use the internode certificate: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("cannot use the internode CA: no PEM certificate")
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: roots, ServerName: temporal.InternodeServerName, MinVersion: tls.VersionTLS12}, nil
+}

@@ -1,0 +1,254 @@
+package charm_test
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju"
+	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/tlscerts"
+	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+)
+
+// internodeTLS is the server config's global.tls.internode, nil without.
+func (f *fixture) internodeTLS(t *testing.T) map[string]any {
+	t.Helper()
+	var cfg struct {
+		Global struct {
+			TLS map[string]any `yaml:"tls"`
+		} `yaml:"global"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(f.configFile(t)), &cfg))
+	require.NotContains(t, cfg.Global.TLS, "frontend", "no frontend certificate here")
+	group, _ := cfg.Global.TLS["internode"].(map[string]any)
+	return group
+}
+
+// ringpopTLS is what the dynamic config says of membership's TLS.
+func (f *fixture) ringpopTLS(t *testing.T) bool {
+	t.Helper()
+	file, ok := f.box.File(temporal.DynamicConfigPath)
+	require.True(t, ok)
+	var dc map[string][]struct {
+		Value any `yaml:"value"`
+	}
+	require.NoError(t, yaml.Unmarshal(file.Content, &dc))
+	v, ok := dc["system.enableRingpopTLS"]
+	return ok && len(v) == 1 && v[0].Value == true
+}
+
+func internodeRelation() *jujutest.Relation {
+	return &jujutest.Relation{ID: "internode-certificates:30", RemoteApp: "self-signed-certificates",
+		RemoteUnits: []string{"self-signed-certificates/0"}, RemoteAppData: map[string]string{}}
+}
+
+// internode-certificates in every application, the frontend's too (its
+// internal-frontend and its clients of history and matching use it): the
+// unit asks with a key of its own for a certificate for both ends of
+// mutual TLS, named for what its peers check and for the unit; until it
+// comes the server runs as it did, without a restart; once issued, one
+// restart into mutual TLS on every internode service and membership,
+// whose check (and the charm's probe) shows the pod's certificate; a
+// renewal restarts nothing; the relation going takes it back in one
+// restart.
+func TestInternodeCertificates(t *testing.T) {
+	t.Parallel()
+	for _, services := range []string{"history", "frontend", "matching,worker"} {
+		t.Run(services, func(t *testing.T) {
+			t.Parallel()
+			f := settled(t, ready(true, map[string]any{"services": services}))
+			now := f.clock.Now()
+			ca := newTLSCA(t, now)
+			rel := internodeRelation()
+			f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel) })
+			starts := f.box.Starts(temporal.ServiceName)
+
+			f.mustRun(t, tlsEvent(juju.RelationCreated, rel))
+			keySecret := f.secretByLabel(tlscerts.PrivateKeyLabel(0, "internode-certificates"))
+			require.NotNil(t, keySecret, "a key of its own, under the library's label for the endpoint")
+			require.Equal(t, jujutest.OwnerUnit, keySecret.Owner)
+			key, err := tlscerts.ParsePrivateKey(keySecret.Revisions[0][tlscerts.PrivateKeyField])
+			require.NoError(t, err)
+			csr := f.ownCSR(t, rel)
+			subject := tlscerts.Subject{CommonName: "temporal-internode",
+				DNSNames: []string{"temporal-internode", "temporal-k8s-0.temporal-k8s-endpoints.m.svc.cluster.local"}, Mutual: true}
+			require.True(t, tlscerts.Fits(csr, key, subject), "the shared name, the unit's FQDN, both ends")
+			require.Equal(t, juju.Status{Name: juju.StatusActive, Message: "waiting for self-signed-certificates to issue this unit's internode certificate: internode traffic stays without TLS"}, f.status())
+			require.Equal(t, starts, f.box.Starts(temporal.ServiceName), "nothing to use yet: no restart")
+			require.Nil(t, f.internodeTLS(t))
+			require.False(t, f.ringpopTLS(t))
+
+			cert := ca.sign(t, csr, now, 100*time.Hour)
+			f.model.Update(func(*jujutest.State) { rel.RemoteAppData = ca.data(t) })
+			f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
+			for range 3 {
+				f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+			}
+			require.Equal(t, starts+1, f.box.Starts(temporal.ServiceName), "one restart into mutual TLS")
+			require.Equal(t, active, f.status(), "the probe shows the pod's certificate and is answered")
+			block, _ := pem.Decode([]byte(cert))
+			leaf, err := x509.ParseCertificate(block.Bytes)
+			require.NoError(t, err)
+			require.Equal(t, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, leaf.ExtKeyUsage, "the provider copies the request's usage")
+			require.Equal(t, strings.TrimSpace(cert)+"\n"+strings.TrimSpace(ca.pem)+"\n", f.file(t, temporal.InternodeCertPath))
+			require.Equal(t, keySecret.Revisions[0][tlscerts.PrivateKeyField], f.file(t, temporal.InternodeKeyPath))
+			require.Equal(t, strings.TrimSpace(ca.pem)+"\n", f.file(t, temporal.InternodeCAPath))
+			require.Equal(t, map[string]any{
+				"server": map[string]any{"certFile": temporal.InternodeCertPath, "keyFile": temporal.InternodeKeyPath,
+					"requireClientAuth": true, "clientCaFiles": []any{temporal.InternodeCAPath}},
+				"client": map[string]any{"serverName": "temporal-internode", "rootCaFiles": []any{temporal.InternodeCAPath}},
+			}, f.internodeTLS(t))
+			require.True(t, f.ringpopTLS(t), "membership runs over TLS too")
+			plan, err := f.box.Plan(t.Context())
+			require.NoError(t, err)
+			require.True(t, temporal.ServesInternodeTLS(plan))
+			check := plan.Checks[temporal.CheckName].Exec.Command
+			if services == "frontend" {
+				require.NotContains(t, check, ",cert=", "the frontend's check asks the frontend only")
+			} else {
+				require.Contains(t, check, ",ca="+temporal.InternodeCAPath+",cert="+temporal.InternodeCertPath+",key="+temporal.InternodeKeyPath)
+			}
+			for _, r := range f.model.State().Relations {
+				for _, bag := range []map[string]string{r.LocalAppData, r.LocalUnitData} {
+					for k, v := range bag {
+						require.NotContains(t, v, "PRIVATE KEY", "%s %s", r.ID, k)
+					}
+				}
+			}
+
+			// A renewal swaps the files: the server reads them again.
+			renewal := f.secretByLabel(tlscerts.CertificateLabel(0, csr))
+			require.NotNil(t, renewal)
+			starts = f.box.Starts(temporal.ServiceName)
+			f.mustRun(t, juju.Event{Kind: juju.SecretExpired, Model: tlsModel, SecretID: renewal.URI, SecretLabel: renewal.Label})
+			renewed := f.ownCSR(t, rel)
+			require.NotEqual(t, csr, renewed)
+			require.True(t, tlscerts.Fits(renewed, key, subject))
+			require.Nil(t, f.secretByLabel(renewal.Label))
+			newCert := ca.sign(t, renewed, now.Add(90*time.Hour), 100*time.Hour)
+			f.clock.now = now.Add(90 * time.Hour)
+			f.model.Update(func(*jujutest.State) { rel.RemoteAppData = ca.data(t) })
+			f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
+			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+			require.Equal(t, strings.TrimSpace(newCert)+"\n"+strings.TrimSpace(ca.pem)+"\n", f.file(t, temporal.InternodeCertPath))
+			require.Equal(t, starts, f.box.Starts(temporal.ServiceName), "a renewal restarts nothing")
+			require.Equal(t, active, f.status())
+
+			// Gone: back without TLS, in one restart.
+			f.model.Update(func(s *jujutest.State) { s.Relations = s.Relations[:len(s.Relations)-1] })
+			f.mustRun(t, juju.Event{Kind: juju.RelationBroken, Name: "internode-certificates-relation-broken", Relation: "internode-certificates",
+				RelationID: rel.ID, RemoteApp: rel.RemoteApp, Model: tlsModel})
+			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+			require.Nil(t, f.internodeTLS(t))
+			require.False(t, f.ringpopTLS(t))
+			require.Equal(t, starts+1, f.box.Starts(temporal.ServiceName))
+			require.Equal(t, active, f.status())
+		})
+	}
+}
+
+// A certificate that cannot authenticate a client (a provider that sets
+// serverAuth alone) would have every peer refuse the unit: it is not
+// used, and the status says why.
+func TestInternodeCertificateForOneEndIsRefused(t *testing.T) {
+	t.Parallel()
+	f := settled(t, ready(true, map[string]any{"services": "history"}))
+	ca := newTLSCA(t, f.clock.Now())
+	ca.usage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	rel := internodeRelation()
+	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel) })
+	f.mustRun(t, tlsEvent(juju.RelationCreated, rel))
+	starts := f.box.Starts(temporal.ServiceName)
+	ca.sign(t, f.ownCSR(t, rel), f.clock.Now(), 100*time.Hour)
+	f.model.Update(func(*jujutest.State) { rel.RemoteAppData = ca.data(t) })
+	f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.Equal(t, juju.Status{Name: juju.StatusBlocked, Message: "cannot use the certificate self-signed-certificates issued on internode-certificates:30: the certificate is not for both ends of mutual TLS: its extended key usage has no clientAuth"}, f.status())
+	require.Nil(t, f.internodeTLS(t))
+	require.Equal(t, starts, f.box.Starts(temporal.ServiceName))
+}
+
+// A unit that waits for the restart lock to turn internode TLS on keeps
+// the membership TLS its server started with in the dynamic config (which
+// it writes at once): a start by Pebble meanwhile would otherwise run
+// membership over TLS without the certificate, and fail.
+func TestInternodeWaitingForTheLockKeepsMembershipAsStarted(t *testing.T) {
+	t.Parallel()
+	f := threeUnits(t, false)
+	ca := newTLSCA(t, f.clock.Now())
+	rel := internodeRelation()
+	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel) })
+	f.mustRun(t, tlsEvent(juju.RelationCreated, rel))
+	ca.sign(t, f.ownCSR(t, rel), f.clock.Now(), 100*time.Hour)
+	f.model.Update(func(s *jujutest.State) {
+		rel.RemoteAppData = ca.data(t)
+		s.Config["log-level"] = "debug"
+	})
+	starts := f.box.Starts(temporal.ServiceName)
+	f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
+	require.Equal(t, starts, f.box.Starts(temporal.ServiceName), "not its turn")
+	require.NotEmpty(t, f.request(t))
+	require.False(t, f.ringpopTLS(t), "as it started")
+	file, _ := f.box.File(temporal.DynamicConfigPath)
+	require.Contains(t, string(file.Content), "matching.longPollExpirationInterval", "the rest of the dynamic config is written")
+	_, ok := f.box.File(temporal.InternodeCertPath)
+	require.True(t, ok, "the certificate is there for the restart")
+
+	// Its turn: membership over TLS with the certificate.
+	f.model.Update(func(s *jujutest.State) {
+		s.Relations[0].LocalAppData = (peer.Grant{Unit: app + "/0", At: f.clock.Now()}).Data()
+	})
+	ev := peerChanged
+	ev.Model = tlsModel
+	f.mustRun(t, ev)
+	require.Equal(t, starts+1, f.box.Starts(temporal.ServiceName))
+	require.True(t, f.ringpopTLS(t))
+	require.NotNil(t, f.internodeTLS(t))
+}
+
+// With internode TLS internal-frontend asks for a certificate: the
+// cluster check and the describe-cluster action show the one the pod
+// holds and check the shared name against its CA; without, they ask
+// without TLS.
+func TestInternodeDescribeShowsThePodCertificate(t *testing.T) {
+	t.Parallel()
+	f := settled(t, ready(true, map[string]any{"services": "frontend"}))
+	cl := &fakeCluster{d: cluster.Description{ClusterID: "c-1", HistoryShardCount: 512, Rings: fullRings}}
+	f.describe = cl.describe
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.Len(t, cl.tls, 1)
+	require.Nil(t, cl.tls[0], "no internode TLS: none")
+
+	ca := newTLSCA(t, f.clock.Now())
+	rel := internodeRelation()
+	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel) })
+	f.mustRun(t, tlsEvent(juju.RelationCreated, rel))
+	ca.sign(t, f.ownCSR(t, rel), f.clock.Now(), 100*time.Hour)
+	f.model.Update(func(*jujutest.State) { rel.RemoteAppData = ca.data(t) })
+	f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
+	f.mustRun(t, juju.Event{Kind: juju.Action, Name: "describe-cluster", Model: tlsModel})
+	results, failed := f.model.ActionResults()
+	require.Nil(t, failed)
+	require.Equal(t, "c-1", results["cluster-id"])
+
+	block, _ := pem.Decode([]byte(f.file(t, temporal.InternodeCertPath)))
+	for _, cfg := range cl.tls[len(cl.tls)-2:] {
+		require.NotNil(t, cfg)
+		require.Equal(t, "temporal-internode", cfg.ServerName)
+		require.Equal(t, block.Bytes, cfg.Certificates[0].Certificate[0], "the pod's certificate")
+		_, err := ca.cert.Verify(x509.VerifyOptions{Roots: cfg.RootCAs, CurrentTime: f.clock.Now()})
+		require.NoError(t, err, "the pod's CA")
+	}
+	require.Equal(t, []string{"127.0.0.1:7236"}, slices.Compact(cl.calls()))
+}
