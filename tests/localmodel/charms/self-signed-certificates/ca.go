@@ -14,11 +14,13 @@ import (
 	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,6 +136,15 @@ func (ca *CA) Sign(rnd io.Reader, csrPEM string, now time.Time, validity time.Du
 		SubjectKeyId:          keyID(pub),
 		AuthorityKeyId:        ca.Cert.SubjectKeyId,
 	}
+	// The request's other extensions are copied, its extended key usage
+	// among them; the provider adds no usage of its own
+	// (_generate_certificate_request_extensions, LIBPATCH 27). The
+	// names above and the identifiers are the provider's.
+	for _, e := range csr.Extensions {
+		if !slices.ContainsFunc(managedExtensions, e.Id.Equal) {
+			tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, e)
+		}
+	}
 	der, err := x509.CreateCertificate(rnd, tmpl, ca.Cert, pub, ca.Key)
 	if err != nil {
 		return "", nil, fmt.Errorf("cannot sign the certificate: %w", err)
@@ -141,6 +152,11 @@ func (ca *CA) Sign(rnd io.Reader, csrPEM string, now time.Time, validity time.Du
 	certPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 	return certPEM, []string{certPEM, ca.PEM}, nil
 }
+
+// managedExtensions are the extensions the provider sets itself: subject
+// alternative name, authority and subject key identifiers, basic
+// constraints.
+var managedExtensions = []asn1.ObjectIdentifier{{2, 5, 29, 17}, {2, 5, 29, 35}, {2, 5, 29, 14}, {2, 5, 29, 19}}
 
 // keyID is the SHA-1 of the public key's PKCS#1 bytes, RFC 5280's
 // method (1), as cryptography's SubjectKeyIdentifier.from_public_key.

@@ -46,6 +46,7 @@ func TestSignForTheRequirer(t *testing.T) {
 	require.Equal(t, ca.Cert.SubjectKeyId, leaf.AuthorityKeyId)
 	require.NotEmpty(t, leaf.SubjectKeyId)
 	require.WithinDuration(t, now.Add(30*time.Second), leaf.NotAfter, 0)
+	require.Empty(t, leaf.ExtKeyUsage, "no usage asked, none added")
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.Cert)
 	for _, host := range []string{name, "temporal-k8s.m.svc.cluster.local", "10.1.0.7"} {
@@ -64,6 +65,20 @@ func TestSignForTheRequirer(t *testing.T) {
 	long, err := x509.ParseCertificate(block.Bytes)
 	require.NoError(t, err)
 	require.WithinDuration(t, ca.Cert.NotAfter, long.NotAfter, 0)
+
+	// A request for both ends of mutual TLS gets them: its extended key
+	// usage is copied.
+	mutual, err := tlscerts.NewCSR(rand.Reader, key, tlscerts.Subject{CommonName: "temporal-internode", DNSNames: []string{"temporal-internode"}, Mutual: true})
+	require.NoError(t, err)
+	certPEM, _, err = ca.Sign(rand.Reader, mutual, now, time.Hour)
+	require.NoError(t, err)
+	block, _ = pem.Decode([]byte(certPEM))
+	peer, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	require.Equal(t, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, peer.ExtKeyUsage)
+	require.Equal(t, []string{"temporal-internode"}, peer.DNSNames)
+	require.Equal(t, ca.Cert.SubjectKeyId, peer.AuthorityKeyId)
+	require.NoError(t, tlscerts.Mutual(peer))
 }
 
 func TestSignRefuses(t *testing.T) {
