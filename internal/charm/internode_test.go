@@ -1,6 +1,8 @@
 package charm_test
 
 import (
+	"context"
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
 	"slices"
@@ -17,6 +19,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/tlscerts"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
+	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
 // internodeTLS is the server config's global.tls.internode, nil without.
@@ -251,4 +254,85 @@ func TestInternodeDescribeShowsThePodCertificate(t *testing.T) {
 		require.NoError(t, err, "the pod's CA")
 	}
 	require.Equal(t, []string{"127.0.0.1:7236"}, slices.Compact(cl.calls()))
+}
+
+// pullGives answers every Pull of one path with data, as a file
+// overwritten by hand would.
+type pullGives struct {
+	workload.Container
+	path string
+	data []byte
+}
+
+func (p pullGives) Pull(ctx context.Context, path string) ([]byte, error) {
+	if path == p.path {
+		return p.data, nil
+	}
+	return p.Container.Pull(ctx, path)
+}
+
+// servingInternodeTLS is a frontend unit whose server runs with internode
+// TLS, and its cluster.
+func servingInternodeTLS(t *testing.T) (*fixture, *fakeCluster) {
+	t.Helper()
+	f := settled(t, ready(true, map[string]any{"services": "frontend,history"}))
+	cl := &fakeCluster{d: cluster.Description{ClusterID: "c-1", HistoryShardCount: 512, Rings: fullRings}}
+	f.describe = cl.describe
+	ca := newTLSCA(t, f.clock.Now())
+	rel := internodeRelation()
+	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel) })
+	f.mustRun(t, tlsEvent(juju.RelationCreated, rel))
+	ca.sign(t, f.ownCSR(t, rel), f.clock.Now(), 100*time.Hour)
+	f.model.Update(func(*jujutest.State) { rel.RemoteAppData = ca.data(t) })
+	f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.Equal(t, active, f.status())
+	return f, cl
+}
+
+// The certificate, key and CA the server holds are what the charm shows
+// its internode services: one it cannot read or use is named in the
+// status (the probe cannot ask) and in the describe-cluster action's
+// failure, and the cluster is not asked without it.
+func TestInternodeFilesUnreadable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		container func(workload.Container) workload.Container
+		want      string
+	}{
+		{"certificate gone", func(c workload.Container) workload.Container {
+			return pullFails{Container: c, path: temporal.InternodeCertPath}
+		}, "cannot read the internode certificate: no such file"},
+		{"key gone", func(c workload.Container) workload.Container {
+			return pullFails{Container: c, path: temporal.InternodeKeyPath}
+		}, "cannot read the internode key: no such file"},
+		{"CA gone", func(c workload.Container) workload.Container {
+			return pullFails{Container: c, path: temporal.InternodeCAPath}
+		}, "cannot read the internode CA: no such file"},
+		{"a key of another certificate", func(c workload.Container) workload.Container {
+			key, err := tlscerts.NewPrivateKey(rand.Reader)
+			require.NoError(t, err)
+			return pullGives{Container: c, path: temporal.InternodeKeyPath, data: []byte(key)}
+		}, "cannot use the internode certificate: tls: private key does not match public key"},
+		{"a CA that holds none", func(c workload.Container) workload.Container {
+			return pullGives{Container: c, path: temporal.InternodeCAPath, data: []byte("junk")}
+		}, "cannot use the internode CA: no PEM certificate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, cl := servingInternodeTLS(t)
+			asked := len(cl.calls())
+			f.container = tt.container(f.box)
+			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+			require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "temporal-server is not serving yet: " + tt.want}, f.status())
+			require.Len(t, cl.calls(), asked, "the cluster is not asked without the certificate")
+			f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
+			f.mustRun(t, juju.Event{Kind: juju.Action, Name: "describe-cluster", Model: tlsModel})
+			_, failed := f.model.ActionResults()
+			require.NotNil(t, failed)
+			require.Equal(t, tt.want, *failed)
+		})
+	}
 }

@@ -5,12 +5,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -97,7 +99,7 @@ func TestDescribeOverGRPC(t *testing.T) {
 	t.Parallel()
 	addr := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/temporal.server.api.adminservice.v1.AdminService/DescribeCluster" ||
-			r.Header.Get("Content-Type") != "application/grpc" || r.ProtoMajor != 2 {
+			r.Header.Get("Content-Type") != "application/grpc" || r.Header.Get("TE") != "trailers" || r.ProtoMajor != 2 {
 			w.Header().Set("Grpc-Status", "12")
 			return
 		}
@@ -167,4 +169,77 @@ func TestDescribeOverMutualTLS(t *testing.T) {
 	noCert.Certificates = nil
 	_, err = cluster.Describe(context.Background(), addr, noCert)
 	require.ErrorContains(t, err, "cannot describe the cluster", "no certificate, no answer")
+}
+
+// answerBody writes body as the whole response of a gRPC call with
+// status 0: what a frontend would send, or a broken framing of it.
+func answerBody(body []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/grpc")
+		w.Header().Set("Trailer", "Grpc-Status")
+		_, _ = w.Write(body)
+		w.Header().Set("Grpc-Status", "0")
+	}
+}
+
+// A response whose gRPC framing is not one uncompressed message of the
+// length it says is refused, naming why; so is a call the server cannot
+// finish, and a server that never answers costs no more than the
+// client's timeout.
+func TestDescribeRefusesBrokenAnswers(t *testing.T) {
+	t.Parallel()
+	msg := response()
+	frame := func(flag byte, n int) []byte {
+		return append(append([]byte{flag}, binary.BigEndian.AppendUint32(nil, uint32(n))...), msg...)
+	}
+	tests := []struct {
+		name string
+		body []byte
+		want string
+		// shards is what a good answer holds.
+		shards int
+	}{
+		{"the frame", frame(0, len(msg)), "", 512},
+		{"an empty message: every field at its default", []byte{0, 0, 0, 0, 0}, "", 0},
+		{"compressed", frame(1, len(msg)), "not an uncompressed gRPC message", 0},
+		{"no message", []byte{0, 0, 0}, "not an uncompressed gRPC message", 0},
+		{"an empty answer", nil, "not an uncompressed gRPC message", 0},
+		{"longer than said", frame(0, len(msg)-1), fmt.Sprintf("message of %d bytes, %d read", len(msg)-1, len(msg)), 0},
+		{"shorter than said", frame(0, len(msg)+1), fmt.Sprintf("message of %d bytes, %d read", len(msg)+1, len(msg)), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := cluster.Describe(context.Background(), serve(t, answerBody(tt.body)), nil)
+			if tt.want == "" {
+				require.NoError(t, err)
+				require.Equal(t, tt.shards, d.HistoryShardCount)
+				return
+			}
+			require.EqualError(t, err, "cannot describe the cluster: "+tt.want)
+		})
+	}
+
+	// An address no URL can hold.
+	_, err := cluster.Describe(context.Background(), "127.0.0.1:1/%zz", nil)
+	require.ErrorContains(t, err, "cannot describe the cluster: parse")
+
+	// The message is fine but the response ends early: its body
+	// cannot be read whole.
+	cut := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/grpc")
+		w.Header().Set("Content-Length", "100")
+		_, _ = w.Write([]byte{0, 0})
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler)
+	})
+	_, err = cluster.Describe(context.Background(), cut, nil)
+	require.ErrorContains(t, err, "cannot read the cluster description")
+
+	// A frontend that accepts but never answers: the client gives up.
+	hung := serve(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	start := time.Now()
+	_, err = cluster.Describe(context.Background(), hung, nil)
+	require.ErrorContains(t, err, "cannot describe the cluster")
+	require.Less(t, time.Since(start), 7*time.Second, "the client's own timeout, without a deadline from the caller")
 }

@@ -205,6 +205,11 @@ func TestProbeMutualTLS(t *testing.T) {
 		})
 	}
 
+	// Every target is asked, whatever the ones before it lack.
+	err := Probe(context.Background(), []Target{{Role: "history", Addr: addr, TLS: true, CertFile: filepath.Join(dir, "none.pem"), KeyFile: keyFile}, {Role: "matching", Addr: addr, TLS: true}}, nil)
+	require.ErrorContains(t, err, "history is not healthy: cannot read the client certificate")
+	require.ErrorContains(t, err, "matching is not healthy: cannot ask "+addr)
+
 	// The command line form, as the layer's check gives it.
 	arg := Target{Role: "history", Addr: addr, TLS: true, CAFile: caFile, CertFile: certFile, KeyFile: keyFile}.Arg()
 	require.Equal(t, "history="+addr+",ca="+caFile+",cert="+certFile+",key="+keyFile, arg)

@@ -37,7 +37,7 @@ func (u *unit) watchPebble(ctx context.Context) {
 			continue
 		}
 		m.wg.Add(1)
-		go u.watchNotices(ctx, c, ncl)
+		go u.watchNotices(ctx, c, ncl, pod.PebbleSocket(c))
 	}
 	// failures counts each container's failed liveness probes in a row.
 	failures := map[string]int{}
@@ -85,13 +85,17 @@ func (u *unit) watchPebble(ctx context.Context) {
 	}
 }
 
-func (u *unit) watchNotices(ctx context.Context, container string, cl *client.Client) {
+// watchNotices watches one container's notices through socket, the
+// container's of the pod this watcher was started for: a pod recreated
+// meanwhile (churn) gets watchers of its own, and u.pod is not read
+// here, where it would race with the recreation.
+func (u *unit) watchNotices(ctx context.Context, container string, cl *client.Client, socket string) {
 	m := u.m
 	defer m.wg.Done()
 	var after time.Time
 	fired := map[string]bool{}
 	for ctx.Err() == nil {
-		if _, err := os.Stat(u.pod.PebbleSocket(container)); err != nil {
+		if _, err := os.Stat(socket); err != nil {
 			select {
 			case <-ctx.Done():
 				return

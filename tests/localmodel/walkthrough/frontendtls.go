@@ -98,13 +98,9 @@ func (s *Scenario) FrontendTLS(ctx context.Context) error {
 	}
 	s.record("frontend-certificates related → every frontend serving TLS", time.Since(start))
 
-	res, err := s.CLI.RunAction(ctx, AppCA+"/0", "get-ca-certificate")
+	roots, err := s.caRoots(ctx)
 	if err != nil {
 		return err
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM([]byte(res.Result("ca-certificate"))) {
-		return fmt.Errorf("get-ca-certificate gave no certificate: %v", res.Results)
 	}
 	// The Service forwards to the restarted pod once Juju's readiness
 	// probe, every 5 s, finds its Pebble ready again.
@@ -206,6 +202,20 @@ func (s *Scenario) FrontendTLS(ctx context.Context) error {
 		return err
 	}
 	return s.CheckUI(ctx)
+}
+
+// caRoots is the TLS provider's CA, as its get-ca-certificate action
+// gives it to an operator for the SDK clients.
+func (s *Scenario) caRoots(ctx context.Context) (*x509.CertPool, error) {
+	res, err := s.CLI.RunAction(ctx, AppCA+"/0", "get-ca-certificate")
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM([]byte(res.Result("ca-certificate"))) {
+		return nil, fmt.Errorf("get-ca-certificate gave no certificate: %v", res.Results)
+	}
+	return roots, nil
 }
 
 // tlsWorkflow runs a workflow through the secure endpoint.

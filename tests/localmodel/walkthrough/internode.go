@@ -56,13 +56,9 @@ func (s *Scenario) InternodeTLS(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.CLI.RunAction(ctx, AppCA+"/0", "get-ca-certificate")
+	roots, err := s.caRoots(ctx)
 	if err != nil {
 		return err
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM([]byte(res.Result("ca-certificate"))) {
-		return fmt.Errorf("get-ca-certificate gave no certificate: %v", res.Results)
 	}
 	hostPort := net.JoinHostPort(status.Applications[AppFrontend].Address, "7233")
 	apps := []string{AppFrontend, AppHistory, AppMatching, AppWorker}
