@@ -2,6 +2,7 @@ package charm
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -69,6 +70,9 @@ type inputs struct {
 	// runs internode mutual TLS.
 	internodeCert      *certRel
 	servesInternodeTLS bool
+	// internodeClient is the TLS a client of the server's internode
+	// services needs, once read (hookInternodeClient).
+	internodeClient *tls.Config
 
 	// pebbleErr is set when the workload's Pebble does not answer; the
 	// workload fields below are then empty.

@@ -46,6 +46,20 @@ func (c *Charm) internodeSubject(config.Config) tlscerts.Subject {
 	}
 }
 
+// hookInternodeClient is internodeClient for this hook's server, read
+// from the container once per hook: the probe and the cluster check
+// both show it.
+func (c *Charm) hookInternodeClient(ctx context.Context, in *inputs) (*tls.Config, error) {
+	if in.internodeClient == nil {
+		client, err := c.internodeClient(ctx, in.servesInternodeTLS)
+		if err != nil {
+			return nil, err
+		}
+		in.internodeClient = client
+	}
+	return in.internodeClient, nil
+}
+
 // internodeClient is how a client of this unit's internode services
 // connects: nil while its server runs without internode TLS, else with
 // the certificate, key and CA the server itself holds (whatever the

@@ -3,7 +3,6 @@ package charm
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"maps"
@@ -150,7 +149,7 @@ func (c *Charm) checkCluster(ctx context.Context, ca *cache, in *inputs, a *asse
 	// internal-frontend answers the same AdminService, without the TLS
 	// the frontend may serve to clients; with internode TLS it asks for
 	// the unit's certificate.
-	client, err := c.internodeClient(ctx, in.servesInternodeTLS)
+	client, err := c.hookInternodeClient(ctx, in)
 	if err != nil {
 		return
 	}
@@ -689,16 +688,13 @@ func (c *Charm) serving(ctx context.Context, in *inputs, refresh bool) (bool, ju
 // TLS, showing the certificate the server itself holds.
 func (c *Charm) probeTargets(ctx context.Context, in *inputs) ([]grpchealth.Target, error) {
 	targets := temporal.HealthTargets(in.cfg.Services, in.servesTLS, in.servesInternodeTLS)
-	var client *tls.Config
 	for i, t := range targets {
 		if !t.TLS || t.Role == config.Frontend {
 			continue
 		}
-		if client == nil {
-			var err error
-			if client, err = c.internodeClient(ctx, true); err != nil {
-				return nil, err
-			}
+		client, err := c.hookInternodeClient(ctx, in)
+		if err != nil {
+			return nil, err
 		}
 		targets[i].Cert = &client.Certificates[0]
 	}
