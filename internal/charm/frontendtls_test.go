@@ -136,6 +136,19 @@ func (f *fixture) file(t *testing.T, path string) string {
 	return string(file.Content)
 }
 
+// requireNoKeyInRelationData checks no private key is in any databag
+// this unit writes.
+func (f *fixture) requireNoKeyInRelationData(t *testing.T) {
+	t.Helper()
+	for _, r := range f.model.State().Relations {
+		for _, bag := range []map[string]string{r.LocalAppData, r.LocalUnitData} {
+			for k, v := range bag {
+				require.NotContains(t, v, "PRIVATE KEY", "%s %s", r.ID, k)
+			}
+		}
+	}
+}
+
 // frontend-certificates from the first request to a renewal: the unit
 // asks with its own key for its FQDN and the application's Service, the
 // frontend goes on serving without TLS until the certificate comes, then
@@ -192,13 +205,7 @@ func TestFrontendCertificates(t *testing.T) {
 	renewal := f.secretByLabel(tlscerts.CertificateLabel(0, csr))
 	require.NotNil(t, renewal, "the certificate is kept for its renewal")
 	require.Equal(t, now.Add(90*time.Hour).UTC().Format(time.RFC3339), renewal.Expire, "renewed 90 % of the way to its expiry")
-	for _, r := range f.model.State().Relations {
-		for _, bag := range []map[string]string{r.LocalAppData, r.LocalUnitData} {
-			for k, v := range bag {
-				require.NotContains(t, v, "PRIVATE KEY", "%s %s", r.ID, k)
-			}
-		}
-	}
+	f.requireNoKeyInRelationData(t)
 
 	// Renewal: the same key asks again; the old certificate is served
 	// until the new one comes, which needs no restart.

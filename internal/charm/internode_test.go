@@ -120,13 +120,7 @@ func TestInternodeCertificates(t *testing.T) {
 			} else {
 				require.Contains(t, check, ",ca="+temporal.InternodeCAPath+",cert="+temporal.InternodeCertPath+",key="+temporal.InternodeKeyPath)
 			}
-			for _, r := range f.model.State().Relations {
-				for _, bag := range []map[string]string{r.LocalAppData, r.LocalUnitData} {
-					for k, v := range bag {
-						require.NotContains(t, v, "PRIVATE KEY", "%s %s", r.ID, k)
-					}
-				}
-			}
+			f.requireNoKeyInRelationData(t)
 
 			// A renewal swaps the files: the server reads them again.
 			renewal := f.secretByLabel(tlscerts.CertificateLabel(0, csr))
@@ -231,14 +225,7 @@ func TestInternodeDescribeShowsThePodCertificate(t *testing.T) {
 	require.Len(t, cl.tls, 1)
 	require.Nil(t, cl.tls[0], "no internode TLS: none")
 
-	ca := newTLSCA(t, f.clock.Now())
-	rel := internodeRelation()
-	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel) })
-	f.mustRun(t, tlsEvent(juju.RelationCreated, rel))
-	ca.sign(t, f.ownCSR(t, rel), f.clock.Now(), 100*time.Hour)
-	f.model.Update(func(*jujutest.State) { rel.RemoteAppData = ca.data(t) })
-	f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
-	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	ca := f.issueInternode(t)
 	f.model.Update(func(s *jujutest.State) { s.ActionParams = map[string]any{} })
 	f.mustRun(t, juju.Event{Kind: juju.Action, Name: "describe-cluster", Model: tlsModel})
 	results, failed := f.model.ActionResults()
@@ -271,13 +258,11 @@ func (p pullGives) Pull(ctx context.Context, path string) ([]byte, error) {
 	return p.Container.Pull(ctx, path)
 }
 
-// servingInternodeTLS is a frontend unit whose server runs with internode
-// TLS, and its cluster.
-func servingInternodeTLS(t *testing.T) (*fixture, *fakeCluster) {
+// issueInternode relates the unit to a CA on internode-certificates, has
+// it issue the certificate the unit asks for, and runs the hooks that
+// follow; it returns the CA.
+func (f *fixture) issueInternode(t *testing.T) *tlsCA {
 	t.Helper()
-	f := settled(t, ready(true, map[string]any{"services": "frontend,history"}))
-	cl := &fakeCluster{d: cluster.Description{ClusterID: "c-1", HistoryShardCount: 512, Rings: fullRings}}
-	f.describe = cl.describe
 	ca := newTLSCA(t, f.clock.Now())
 	rel := internodeRelation()
 	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel) })
@@ -286,6 +271,17 @@ func servingInternodeTLS(t *testing.T) (*fixture, *fakeCluster) {
 	f.model.Update(func(*jujutest.State) { rel.RemoteAppData = ca.data(t) })
 	f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
 	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	return ca
+}
+
+// servingInternodeTLS is a frontend unit whose server runs with internode
+// TLS, and its cluster.
+func servingInternodeTLS(t *testing.T) (*fixture, *fakeCluster) {
+	t.Helper()
+	f := settled(t, ready(true, map[string]any{"services": "frontend,history"}))
+	cl := &fakeCluster{d: cluster.Description{ClusterID: "c-1", HistoryShardCount: 512, Rings: fullRings}}
+	f.describe = cl.describe
+	f.issueInternode(t)
 	require.Equal(t, active, f.status())
 	return f, cl
 }
@@ -335,4 +331,32 @@ func TestInternodeFilesUnreadable(t *testing.T) {
 			require.Equal(t, tt.want, *failed)
 		})
 	}
+}
+
+// pullCount counts the Pulls of one path.
+type pullCount struct {
+	workload.Container
+	path string
+	n    *int
+}
+
+func (p pullCount) Pull(ctx context.Context, path string) ([]byte, error) {
+	if path == p.path {
+		*p.n++
+	}
+	return p.Container.Pull(ctx, path)
+}
+
+// The probe of history and the cluster check through internal-frontend
+// both show the pod's certificate, read from the container once a hook.
+func TestInternodeFilesReadOncePerHook(t *testing.T) {
+	t.Parallel()
+	f, cl := servingInternodeTLS(t)
+	asked := len(cl.calls())
+	n := 0
+	f.container = pullCount{Container: f.box, path: temporal.InternodeKeyPath, n: &n}
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+	require.Equal(t, active, f.status())
+	require.Len(t, cl.calls(), asked+1, "the cluster was asked")
+	require.Equal(t, 1, n)
 }

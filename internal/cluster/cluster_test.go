@@ -103,12 +103,7 @@ func TestDescribeOverGRPC(t *testing.T) {
 			w.Header().Set("Grpc-Status", "12")
 			return
 		}
-		w.Header().Set("Content-Type", "application/grpc")
-		w.Header().Set("Trailer", "Grpc-Status")
-		msg := response()
-		frame := append([]byte{0}, binary.BigEndian.AppendUint32(nil, uint32(len(msg)))...)
-		_, _ = w.Write(append(frame, msg...))
-		w.Header().Set("Grpc-Status", "0")
+		answerBody(framed(response()))(w, r)
 	})
 	d, err := cluster.Describe(context.Background(), addr, nil)
 	require.NoError(t, err)
@@ -142,12 +137,7 @@ func TestDescribeOverMutualTLS(t *testing.T) {
 			w.Header().Set("Grpc-Status", "16")
 			return
 		}
-		w.Header().Set("Content-Type", "application/grpc")
-		w.Header().Set("Trailer", "Grpc-Status")
-		msg := response()
-		frame := append([]byte{0}, binary.BigEndian.AppendUint32(nil, uint32(len(msg)))...)
-		_, _ = w.Write(append(frame, msg...))
-		w.Header().Set("Grpc-Status", "0")
+		answerBody(framed(response()))(w, r)
 	}))
 	srv.EnableHTTP2 = true
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -169,6 +159,11 @@ func TestDescribeOverMutualTLS(t *testing.T) {
 	noCert.Certificates = nil
 	_, err = cluster.Describe(context.Background(), addr, noCert)
 	require.ErrorContains(t, err, "cannot describe the cluster", "no certificate, no answer")
+}
+
+// framed is msg as one uncompressed gRPC message.
+func framed(msg []byte) []byte {
+	return append(append([]byte{0}, binary.BigEndian.AppendUint32(nil, uint32(len(msg)))...), msg...)
 }
 
 // answerBody writes body as the whole response of a gRPC call with

@@ -111,6 +111,29 @@ func serveTLSConfig(t *testing.T, cfg *tls.Config) string {
 	return l.Addr().String()
 }
 
+// probeCase is one target probed alone, and the error it gives ("":
+// none).
+type probeCase struct {
+	name    string
+	target  Target
+	wantErr string
+}
+
+func runProbeCases(t *testing.T, tests []probeCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := Probe(context.Background(), []Target{tt.target}, nil)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tt.wantErr)
+		})
+	}
+}
+
 // A service that serves TLS is asked over TLS and trusted when its
 // certificate chains to the CA, whatever names it holds (the check asks
 // the loopback address); a certificate of another CA, or a server without
@@ -126,11 +149,7 @@ func TestProbeTLS(t *testing.T) {
 	require.NoError(t, os.WriteFile(caFile, ca.pem, 0o600))
 	require.NoError(t, os.WriteFile(otherFile, other.pem, 0o600))
 	require.NoError(t, os.WriteFile(junk, []byte("not pem"), 0o600))
-	tests := []struct {
-		name    string
-		target  Target
-		wantErr string
-	}{
+	tests := []probeCase{
 		{"the CA", Target{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: caFile}, ""},
 		{"no CA: serving is all that is asked", Target{Role: "frontend", Addr: tlsAddr, TLS: true}, ""},
 		{"another CA", Target{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: otherFile}, "the server's certificate is not of the expected CA"},
@@ -139,17 +158,7 @@ func TestProbeTLS(t *testing.T) {
 		{"no CA file", Target{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: filepath.Join(dir, "none.pem")}, "frontend is not healthy: cannot read the CA: open "},
 		{"a CA file that holds none", Target{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: junk}, "cannot read the CA: no PEM certificate"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			err := Probe(context.Background(), []Target{tt.target}, nil)
-			if tt.wantErr == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.ErrorContains(t, err, tt.wantErr)
-		})
-	}
+	runProbeCases(t, tests)
 
 	// Every target is asked, whatever the ones before it lack.
 	err := Probe(context.Background(), []Target{{Role: "frontend", Addr: tlsAddr, TLS: true, CAFile: junk}, {Role: "history", Addr: tlsAddr}}, nil)
@@ -181,11 +190,7 @@ func TestProbeMutualTLS(t *testing.T) {
 	}
 	caFile, certFile, keyFile := file("ca.pem", ca.pem), file("cert.pem", ca.peerCert), file("key.pem", ca.peerKey)
 	otherCert, otherKey := file("other-cert.pem", other.peerCert), file("other-key.pem", other.peerKey)
-	tests := []struct {
-		name    string
-		target  Target
-		wantErr string
-	}{
+	tests := []probeCase{
 		{"the unit's certificate from its files", Target{Role: "history", Addr: addr, TLS: true, CAFile: caFile, CertFile: certFile, KeyFile: keyFile}, ""},
 		{"the unit's certificate from memory", Target{Role: "history", Addr: addr, TLS: true, Cert: &ca.peer}, ""},
 		{"no client certificate", Target{Role: "history", Addr: addr, TLS: true, CAFile: caFile}, "history is not healthy: cannot ask " + addr},
@@ -193,17 +198,7 @@ func TestProbeMutualTLS(t *testing.T) {
 		{"no certificate file", Target{Role: "history", Addr: addr, TLS: true, CertFile: filepath.Join(dir, "none.pem"), KeyFile: keyFile}, "history is not healthy: cannot read the client certificate: open "},
 		{"a key of another certificate", Target{Role: "history", Addr: addr, TLS: true, CertFile: certFile, KeyFile: otherKey}, "cannot read the client certificate: tls: private key does not match public key"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			err := Probe(context.Background(), []Target{tt.target}, nil)
-			if tt.wantErr == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.ErrorContains(t, err, tt.wantErr)
-		})
-	}
+	runProbeCases(t, tests)
 
 	// Every target is asked, whatever the ones before it lack.
 	err := Probe(context.Background(), []Target{{Role: "history", Addr: addr, TLS: true, CertFile: filepath.Join(dir, "none.pem"), KeyFile: keyFile}, {Role: "matching", Addr: addr, TLS: true}}, nil)

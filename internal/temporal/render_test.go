@@ -161,16 +161,7 @@ func TestRenderFrontendTLS(t *testing.T) {
 	require.Equal(t, []string{temporal.DBPasswordPath, temporal.VisibilityPasswordPath}, paths(plain.LiveFiles))
 	require.Equal(t, []string{temporal.DBPasswordPath, temporal.VisibilityPasswordPath, temporal.FrontendCertPath, temporal.FrontendKeyPath, temporal.FrontendCAPath}, paths(on.LiveFiles))
 	require.NotEqual(t, plain.Hash, on.Hash, "TLS on restarts the server")
-	for _, f := range on.LiveFiles {
-		require.Equal(t, uint32(0o600), f.Permissions, f.Path)
-		require.Equal(t, "ubuntu", f.User, f.Path)
-	}
-	layer, err := yaml.Marshal(on.Layer)
-	require.NoError(t, err)
-	require.NotContains(t, string(layer), "KEY")
-	for _, f := range on.Files {
-		require.NotContains(t, string(f.Content), "KEY", f.Path)
-	}
+	requireKeysPrivate(t, on)
 	require.Contains(t, on.Layer.Checks[temporal.CheckName].Exec.Command, "frontend=127.0.0.1:7233,ca="+temporal.FrontendCAPath)
 
 	renewed := in
@@ -207,20 +198,11 @@ func TestRenderInternodeTLS(t *testing.T) {
 			require.False(t, plain.InternodeTLS)
 			require.False(t, on.FrontendTLS)
 			require.Equal(t, []string{temporal.DBPasswordPath, temporal.VisibilityPasswordPath, temporal.InternodeCertPath, temporal.InternodeKeyPath, temporal.InternodeCAPath}, paths(on.LiveFiles))
-			for _, f := range on.LiveFiles {
-				require.Equal(t, uint32(0o600), f.Permissions, f.Path)
-				require.Equal(t, "ubuntu", f.User, f.Path)
-			}
 			require.NotEqual(t, plain.Hash, on.Hash, "internode TLS on restarts the server")
 			require.True(t, temporal.ServesInternodeTLS(on.Layer))
 			require.False(t, temporal.ServesInternodeTLS(plain.Layer))
 			require.False(t, temporal.ServesTLS(on.Layer), "the frontend serves without TLS")
-			layer, err := yaml.Marshal(on.Layer)
-			require.NoError(t, err)
-			require.NotContains(t, string(layer), "KEY")
-			for _, f := range append(on.Files, on.DynamicConfig) {
-				require.NotContains(t, string(f.Content), "KEY", f.Path)
-			}
+			requireKeysPrivate(t, on)
 			require.Equal(t, temporal.DynamicConfig(in.Config, true), on.DynamicConfig)
 			require.Equal(t, temporal.DynamicConfig(in.Config, false), plain.DynamicConfig)
 			require.Contains(t, string(on.DynamicConfig.Content), "system.enableRingpopTLS:\n    - value: true\n")
@@ -242,6 +224,23 @@ func TestRenderInternodeTLS(t *testing.T) {
 			require.Equal(t, on.Hash, again.Hash, "a renewed certificate restarts nothing")
 			require.NotEqual(t, on.LiveFiles, again.LiveFiles)
 		})
+	}
+}
+
+// requireKeysPrivate checks a render keeps its keys in its live files,
+// which only the server's user may read, and out of the layer, the
+// hashed files and the dynamic config.
+func requireKeysPrivate(t *testing.T, out temporal.Output) {
+	t.Helper()
+	for _, f := range out.LiveFiles {
+		require.Equal(t, uint32(0o600), f.Permissions, f.Path)
+		require.Equal(t, "ubuntu", f.User, f.Path)
+	}
+	layer, err := yaml.Marshal(out.Layer)
+	require.NoError(t, err)
+	require.NotContains(t, string(layer), "KEY")
+	for _, f := range append(out.Files, out.DynamicConfig) {
+		require.NotContains(t, string(f.Content), "KEY", f.Path)
 	}
 }
 

@@ -134,7 +134,7 @@ func (s *Scenario) internodeCluster(ctx context.Context) error {
 // settled with nothing to say, and the load is steady again: then no
 // started workflow may be lost.
 func (s *Scenario) switchInternode(ctx context.Context, hostPort string, apps []string, scales map[string]int, on bool, change func() error) error {
-	what := map[bool]string{true: "on", false: "off"}[on]
+	what := onOff(on)
 	load, steady, err := StartSteadyLoad(ctx, hostPort, RollingRate, "internode-"+what)
 	if err != nil {
 		return fmt.Errorf("before internode TLS %s: %w", what, err)
@@ -157,7 +157,7 @@ func (s *Scenario) switchInternode(ctx context.Context, hostPort string, apps []
 						return err
 					}
 					if got != on {
-						return fmt.Errorf("%s's server runs with internode TLS %s", name, map[bool]string{true: "on", false: "off"}[got])
+						return fmt.Errorf("%s's server runs with internode TLS %s", name, onOff(got))
 					}
 				}
 			}
@@ -182,6 +182,13 @@ func (s *Scenario) switchInternode(ctx context.Context, hostPort string, apps []
 		return fmt.Errorf("workflows were lost as internode TLS went %s: %s %v", what, result, result.Failed)
 	}
 	return nil
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 // servesInternodeTLS reads, from the unit's Pebble plan, whether its
