@@ -1,6 +1,7 @@
 // Command temporal-k8s is the charm: Juju runs it as dispatch, once per
 // event. Pushed into the workload container as temporal-k8s-health, it is
-// the server's Pebble health check and its database passwordCommand.
+// the server's Pebble health check, its database passwordCommand and the
+// internode proxy.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/charm"
 	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
+	"github.com/temporal-k8s/temporal-k8s/internal/internodeproxy"
 	"github.com/temporal-k8s/temporal-k8s/internal/secretfile"
 )
 
@@ -25,6 +27,11 @@ func main() {
 		if secretfile.Is(os.Args[1:]) {
 			stop()
 			os.Exit(secretfile.Main(os.Args[1:], os.Stdout, os.Stderr))
+		}
+		if internodeproxy.Is(os.Args[1:]) {
+			code := internodeproxy.Main(ctx, os.Args[1:], os.Stderr)
+			stop()
+			os.Exit(code)
 		}
 		code := grpchealth.Main(ctx, os.Args[1:], os.Stdout)
 		stop()
