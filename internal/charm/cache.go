@@ -126,6 +126,10 @@ type cache struct {
 	RenewalLabel string `json:"renewal-label,omitempty"`
 	// InternodeRenewalLabel is the same for the internode certificate.
 	InternodeRenewalLabel string `json:"internode-renewal-label,omitempty"`
+	// UnitStages are the other units' stages of internode TLS as the
+	// leader last read them: a unit whose stage moves sends the leader
+	// to the full reconcile, which sums the application up again.
+	UnitStages map[string]string `json:"unit-stages,omitempty"`
 }
 
 // loadCache reads the cache a hook of this build wrote; anything else is

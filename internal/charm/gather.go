@@ -12,6 +12,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/hostinfo"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
@@ -44,6 +45,9 @@ type inputs struct {
 	grant     peer.Grant
 	request   string
 	peerUnits map[string]string
+	// peerStages are the other units' stages of internode TLS as their
+	// data says them, read with peerUnits.
+	peerStages map[string]string
 
 	db, visibility database
 
@@ -73,6 +77,19 @@ type inputs struct {
 	// internodeClient is the TLS a client of the server's internode
 	// services needs, once read (hookInternodeClient).
 	internodeClient *tls.Config
+	// stage is where the running plan is in the switch of internode
+	// TLS; target where the relation sends it (rollout.TLS with a
+	// certificate to use); cluster the stages of the whole cluster, as
+	// far as this unit knows them, read only when the unit may move
+	// (unknown otherwise, with why it is not known).
+	stage, target rollout.Stage
+	cluster       clusterView
+	// members is what the hub's members say, once read.
+	members *memberSum
+	// held is the internode certificate the container holds, read when
+	// the relation gives none but the unit still needs one to step
+	// down.
+	held *temporal.Cert
 
 	// pebbleErr is set when the workload's Pebble does not answer; the
 	// workload fields below are then empty.
@@ -162,6 +179,9 @@ func (c *Charm) gather(ctx context.Context, ca *cache) (*inputs, error) {
 	if err := c.removeExpired(ctx); err != nil {
 		return nil, err
 	}
+	if err := c.gatherRollout(ctx, ca, in); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 
@@ -247,6 +267,13 @@ func (c *Charm) gatherWorkload(ctx context.Context, ca *cache, in *inputs) {
 	}
 	in.servesTLS = temporal.ServesTLS(in.plan)
 	in.servesInternodeTLS = temporal.ServesInternodeTLS(in.plan)
+	var mode []byte
+	if temporal.ServesProxy(in.plan) && in.servesInternodeTLS {
+		// Unreadable, it reads as accepting plaintext: the proxy
+		// reads it the same way.
+		mode, _ = c.Container.Pull(ctx, temporal.ProxyModePath)
+	}
+	in.stage = temporal.ProxyStage(in.plan, mode)
 	in.service, in.check, err = c.serverState(ctx)
 }
 

@@ -27,7 +27,7 @@ func (c *Charm) internodeCerts() certEndpoint {
 		unused:   func(config.Config) string { return "" },
 		subject:  c.internodeSubject,
 		renewal:  func(ca *cache) *string { return &ca.InternodeRenewalLabel },
-		serving:  func(in *inputs) bool { return in.servesInternodeTLS },
+		serving:  func(in *inputs) bool { return in.stage.Proxied() },
 		certPath: temporal.InternodeCertPath,
 		caPath:   temporal.InternodeCAPath,
 		what:     "internode certificate",

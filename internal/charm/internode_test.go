@@ -17,6 +17,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/tlscerts"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
@@ -49,6 +50,40 @@ func (f *fixture) ringpopTLS(t *testing.T) bool {
 	return ok && len(v) == 1 && v[0].Value == true
 }
 
+// joinRolloutHub relates the application to a hub on
+// internode-rollout-hub: the cluster's other applications run the
+// services this one does not.
+func (f *fixture) joinRolloutHub(t *testing.T) *jujutest.Relation {
+	t.Helper()
+	rel := &jujutest.Relation{ID: "internode-rollout-hub:40", RemoteApp: "temporal", RemoteUnits: []string{"temporal/0"}, RemoteAppData: map[string]string{}}
+	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel) })
+	f.mustRun(t, tlsEvent(juju.RelationCreated, rel))
+	return rel
+}
+
+// rollWithHub runs the hub's relation-changed with the hub saying the
+// cluster is where this application says it is, as a hub whose other
+// members keep pace does, until the unit has had every hook it needs.
+func (f *fixture) rollWithHub(t *testing.T, hub *jujutest.Relation) {
+	t.Helper()
+	for range 8 {
+		f.model.Update(func(s *jujutest.State) {
+			r, err := rollout.ParseRange(s.Relations[0].LocalAppData[rollout.StagesKey])
+			require.NoError(t, err)
+			hub.RemoteAppData = map[string]string{rollout.ClusterKey: rollout.FormatCluster(r)}
+		})
+		f.mustRun(t, tlsEvent(juju.RelationChanged, hub))
+	}
+}
+
+// stage is the unit's stage of internode TLS as its peer data says it.
+func (f *fixture) stage(t *testing.T) rollout.Stage {
+	t.Helper()
+	s, err := rollout.ParseStage(f.relation(t, "peer:0").LocalUnitData[rollout.UnitKey])
+	require.NoError(t, err)
+	return s
+}
+
 func internodeRelation() *jujutest.Relation {
 	return &jujutest.Relation{ID: "internode-certificates:30", RemoteApp: "self-signed-certificates",
 		RemoteUnits: []string{"self-signed-certificates/0"}, RemoteAppData: map[string]string{}}
@@ -69,6 +104,7 @@ func TestInternodeCertificates(t *testing.T) {
 		t.Run(services, func(t *testing.T) {
 			t.Parallel()
 			f := settled(t, ready(true, map[string]any{"services": services}))
+			hub := f.joinRolloutHub(t)
 			now := f.clock.Now()
 			ca := newTLSCA(t, now)
 			rel := internodeRelation()
@@ -93,10 +129,10 @@ func TestInternodeCertificates(t *testing.T) {
 			cert := ca.sign(t, csr, now, 100*time.Hour)
 			f.model.Update(func(*jujutest.State) { rel.RemoteAppData = ca.data(t) })
 			f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
-			for range 3 {
-				f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
-			}
-			require.Equal(t, starts+1, f.box.Starts(temporal.ServiceName), "one restart into mutual TLS")
+			f.rollWithHub(t, hub)
+			require.Equal(t, starts+2, f.box.Starts(temporal.ServiceName), "two restarts into mutual TLS: behind the proxy, then TLS")
+			require.Equal(t, rollout.TLS, f.stage(t))
+			require.Equal(t, "strict\n", f.file(t, temporal.ProxyModePath), "the proxy refuses plaintext")
 			require.Equal(t, active, f.status(), "the probe shows the pod's certificate and is answered")
 			block, _ := pem.Decode([]byte(cert))
 			leaf, err := x509.ParseCertificate(block.Bytes)
@@ -140,14 +176,19 @@ func TestInternodeCertificates(t *testing.T) {
 			require.Equal(t, starts, f.box.Starts(temporal.ServiceName), "a renewal restarts nothing")
 			require.Equal(t, active, f.status())
 
-			// Gone: back without TLS, in one restart.
+			// Gone: back without TLS, in two restarts, showing peers
+			// the certificate the container holds on the way.
 			f.model.Update(func(s *jujutest.State) { s.Relations = s.Relations[:len(s.Relations)-1] })
 			f.mustRun(t, juju.Event{Kind: juju.RelationBroken, Name: "internode-certificates-relation-broken", Relation: "internode-certificates",
 				RelationID: rel.ID, RemoteApp: rel.RemoteApp, Model: tlsModel})
-			f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
+			require.Equal(t, rollout.TLSAcceptPlain, f.stage(t), "plaintext accepted again at once")
+			require.Equal(t, "accept-plaintext\n", f.file(t, temporal.ProxyModePath))
+			require.Equal(t, starts, f.box.Starts(temporal.ServiceName))
+			f.rollWithHub(t, hub)
 			require.Nil(t, f.internodeTLS(t))
 			require.False(t, f.ringpopTLS(t))
-			require.Equal(t, starts+1, f.box.Starts(temporal.ServiceName))
+			require.Equal(t, rollout.Plain, f.stage(t))
+			require.Equal(t, starts+2, f.box.Starts(temporal.ServiceName))
 			require.Equal(t, active, f.status())
 		})
 	}
@@ -181,6 +222,7 @@ func TestInternodeCertificateForOneEndIsRefused(t *testing.T) {
 func TestInternodeWaitingForTheLockKeepsMembershipAsStarted(t *testing.T) {
 	t.Parallel()
 	f := threeUnits(t, false)
+	hub := f.joinRolloutHub(t)
 	ca := newTLSCA(t, f.clock.Now())
 	rel := internodeRelation()
 	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel) })
@@ -194,6 +236,27 @@ func TestInternodeWaitingForTheLockKeepsMembershipAsStarted(t *testing.T) {
 	f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
 	require.Equal(t, starts, f.box.Starts(temporal.ServiceName), "not its turn")
 	require.NotEmpty(t, f.request(t))
+	// Its turn to go behind the proxy, which needs no membership TLS.
+	f.model.Update(func(s *jujutest.State) {
+		s.Relations[0].LocalAppData = (peer.Grant{Unit: app + "/0", At: f.clock.Now()}).Data()
+	})
+	ev := peerChanged
+	ev.Model = tlsModel
+	f.mustRun(t, ev)
+	require.Equal(t, starts+1, f.box.Starts(temporal.ServiceName))
+	require.Equal(t, rollout.AcceptTLS, f.stage(t))
+	require.False(t, f.ringpopTLS(t))
+	// The leader frees the lock, and says every unit is behind its
+	// proxy: the server may speak TLS, in its turn.
+	f.model.Update(func(s *jujutest.State) {
+		s.Relations[0].LocalAppData = map[string]string{rollout.StagesKey: "1 1"}
+		hub.RemoteAppData = map[string]string{rollout.ClusterKey: "1 1"}
+		s.Config["log-level"] = "info"
+	})
+	starts = f.box.Starts(temporal.ServiceName)
+	f.mustRun(t, ev)
+	require.Equal(t, starts, f.box.Starts(temporal.ServiceName), "not its turn")
+	require.NotEmpty(t, f.request(t))
 	require.False(t, f.ringpopTLS(t), "as it started")
 	file, _ := f.box.File(temporal.DynamicConfigPath)
 	require.Contains(t, string(file.Content), "matching.longPollExpirationInterval", "the rest of the dynamic config is written")
@@ -203,9 +266,8 @@ func TestInternodeWaitingForTheLockKeepsMembershipAsStarted(t *testing.T) {
 	// Its turn: membership over TLS with the certificate.
 	f.model.Update(func(s *jujutest.State) {
 		s.Relations[0].LocalAppData = (peer.Grant{Unit: app + "/0", At: f.clock.Now()}).Data()
+		s.Relations[0].LocalAppData[rollout.StagesKey] = "1 1"
 	})
-	ev := peerChanged
-	ev.Model = tlsModel
 	f.mustRun(t, ev)
 	require.Equal(t, starts+1, f.box.Starts(temporal.ServiceName))
 	require.True(t, f.ringpopTLS(t))
@@ -263,6 +325,17 @@ func (p pullGives) Pull(ctx context.Context, path string) ([]byte, error) {
 // follow; it returns the CA.
 func (f *fixture) issueInternode(t *testing.T) *tlsCA {
 	t.Helper()
+	hub := f.joinRolloutHub(t)
+	ca := f.issueInternodeCert(t)
+	f.rollWithHub(t, hub)
+	require.Equal(t, rollout.TLS, f.stage(t))
+	return ca
+}
+
+// issueInternodeCert relates the unit to a CA on internode-certificates
+// and has it issue the certificate the unit asks for; it returns the CA.
+func (f *fixture) issueInternodeCert(t *testing.T) *tlsCA {
+	t.Helper()
 	ca := newTLSCA(t, f.clock.Now())
 	rel := internodeRelation()
 	f.model.Update(func(s *jujutest.State) { s.Relations = append(s.Relations, rel) })
@@ -270,7 +343,6 @@ func (f *fixture) issueInternode(t *testing.T) *tlsCA {
 	ca.sign(t, f.ownCSR(t, rel), f.clock.Now(), 100*time.Hour)
 	f.model.Update(func(*jujutest.State) { rel.RemoteAppData = ca.data(t) })
 	f.mustRun(t, tlsEvent(juju.RelationChanged, rel))
-	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus, Model: tlsModel})
 	return ca
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/hostinfo"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 )
 
@@ -67,9 +68,13 @@ func (c *Charm) observe(ctx context.Context, ca *cache) (bool, error) {
 			if err != nil {
 				return false, fmt.Errorf("cannot read the peer data of %s: %w", c.event.RemoteUnit, err)
 			}
-			if data[peer.RequestKey] != "" {
+			if data[peer.RequestKey] != "" || data[rollout.UnitKey] != ca.UnitStages[c.event.RemoteUnit] {
 				return false, nil
 			}
+		}
+		if ca.Leader && c.event.Relation == PeerEndpoint && c.event.Kind == juju.RelationDeparted && ca.UnitStages[c.event.RemoteUnit] != "" {
+			// A unit that goes no longer holds its application back.
+			return false, nil
 		}
 		// A unit going changes nothing the charm reads; app data
 		// changes come with relation-changed.

@@ -18,6 +18,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/hostinfo"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
@@ -109,13 +110,19 @@ func (c *Charm) assess(in *inputs) assessment {
 	if !a.st.ok() {
 		return a
 	}
+	stage, internodeCert, note, ok := internodeStage(in)
+	if !ok {
+		a.st.add(note.Name, note.Message)
+		return a
+	}
 	out, err := temporal.Render(temporal.Inputs{
 		Config:           in.cfg,
 		DB:               in.db.conn,
 		Visibility:       in.visibility.conn,
 		BroadcastAddress: in.bindAddress,
 		FrontendTLS:      in.frontendCert.served(),
-		InternodeTLS:     in.internodeCert.served(),
+		InternodeTLS:     internodeCert,
+		InternodeStage:   stage,
 	})
 	if err != nil {
 		a.st.add(juju.StatusBlocked, err.Error())
@@ -128,6 +135,9 @@ func (c *Charm) assess(in *inputs) assessment {
 		if cr != nil && cr.note.Name != "" {
 			a.st.add(cr.note.Name, cr.note.Message)
 		}
+	}
+	if note.Name != "" {
+		a.st.add(note.Name, note.Message)
 	}
 	return a
 }
@@ -329,10 +339,16 @@ func (c *Charm) reconcileInputs(ctx context.Context, ca *cache) (*inputs, *asses
 				return nil, nil, err
 			}
 		}
+		gathered := in.stage
 		c.applyWorkload(ctx, in, &a)
 		// Only roll reads a request, so without one this does nothing.
 		if err := c.release(ctx, ca, in, &a); err != nil {
 			return nil, nil, err
+		}
+		if in.peerID != "" {
+			if err := c.publishStage(ctx, ca, in, gathered); err != nil {
+				return nil, nil, err
+			}
 		}
 		c.checkCluster(ctx, ca, in, &a)
 	}
@@ -373,8 +389,12 @@ func (c *Charm) remember(ca *cache, in *inputs, a *assessment, assessed juju.Sta
 	for _, id := range in.hostInfoIDs {
 		ca.Seen[id] = ""
 	}
-	for id := range ca.Side {
-		ca.Seen[id] = ""
+	for id, ep := range ca.Side {
+		// What the rollout endpoints say moves this unit's stage:
+		// their relation-changed runs in full.
+		if ep != rollout.HubEndpoint && ep != rollout.MemberEndpoint {
+			ca.Seen[id] = ""
+		}
 	}
 	// The provider's certificates are read: a change to them must send
 	// relation-changed to the full reconcile.
@@ -566,6 +586,9 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, a *assessment) (bool
 	}
 	reason := "starting temporal-server"
 	if svc.Environment[temporal.HashEnv] == out.Hash {
+		// The proxy's mode file is pushed: the stage is the one
+		// rendered.
+		in.stage = out.InternodeStage
 		if !in.running() {
 			return true, c.start(ctx, reason)
 		}
@@ -601,6 +624,7 @@ func (c *Charm) applyFiles(ctx context.Context, in *inputs, a *assessment) (bool
 	}
 	in.servesTLS = out.FrontendTLS
 	in.servesInternodeTLS = out.InternodeTLS
+	in.stage = out.InternodeStage
 	return true, c.start(ctx, reason)
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/peer"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 )
 
@@ -137,19 +138,8 @@ func (c *Charm) restartRequests(ctx context.Context, in *inputs) (map[string]str
 	if !in.grant.Held() && !peerEvent && c.event.Kind != juju.LeaderElected && in.request == "" {
 		return requests, nil
 	}
-	if in.peerUnits == nil {
-		units, err := c.Juju.RelationList(ctx, in.peerID)
-		if err != nil {
-			return nil, fmt.Errorf("cannot list the peer units: %w", err)
-		}
-		in.peerUnits = map[string]string{}
-		for _, u := range units {
-			data, err := c.Juju.RelationGet(ctx, in.peerID, u, false)
-			if err != nil {
-				return nil, fmt.Errorf("cannot read the peer data of %s: %w", u, err)
-			}
-			in.peerUnits[u] = data[peer.RequestKey]
-		}
+	if err := c.readPeerUnits(ctx, in); err != nil {
+		return nil, err
 	}
 	for u, r := range in.peerUnits {
 		if r != "" {
@@ -157,4 +147,26 @@ func (c *Charm) restartRequests(ctx context.Context, in *inputs) (map[string]str
 		}
 	}
 	return requests, nil
+}
+
+// readPeerUnits reads the other units' peer data once a hook: their
+// restart requests and their stages of internode TLS.
+func (c *Charm) readPeerUnits(ctx context.Context, in *inputs) error {
+	if in.peerUnits != nil {
+		return nil
+	}
+	units, err := c.Juju.RelationList(ctx, in.peerID)
+	if err != nil {
+		return fmt.Errorf("cannot list the peer units: %w", err)
+	}
+	in.peerUnits, in.peerStages = map[string]string{}, map[string]string{}
+	for _, u := range units {
+		data, err := c.Juju.RelationGet(ctx, in.peerID, u, false)
+		if err != nil {
+			return fmt.Errorf("cannot read the peer data of %s: %w", u, err)
+		}
+		in.peerUnits[u] = data[peer.RequestKey]
+		in.peerStages[u] = data[rollout.UnitKey]
+	}
+	return nil
 }

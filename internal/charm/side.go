@@ -13,6 +13,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/metrics"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/nginxroute"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/planned"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/ui"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 )
@@ -21,10 +22,12 @@ import (
 // cache and then follow their events: the charm writes to ui,
 // metrics-endpoint, logging (whose Loki units' data followLoki reads),
 // grafana-dashboard, ingress and nginx-route, names the planned ones in
-// its status, and reads the provider's certificates on
-// frontend-certificates and internode-certificates (gatherCert).
+// its status, reads the provider's certificates on
+// frontend-certificates and internode-certificates (gatherCert), and
+// reads and writes the stages of internode TLS on the rollout endpoints
+// (rollout.go).
 func sideEndpoints() []string {
-	eps := []string{ui.Endpoint, metrics.Endpoint, loki.Endpoint, grafana.Endpoint, FrontendCertsEndpoint, InternodeCertsEndpoint, ingress.Endpoint, nginxroute.Endpoint}
+	eps := []string{ui.Endpoint, metrics.Endpoint, loki.Endpoint, grafana.Endpoint, FrontendCertsEndpoint, InternodeCertsEndpoint, ingress.Endpoint, nginxroute.Endpoint, rollout.HubEndpoint, rollout.MemberEndpoint}
 	for _, e := range planned.Endpoints() {
 		eps = append(eps, e.Name)
 	}
@@ -107,7 +110,7 @@ func (c *Charm) report(ctx context.Context, ca *cache, in *inputs, st *statuses)
 			if routeSt.Name == "" {
 				err = c.publishRoute(ctx, ca, in, id, ep)
 			}
-		case FrontendCertsEndpoint, InternodeCertsEndpoint:
+		case FrontendCertsEndpoint, InternodeCertsEndpoint, rollout.HubEndpoint, rollout.MemberEndpoint:
 			// Its own status note comes with the assessment.
 		default:
 			related = append(related, ep)

@@ -9,7 +9,8 @@
 // (gRPC's "PRI * HTTP/2.0" preface, a TChannel init frame), and bridges
 // whichever kind the server does not speak. Servers accept both until all
 // have certificates; then a strict file makes the proxy refuse plaintext,
-// and the proxy goes away with the next roll.
+// without a restart, and it stays in front of the server for as long as
+// internode TLS is on, so that turning it off takes the same steps back.
 package internodeproxy
 
 import (

@@ -16,8 +16,10 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
+	"github.com/temporal-k8s/temporal-k8s/internal/internodeproxy"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
@@ -42,8 +44,13 @@ const (
 	InternodeCertPath = "/etc/temporal/config/internode.crt"
 	InternodeKeyPath  = "/etc/temporal/config/internode.key"
 	InternodeCAPath   = "/etc/temporal/config/internode-ca.crt"
-	Binary            = "/usr/bin/temporal-server"
-	User              = "ubuntu"
+	// ProxyModePath says whether the internode proxy refuses plaintext
+	// (ProxyMode).
+	ProxyModePath = "/etc/temporal/config/internode-proxy-mode"
+	// ProxyServiceName is the internode proxy's Pebble service.
+	ProxyServiceName = "temporal-internode-proxy"
+	Binary           = "/usr/bin/temporal-server"
+	User             = "ubuntu"
 	// HashEnv carries the hash of the files the server reads at start, so
 	// that replan restarts it exactly when they change.
 	HashEnv = "TEMPORAL_K8S_CONFIG_HASH"
@@ -136,11 +143,21 @@ type Inputs struct {
 	// FrontendTLS, when set, is the frontend's certificate: it then
 	// serves TLS on its gRPC and HTTP ports.
 	FrontendTLS *Cert
-	// InternodeTLS, when set, is the unit's internode certificate: every
-	// service but the frontend then serves mutual TLS, and membership
-	// runs over TLS.
-	InternodeTLS *Cert
+	// InternodeTLS is the unit's internode certificate, which every stage
+	// of internode TLS but Plain needs: from TLSAcceptPlain on, every
+	// service but the frontend serves mutual TLS and membership runs
+	// over TLS; from AcceptTLS on, the internode proxy shows it.
+	InternodeTLS   *Cert
+	InternodeStage rollout.Stage
 }
+
+// ErrNoInternodeCert is returned for a stage of internode TLS without
+// the certificate it needs.
+var ErrNoInternodeCert = errors.New("cannot render: internode TLS without an internode certificate")
+
+// ErrNoPodAddress is returned for the internode proxy without the pod
+// address it listens on.
+var ErrNoPodAddress = errors.New("cannot render: the internode proxy without the pod address")
 
 // Cert is a certificate and its key, PEM encoded.
 type Cert struct {
@@ -171,11 +188,12 @@ type Output struct {
 	LiveFiles   []workload.File
 	FrontendTLS bool
 	// InternodeTLS is set when the server is configured for internode
-	// mutual TLS.
-	InternodeTLS bool
-	Layer        workload.Layer
-	Ports        []juju.Port
-	Hash         string
+	// mutual TLS; InternodeStage is the unit's stage of the switch.
+	InternodeTLS   bool
+	InternodeStage rollout.Stage
+	Layer          workload.Layer
+	Ports          []juju.Port
+	Hash           string
 }
 
 // Services returns the server's --service list: internal-frontend joins
@@ -222,26 +240,37 @@ func Render(in Inputs) (Output, error) {
 			file(FrontendCAPath, []byte(in.FrontendTLS.CA)),
 		)
 	}
-	internodeTLS := in.InternodeTLS != nil
-	if internodeTLS {
+	stage := in.InternodeStage
+	internodeTLS := stage.ServerTLS()
+	if stage.Proxied() {
+		switch {
+		case in.InternodeTLS == nil:
+			return Output{}, ErrNoInternodeCert
+		case in.BroadcastAddress == "":
+			return Output{}, ErrNoPodAddress
+		}
 		live = append(live,
 			file(InternodeCertPath, []byte(in.InternodeTLS.Chain)),
 			file(InternodeKeyPath, []byte(in.InternodeTLS.Key)),
 			file(InternodeCAPath, []byte(in.InternodeTLS.CA)),
+			// Whether the proxy refuses plaintext changes without a
+			// restart: it reads the file itself.
+			file(ProxyModePath, []byte(ProxyMode(stage))),
 		)
 	}
-	layer := Layer(in.Config.Services, frontendTLS, internodeTLS)
+	layer := Layer(in.Config.Services, frontendTLS, stage, in.BroadcastAddress)
 	hash := hashOf(files, layer)
 	layer.Services[ServiceName].Environment[HashEnv] = hash
 	return Output{
-		Files:         files,
-		DynamicConfig: DynamicConfig(in.Config, internodeTLS),
-		LiveFiles:     live,
-		FrontendTLS:   frontendTLS,
-		InternodeTLS:  internodeTLS,
-		Layer:         layer,
-		Hash:          hash,
-		Ports:         OpenPorts(in.Config),
+		Files:          files,
+		DynamicConfig:  DynamicConfig(in.Config, internodeTLS),
+		LiveFiles:      live,
+		FrontendTLS:    frontendTLS,
+		InternodeTLS:   internodeTLS,
+		InternodeStage: stage,
+		Layer:          layer,
+		Hash:           hash,
+		Ports:          OpenPorts(in.Config),
 	}, nil
 }
 
@@ -295,7 +324,8 @@ func OpenPorts(c config.Config) []juju.Port {
 // Layer is the Pebble layer for the selected services, without its hash.
 // It replaces the rock's own service and check of the same names, so
 // replan never starts the rock's default command beside ours.
-func Layer(selected []string, frontendTLS, internodeTLS bool) workload.Layer {
+func Layer(selected []string, frontendTLS bool, stage rollout.Stage, podAddress string) workload.Layer {
+	internodeTLS := stage.ServerTLS()
 	args := []string{Binary, "--config-file", ConfigPath, "--allow-no-auth", "start"}
 	for _, s := range Services(selected) {
 		args = append(args, "--service="+s)
@@ -331,6 +361,9 @@ func Layer(selected []string, frontendTLS, internodeTLS bool) workload.Layer {
 	}
 	if internodeTLS {
 		layer.Services[ServiceName].Environment[InternodeTLSEnv] = "true"
+	}
+	if stage.Proxied() {
+		layer.Services[ProxyServiceName] = proxyService(selected, stage, podAddress)
 	}
 	if len(selected) == 0 {
 		// Nothing to probe; Render refuses this case, and Layer must not
@@ -372,4 +405,71 @@ func Layer(selected []string, frontendTLS, internodeTLS bool) workload.Layer {
 		},
 	}
 	return layer
+}
+
+// ProxyMode is the content of ProxyModePath for a stage: the proxy
+// refuses plaintext at TLS only.
+func ProxyMode(stage rollout.Stage) string {
+	if stage == rollout.TLS {
+		return internodeproxy.Strict + "\n"
+	}
+	return "accept-plaintext\n"
+}
+
+// ProxyStage is the stage a plan and the proxy's mode file say the unit
+// is at.
+func ProxyStage(plan workload.Layer, mode []byte) rollout.Stage {
+	switch {
+	case !ServesProxy(plan):
+		return rollout.Plain
+	case !ServesInternodeTLS(plan):
+		return rollout.AcceptTLS
+	case strings.TrimSpace(string(mode)) == internodeproxy.Strict:
+		return rollout.TLS
+	}
+	return rollout.TLSAcceptPlain
+}
+
+// ServesProxy reports whether a plan runs the internode proxy.
+func ServesProxy(plan workload.Layer) bool {
+	_, ok := plan.Services[ProxyServiceName]
+	return ok
+}
+
+// proxyService runs the internode proxy on the pod address, in front of
+// the server's loopback ports: it sniffs each internode port, and passes
+// the frontend's client ports on as they are (their TLS is the frontend
+// certificate's business).
+func proxyService(selected []string, stage rollout.Stage, podAddress string) workload.Service {
+	cfg := internodeproxy.Config{
+		UpstreamTLS: stage.ServerTLS(),
+		CertFile:    InternodeCertPath,
+		KeyFile:     InternodeKeyPath,
+		CAFile:      InternodeCAPath,
+		ServerName:  InternodeServerName,
+		StrictFile:  ProxyModePath,
+	}
+	route := func(port int, raw bool) {
+		p := strconv.Itoa(port)
+		cfg.Routes = append(cfg.Routes, internodeproxy.Route{Listen: joinHostPort(podAddress, port), Upstream: "127.0.0.1:" + p, Raw: raw})
+	}
+	for _, s := range Services(selected) {
+		p := Ports[s]
+		route(p.GRPC, s == config.Frontend)
+		route(p.Membership, false)
+		if p.HTTP != 0 {
+			route(p.HTTP, true)
+		}
+	}
+	return workload.Service{
+		Override:     "replace",
+		Summary:      "Internode proxy: TLS and plaintext while internode TLS is switched",
+		Command:      strings.Join(append([]string{HealthPath}, internodeproxy.Args(cfg)...), " "),
+		Startup:      "enabled",
+		User:         User,
+		Group:        User,
+		OnFailure:    "restart",
+		BackoffDelay: "1s",
+		BackoffLimit: "5s",
+	}
 }

@@ -14,8 +14,10 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
+	"github.com/temporal-k8s/temporal-k8s/internal/internodeproxy"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
@@ -65,7 +67,11 @@ func withoutHash(t testing.TB, out temporal.Output) []byte {
 	require.Equal(t, out.Hash, env[temporal.HashEnv], "the layer carries the hash")
 	env[temporal.HashEnv] = hashPlaceholder
 	svc.Environment = env
-	layer.Services = map[string]workload.Service{temporal.ServiceName: svc}
+	services := map[string]workload.Service{temporal.ServiceName: svc}
+	if proxy, ok := layer.Services[temporal.ProxyServiceName]; ok {
+		services[temporal.ProxyServiceName] = proxy
+	}
+	layer.Services = services
 	data, err := yaml.Marshal(layer)
 	require.NoError(t, err)
 	return data
@@ -91,6 +97,7 @@ func TestRenderGolden(t *testing.T) {
 		// frontendTLS gives the frontend a certificate, internodeTLS
 		// the unit its internode one.
 		frontendTLS, internodeTLS bool
+		internodeStage            rollout.Stage
 	}{
 		{name: "all-services", raw: nil},
 		{name: "frontend", raw: map[string]any{"services": "frontend"}},
@@ -107,6 +114,7 @@ func TestRenderGolden(t *testing.T) {
 		// A certificate for an app without a frontend changes nothing.
 		{name: "history", raw: map[string]any{"services": "history"}, frontendTLS: true},
 		{name: "history-internode-tls", raw: map[string]any{"services": "history"}, internodeTLS: true},
+		{name: "frontend-internode-accept-tls", raw: map[string]any{"services": "frontend"}, internodeStage: rollout.AcceptTLS},
 		{name: "frontend-both-tls", raw: map[string]any{"services": "frontend"}, frontendTLS: true, internodeTLS: true},
 	}
 	for _, tt := range tests {
@@ -120,8 +128,11 @@ func TestRenderGolden(t *testing.T) {
 			if tt.frontendTLS {
 				in.FrontendTLS = &frontendCert
 			}
+			if tt.internodeStage != rollout.Plain {
+				in.InternodeTLS, in.InternodeStage = &internodeCert, tt.internodeStage
+			}
 			if tt.internodeTLS {
-				in.InternodeTLS = &internodeCert
+				in.InternodeTLS, in.InternodeStage = &internodeCert, rollout.TLS
 			}
 			out, err := temporal.Render(in)
 			require.NoError(t, err)
@@ -191,13 +202,13 @@ func TestRenderInternodeTLS(t *testing.T) {
 			plain, err := temporal.Render(inputs(t, map[string]any{"services": services}))
 			require.NoError(t, err)
 			in := inputs(t, map[string]any{"services": services})
-			in.InternodeTLS = &internodeCert
+			in.InternodeTLS, in.InternodeStage = &internodeCert, rollout.TLS
 			on, err := temporal.Render(in)
 			require.NoError(t, err)
 			require.True(t, on.InternodeTLS)
 			require.False(t, plain.InternodeTLS)
 			require.False(t, on.FrontendTLS)
-			require.Equal(t, []string{temporal.DBPasswordPath, temporal.VisibilityPasswordPath, temporal.InternodeCertPath, temporal.InternodeKeyPath, temporal.InternodeCAPath}, paths(on.LiveFiles))
+			require.Equal(t, []string{temporal.DBPasswordPath, temporal.VisibilityPasswordPath, temporal.InternodeCertPath, temporal.InternodeKeyPath, temporal.InternodeCAPath, temporal.ProxyModePath}, paths(on.LiveFiles))
 			require.NotEqual(t, plain.Hash, on.Hash, "internode TLS on restarts the server")
 			require.True(t, temporal.ServesInternodeTLS(on.Layer))
 			require.False(t, temporal.ServesInternodeTLS(plain.Layer))
@@ -320,12 +331,12 @@ func TestRenderProperties(t *testing.T) {
 	t.Run("command runs exactly the selected services", func(t *testing.T) {
 		cmd := out.Layer.Services[temporal.ServiceName].Command
 		require.True(t, strings.HasSuffix(cmd, "start --service=frontend --service=internal-frontend"), cmd)
-		worker := temporal.Layer([]string{"worker"}, false, false)
+		worker := temporal.Layer([]string{"worker"}, false, rollout.Plain, "")
 		require.True(t, strings.HasSuffix(worker.Services[temporal.ServiceName].Command, "start --service=worker"))
 		require.Equal(t, "/usr/local/bin/temporal-k8s-health worker=127.0.0.1:7239", worker.Checks[temporal.CheckName].Exec.Command)
 	})
 	t.Run("the check asks every selected service", func(t *testing.T) {
-		l := temporal.Layer([]string{"history", "matching"}, false, false)
+		l := temporal.Layer([]string{"history", "matching"}, false, rollout.Plain, "")
 		require.Equal(t, "/usr/local/bin/temporal-k8s-health history=127.0.0.1:7234 matching=127.0.0.1:7235", l.Checks[temporal.CheckName].Exec.Command)
 		require.Equal(t, []grpchealth.Target{{Role: "history", Addr: "127.0.0.1:7234"}, {Role: "matching", Addr: "127.0.0.1:7235"}},
 			temporal.HealthTargets([]string{"history", "matching"}, false, false))
@@ -429,9 +440,9 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 	t.Run("any changed byte of a file or the layer changes it", func(t *testing.T) {
 		out, err := temporal.Render(inputs(t, map[string]any{"services": "frontend"}))
 		require.NoError(t, err)
-		layer := temporal.Layer([]string{"frontend"}, false, false)
+		layer := temporal.Layer([]string{"frontend"}, false, rollout.Plain, "")
 		base := temporal.HashOf(out.Files, layer)
-		again := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}, false, false))
+		again := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}, false, rollout.Plain, ""))
 		require.Equal(t, base, again, "deterministic")
 
 		for fi, f := range out.Files {
@@ -453,13 +464,13 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 			"kill-delay": func(s *workload.Service) { s.KillDelay = "21s" },
 			"user":       func(s *workload.Service) { s.User = "root" },
 		} {
-			l := temporal.Layer([]string{"frontend"}, false, false)
+			l := temporal.Layer([]string{"frontend"}, false, rollout.Plain, "")
 			svc := l.Services[temporal.ServiceName]
 			change(&svc)
 			l.Services[temporal.ServiceName] = svc
 			require.NotEqual(t, base, temporal.HashOf(out.Files, l), name)
 		}
-		l := temporal.Layer([]string{"frontend"}, false, false)
+		l := temporal.Layer([]string{"frontend"}, false, rollout.Plain, "")
 		check := l.Checks[temporal.CheckName]
 		check.Period = "5s"
 		l.Checks[temporal.CheckName] = check
@@ -474,7 +485,7 @@ func TestRenderRefusesNoServices(t *testing.T) {
 	_, err := temporal.Render(in)
 	require.ErrorIs(t, err, temporal.ErrNoServices)
 	// Layer alone must not panic either: it has nothing to probe.
-	require.Empty(t, temporal.Layer(nil, false, false).Checks)
+	require.Empty(t, temporal.Layer(nil, false, rollout.Plain, "").Checks)
 }
 
 // The CA files: pushed only for a store that uses TLS and has a CA.
@@ -516,9 +527,91 @@ func TestRenderIPv6AndRateLimits(t *testing.T) {
 // another kind, does not.
 func TestServesTLS(t *testing.T) {
 	t.Parallel()
-	require.True(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, true, false)))
-	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, false, false)))
-	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"history"}, true, false)), "no frontend, no TLS")
+	require.True(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, true, rollout.Plain, "")))
+	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, false, rollout.Plain, "")))
+	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"history"}, true, rollout.Plain, "")), "no frontend, no TLS")
 	require.False(t, temporal.ServesTLS(workload.Layer{}))
 	require.False(t, temporal.ServesTLS(workload.Layer{Checks: map[string]workload.Check{temporal.CheckName: {Override: "replace"}}}))
+}
+
+// The stages of switching internode TLS: from AcceptTLS on the server
+// binds loopback and the proxy the pod address, in front of every port
+// (the frontend's client ports passed on as they are); from
+// TLSAcceptPlain on the server speaks TLS. TLSAcceptPlain and TLS differ
+// only in the proxy's mode file, which it reads itself: that step
+// restarts nothing.
+func TestRenderInternodeStages(t *testing.T) {
+	t.Parallel()
+	hashes := map[rollout.Stage]string{}
+	for _, stage := range []rollout.Stage{rollout.Plain, rollout.AcceptTLS, rollout.TLSAcceptPlain, rollout.TLS} {
+		in := inputs(t, map[string]any{"services": "frontend,history"})
+		in.BroadcastAddress = "10.1.2.3"
+		in.InternodeTLS, in.InternodeStage = &internodeCert, stage
+		out, err := temporal.Render(in)
+		require.NoError(t, err)
+		hashes[stage] = out.Hash
+		require.Equal(t, stage, out.InternodeStage)
+		require.Equal(t, stage.ServerTLS(), out.InternodeTLS)
+		require.Equal(t, stage.ServerTLS(), temporal.ServesInternodeTLS(out.Layer))
+		require.Equal(t, stage.Proxied(), temporal.ServesProxy(out.Layer))
+		config := string(out.Files[0].Content)
+		mode := []byte(nil)
+		if !stage.Proxied() {
+			require.Contains(t, config, "bindOnIP: 0.0.0.0")
+			require.NotContains(t, paths(out.LiveFiles), temporal.InternodeCertPath, "plain holds no certificate")
+			require.Equal(t, rollout.Plain, temporal.ProxyStage(out.Layer, nil))
+			continue
+		}
+		require.NotContains(t, config, "0.0.0.0\n", "behind the proxy nothing binds the pod address")
+		require.Contains(t, config, "bindOnIP: 127.0.0.1")
+		require.Contains(t, config, "broadcastAddress: 10.1.2.3")
+		for _, f := range out.LiveFiles {
+			if f.Path == temporal.ProxyModePath {
+				mode = f.Content
+			}
+		}
+		require.Equal(t, temporal.ProxyMode(stage), string(mode))
+		require.Equal(t, stage, temporal.ProxyStage(out.Layer, mode), "the plan and the mode file say the stage")
+		proxy := out.Layer.Services[temporal.ProxyServiceName]
+		require.Equal(t, "restart", proxy.OnFailure)
+		require.Equal(t, "ubuntu", proxy.User)
+		args := strings.Fields(proxy.Command)
+		require.Equal(t, temporal.HealthPath, args[0])
+		cfg, err := internodeproxy.Parse(args[1:])
+		require.NoError(t, err)
+		require.Equal(t, stage.ServerTLS(), cfg.UpstreamTLS)
+		require.Equal(t, temporal.ProxyModePath, cfg.StrictFile)
+		require.Equal(t, temporal.InternodeServerName, cfg.ServerName)
+		require.Equal(t, []string{temporal.InternodeCertPath, temporal.InternodeKeyPath, temporal.InternodeCAPath}, []string{cfg.CertFile, cfg.KeyFile, cfg.CAFile})
+		require.Equal(t, []internodeproxy.Route{
+			{Listen: "10.1.2.3:7233", Upstream: "127.0.0.1:7233", Raw: true},
+			{Listen: "10.1.2.3:6933", Upstream: "127.0.0.1:6933"},
+			{Listen: "10.1.2.3:7243", Upstream: "127.0.0.1:7243", Raw: true},
+			{Listen: "10.1.2.3:7236", Upstream: "127.0.0.1:7236"},
+			{Listen: "10.1.2.3:6936", Upstream: "127.0.0.1:6936"},
+			{Listen: "10.1.2.3:7234", Upstream: "127.0.0.1:7234"},
+			{Listen: "10.1.2.3:6934", Upstream: "127.0.0.1:6934"},
+		}, cfg.Routes)
+		requireKeysPrivate(t, out)
+	}
+	require.Len(t, map[string]bool{hashes[rollout.Plain]: true, hashes[rollout.AcceptTLS]: true, hashes[rollout.TLSAcceptPlain]: true}, 3, "each of the first three steps restarts the server")
+	require.Equal(t, hashes[rollout.TLSAcceptPlain], hashes[rollout.TLS], "refusing plaintext restarts nothing")
+
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		in := inputs(t, map[string]any{"services": "history"})
+		in.InternodeStage = rollout.AcceptTLS
+		_, err := temporal.Render(in)
+		require.ErrorIs(t, err, temporal.ErrNoInternodeCert)
+		in.InternodeTLS, in.BroadcastAddress = &internodeCert, ""
+		_, err = temporal.Render(in)
+		require.ErrorIs(t, err, temporal.ErrNoPodAddress)
+	})
+	t.Run("mode file", func(t *testing.T) {
+		t.Parallel()
+		l := temporal.Layer([]string{"history"}, false, rollout.TLS, "10.1.2.3")
+		require.Equal(t, rollout.TLSAcceptPlain, temporal.ProxyStage(l, nil), "an unreadable mode file accepts plaintext, as the proxy reads it")
+		require.Equal(t, rollout.TLS, temporal.ProxyStage(l, []byte(" strict \n")))
+		require.Equal(t, rollout.TLSAcceptPlain, temporal.ProxyStage(l, []byte("strictly")))
+	})
 }

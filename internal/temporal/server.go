@@ -183,15 +183,22 @@ func serverConfig(in Inputs) serverCfg {
 	services := map[string]svcCfg{}
 	// Every unit lists every service: with internal-frontend present in the
 	// config, workers in any app reach the frontend through its ring.
+	// Behind the internode proxy the server binds loopback, and the
+	// proxy its ports on the pod address, which membership still
+	// broadcasts (see internodeproxy).
+	bind := "0.0.0.0"
+	if in.InternodeStage.Proxied() {
+		bind = "127.0.0.1"
+	}
 	for name, p := range Ports {
-		services[name] = svcCfg{RPC: rpcCfg{GRPCPort: p.GRPC, MembershipPort: p.Membership, HTTPPort: p.HTTP, BindOnIP: "0.0.0.0"}}
+		services[name] = svcCfg{RPC: rpcCfg{GRPCPort: p.GRPC, MembershipPort: p.Membership, HTTPPort: p.HTTP, BindOnIP: bind}}
 	}
 	fe := Ports["frontend"]
 	rootTLS := &rootTLSCfg{RefreshInterval: TLSRefresh.String()}
 	if in.FrontendTLS != nil && in.Config.Has(config.Frontend) {
 		rootTLS.Frontend = &groupTLSCfg{Server: serverTLSCfg{CertFile: FrontendCertPath, KeyFile: FrontendKeyPath}}
 	}
-	if in.InternodeTLS != nil {
+	if in.InternodeStage.ServerTLS() {
 		// Mutual TLS: every server process asks its peers for a
 		// certificate of the CA and shows its own, which is the client
 		// certificate too (the server's internode client uses the

@@ -53,10 +53,16 @@ var pythonCharm = meta{
 // refresh from it breaks nothing.
 var ownEndpoints = map[string]endpoint{
 	"internode-certificates": {Interface: "tls-certificates", Limit: 1},
+	"internode-rollout-hub":  {Interface: "temporal-k8s-internode-rollout", Limit: 1},
+}
+
+// ownProvided are the same among the provided endpoints.
+var ownProvided = map[string]endpoint{
+	"internode-rollout": {Interface: "temporal-k8s-internode-rollout"},
 }
 
 // built are the endpoints the charm implements.
-var built = []string{"peer", "db", "visibility", "admin", "temporal-host-info", "ui", "metrics-endpoint", "logging", "grafana-dashboard", "frontend-certificates", "internode-certificates", "ingress", "nginx-route"}
+var built = []string{"peer", "db", "visibility", "admin", "temporal-host-info", "ui", "metrics-endpoint", "logging", "grafana-dashboard", "frontend-certificates", "internode-certificates", "internode-rollout", "internode-rollout-hub", "ingress", "nginx-route"}
 
 func TestMetadataKeepsEveryPythonEndpoint(t *testing.T) {
 	t.Parallel()
@@ -68,8 +74,13 @@ func TestMetadataKeepsEveryPythonEndpoint(t *testing.T) {
 		require.Equal(t, e, ours.Requires[name], name)
 		delete(ours.Requires, name)
 	}
+	for name, e := range ownProvided {
+		require.Equal(t, e, ours.Provides[name], name)
+		delete(ours.Provides, name)
+	}
 	require.Equal(t, pythonCharm, ours)
 	maps.Copy(ours.Requires, ownEndpoints)
+	maps.Copy(ours.Provides, ownProvided)
 
 	// Every declared endpoint is built or planned, never silently both
 	// or neither.
