@@ -26,23 +26,27 @@ const (
 	internodeCertFile = "/etc/temporal/config/internode.crt"
 	internodeKeyFile  = "/etc/temporal/config/internode.key"
 	internodeEnv      = "TEMPORAL_K8S_INTERNODE_TLS"
+	internodeProxy    = "temporal-internode-proxy"
+	internodeModeFile = "/etc/temporal/config/internode-proxy-mode"
 	historyGRPC       = "7234"
 	historyMembership = "6934"
 	historyHealthName = "temporal.api.workflowservice.v1.HistoryService" // what Temporal registers (grpchealth.Service)
 )
 
-// InternodeTLS runs the README's deployment under a steady workflow load
-// and relates every application's internode-certificates to
-// self-signed-certificates: every unit restarts, in its application's
-// turn, into mutual TLS between every server process. No workflow started
-// is lost; starts refused while the cluster is part TLS, part not, are
-// counted and their window measured. Then a history unit, seen from
+// InternodeTLS runs the README's deployment, with history, matching and
+// worker following the frontend on internode-rollout-hub, under a steady
+// workflow load and relates every application's internode-certificates
+// to self-signed-certificates: every unit restarts twice, in its
+// application's turn, behind its proxy and then into mutual TLS between
+// every server process, each step once the whole cluster has taken the
+// one before. No workflow started is lost and no start is refused. Then a history unit, seen from
 // outside, serves gRPC and membership only to a peer that shows a
 // certificate of the CA: a client without TLS and one without a
 // certificate are refused, one with the unit's own certificate is
 // answered; the rings are whole. Then the relations are removed under the
-// load: back to no TLS, again without losing a workflow, and the history
-// unit answers a client without TLS.
+// load: back to no TLS by the same steps, again without losing or
+// refusing a workflow, and the history unit answers a client without
+// TLS.
 func (s *Scenario) InternodeTLS(ctx context.Context) error {
 	if err := s.Deploy(ctx); err != nil {
 		return err
@@ -65,6 +69,17 @@ func (s *Scenario) InternodeTLS(ctx context.Context) error {
 	history := status.Addresses(AppHistory)[0]
 	if err := s.internodePlain(ctx, history); err != nil {
 		return fmt.Errorf("before internode TLS: %w", err)
+	}
+	// The applications that run only history, matching or worker follow
+	// the frontend's, which sums the cluster's stages up (README
+	// "Internode mutual TLS").
+	for _, app := range apps[1:] {
+		if err := s.relate(ctx, app+":internode-rollout-hub", AppFrontend+":internode-rollout"); err != nil {
+			return err
+		}
+	}
+	if _, err := s.WaitSettled(ctx, scales, s.Timeouts.Settle); err != nil {
+		return err
 	}
 
 	if err := s.switchInternode(ctx, hostPort, apps, scales, true, func() error {
@@ -152,12 +167,12 @@ func (s *Scenario) switchInternode(ctx context.Context, hostPort string, apps []
 					if u.WorkloadStatus.Message != "" {
 						return fmt.Errorf("%s: %s", name, u.WorkloadStatus.Message)
 					}
-					got, err := servesInternodeTLS(name)
+					got, err := internodeStage(name)
 					if err != nil {
 						return err
 					}
-					if got != on {
-						return fmt.Errorf("%s's server runs with internode TLS %s", name, onOff(got))
+					if want := onOff(on); got != want {
+						return fmt.Errorf("%s runs internode TLS %s, not %s", name, got, want)
 					}
 				}
 			}
@@ -180,6 +195,9 @@ func (s *Scenario) switchInternode(ctx context.Context, hostPort string, apps []
 		return err
 	case len(result.Failed) > 0 || result.Started == 0:
 		return fmt.Errorf("workflows were lost as internode TLS went %s: %s %v", what, result, result.Failed)
+	case result.Refused > 0:
+		// Every server accepts both while the cluster is mixed.
+		return fmt.Errorf("starts were refused as internode TLS went %s: %s %v", what, result, result.Refusals)
 	}
 	return nil
 }
@@ -191,17 +209,19 @@ func onOff(on bool) string {
 	return "off"
 }
 
-// servesInternodeTLS reads, from the unit's Pebble plan, whether its
-// server runs with internode TLS.
-func servesInternodeTLS(unit string) (bool, error) {
+// internodeStage reads, from the unit's Pebble plan and the proxy's mode
+// file, where the unit is: "on" (its server runs internode TLS, behind a
+// proxy that refuses plaintext), "off" (no TLS, no proxy), or a stage on
+// the way.
+func internodeStage(unit string) (string, error) {
 	cl, err := podPebble(unit, "temporal")
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	defer cl.CloseIdleConnections()
 	data, err := cl.PlanBytes(&client.PlanOptions{})
 	if err != nil {
-		return false, fmt.Errorf("cannot read %s's plan: %w", unit, err)
+		return "", fmt.Errorf("cannot read %s's plan: %w", unit, err)
 	}
 	var plan struct {
 		Services map[string]struct {
@@ -209,9 +229,24 @@ func servesInternodeTLS(unit string) (bool, error) {
 		} `yaml:"services"`
 	}
 	if err := yaml.Unmarshal(data, &plan); err != nil {
-		return false, fmt.Errorf("cannot read %s's plan: %w", unit, err)
+		return "", fmt.Errorf("cannot read %s's plan: %w", unit, err)
 	}
-	return plan.Services["temporal-server"].Environment[internodeEnv] == "true", nil
+	_, proxied := plan.Services[internodeProxy]
+	serverTLS := plan.Services["temporal-server"].Environment[internodeEnv] == "true"
+	switch {
+	case !proxied && !serverTLS:
+		return "off", nil
+	case !serverTLS:
+		return "behind the proxy, without TLS", nil
+	}
+	var mode strings.Builder
+	if err := cl.Pull(&client.PullOptions{Path: internodeModeFile, Target: &mode}); err != nil {
+		return "", fmt.Errorf("cannot read %s of %s: %w", internodeModeFile, unit, err)
+	}
+	if strings.TrimSpace(mode.String()) == "strict" {
+		return "on", nil
+	}
+	return "TLS, accepting plaintext", nil
 }
 
 // askHistory asks the history service at addr for its health.
