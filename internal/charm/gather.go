@@ -83,7 +83,10 @@ type inputs struct {
 	// far as this unit knows them, read only when the unit may move
 	// (unknown otherwise, with why it is not known).
 	stage, target rollout.Stage
-	cluster       clusterView
+	// proxyDefined is set when the plan defines the proxy's service,
+	// serving or idle.
+	proxyDefined bool
+	cluster      clusterView
 	// members is what the hub's members say, once read.
 	members *memberSum
 	// held is the internode certificate the container holds, read when
@@ -274,6 +277,7 @@ func (c *Charm) gatherWorkload(ctx context.Context, ca *cache, in *inputs) {
 		mode, _ = c.Container.Pull(ctx, temporal.ProxyModePath)
 	}
 	in.stage = temporal.ProxyStage(in.plan, mode)
+	in.proxyDefined = temporal.DefinesProxy(in.plan)
 	in.service, in.check, err = c.serverState(ctx)
 }
 

@@ -189,6 +189,10 @@ func TestInternodeCertificates(t *testing.T) {
 			require.False(t, f.ringpopTLS(t))
 			require.Equal(t, rollout.Plain, f.stage(t))
 			require.Equal(t, starts+2, f.box.Starts(temporal.ServiceName))
+			plan, err = f.box.Plan(t.Context())
+			require.NoError(t, err)
+			require.False(t, temporal.ServesProxy(plan), "the proxy idles: the server binds the pod again")
+			require.Contains(t, f.configFile(t), "bindOnIP: 0.0.0.0")
 			require.Equal(t, active, f.status())
 		})
 	}

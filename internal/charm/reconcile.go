@@ -123,6 +123,7 @@ func (c *Charm) assess(in *inputs) assessment {
 		FrontendTLS:      in.frontendCert.served(),
 		InternodeTLS:     internodeCert,
 		InternodeStage:   stage,
+		ProxyDefined:     in.proxyDefined,
 	})
 	if err != nil {
 		a.st.add(juju.StatusBlocked, err.Error())

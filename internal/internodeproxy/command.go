@@ -107,9 +107,6 @@ func Parse(args []string) (Config, error) {
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
 	}
-	if len(cfg.Routes) == 0 {
-		return Config{}, fmt.Errorf("%w: no --route", ErrUsage)
-	}
 	for _, r := range cfg.Routes {
 		if r.Raw {
 			continue

@@ -50,6 +50,7 @@ func TestParseRoundTrip(t *testing.T) {
 		{"raw routes need no certificate", internodeproxy.Config{
 			Routes: []internodeproxy.Route{{Listen: ":7233", Upstream: "localhost:7233", Raw: true}},
 		}},
+		{"no routes: idle", internodeproxy.Config{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,7 +79,6 @@ func TestParseUsage(t *testing.T) {
 	}{
 		{"nothing", nil, "want --internode-proxy first"},
 		{"another command", []string{"--print-secret", "/p"}, "want --internode-proxy first"},
-		{"no route", with(), "no --route"},
 		{"unknown flag", with("--route", route, "--bogus"), "flag provided but not defined: -bogus"},
 		{"missing value", with("--route", route, "--strict-file"), "flag needs an argument: -strict-file"},
 		{"route without =", with("--route", "127.0.0.1:7234"), `invalid value "127.0.0.1:7234" for flag -route: want LISTEN=UPSTREAM[,raw]`},
@@ -122,9 +122,10 @@ func TestMainExitCode(t *testing.T) {
 		code int
 		want string
 	}{
-		{"usage", []string{internodeproxy.Flag}, 2, "usage: --internode-proxy"},
+		{"usage", []string{internodeproxy.Flag, "--bogus"}, 2, "usage: --internode-proxy"},
 		{"cannot listen", raw(taken.Addr().String()), 1, "cannot listen on " + taken.Addr().String()},
 		{"ends with its context", raw("127.0.0.1:0"), 0, ""},
+		{"idle, ends with its context", []string{internodeproxy.Flag}, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -95,9 +95,15 @@ type Config struct {
 // and every open connection and returns nil once all have ended. It
 // writes a line to log for each connection it refuses or that fails. It
 // fails, naming the address, when a route cannot listen.
+//
+// Without routes it serves nothing and waits for ctx: the service stays
+// defined in a plan after the switch back to plaintext (Pebble's layers
+// add, they never remove), and an idle process that never exits is what
+// Pebble can start and stop there like any other.
 func Run(ctx context.Context, cfg Config, log io.Writer) error {
 	if len(cfg.Routes) == 0 {
-		return errors.New("cannot run the internode proxy: no routes")
+		<-ctx.Done()
+		return nil
 	}
 	if log == nil {
 		log = io.Discard

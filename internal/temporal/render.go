@@ -149,6 +149,10 @@ type Inputs struct {
 	// over TLS; from AcceptTLS on, the internode proxy shows it.
 	InternodeTLS   *Cert
 	InternodeStage rollout.Stage
+	// ProxyDefined is set when the running plan defines the internode
+	// proxy's service, which a layer cannot take away again (Pebble's
+	// layers combine): without the proxy it stays defined, idle.
+	ProxyDefined bool
 }
 
 // ErrNoInternodeCert is returned for a stage of internode TLS without
@@ -258,7 +262,7 @@ func Render(in Inputs) (Output, error) {
 			file(ProxyModePath, []byte(ProxyMode(stage))),
 		)
 	}
-	layer := Layer(in.Config.Services, frontendTLS, stage, in.BroadcastAddress)
+	layer := Layer(in.Config.Services, frontendTLS, InternodeLayer{Stage: stage, PodAddress: in.BroadcastAddress, ProxyDefined: in.ProxyDefined})
 	hash := hashOf(files, layer)
 	layer.Services[ServiceName].Environment[HashEnv] = hash
 	return Output{
@@ -324,7 +328,17 @@ func OpenPorts(c config.Config) []juju.Port {
 // Layer is the Pebble layer for the selected services, without its hash.
 // It replaces the rock's own service and check of the same names, so
 // replan never starts the rock's default command beside ours.
-func Layer(selected []string, frontendTLS bool, stage rollout.Stage, podAddress string) workload.Layer {
+// InternodeLayer is what the layer needs of the switch of internode TLS.
+type InternodeLayer struct {
+	Stage rollout.Stage
+	// PodAddress is where the proxy listens.
+	PodAddress string
+	// ProxyDefined is Inputs.ProxyDefined.
+	ProxyDefined bool
+}
+
+func Layer(selected []string, frontendTLS bool, internode InternodeLayer) workload.Layer {
+	stage := internode.Stage
 	internodeTLS := stage.ServerTLS()
 	args := []string{Binary, "--config-file", ConfigPath, "--allow-no-auth", "start"}
 	for _, s := range Services(selected) {
@@ -362,8 +376,15 @@ func Layer(selected []string, frontendTLS bool, stage rollout.Stage, podAddress 
 	if internodeTLS {
 		layer.Services[ServiceName].Environment[InternodeTLSEnv] = "true"
 	}
-	if stage.Proxied() {
-		layer.Services[ProxyServiceName] = proxyService(selected, stage, podAddress)
+	if stage.Proxied() || internode.ProxyDefined {
+		layer.Services[ProxyServiceName] = proxyService(selected, internode)
+		// One lane, the proxy first: a restart stops the server (its
+		// drain included) before the proxy in front of it, and starts
+		// the proxy first, so peers reach a draining server to the end.
+		svc := layer.Services[ServiceName]
+		svc.After = []string{ProxyServiceName}
+		svc.Requires = []string{ProxyServiceName}
+		layer.Services[ServiceName] = svc
 	}
 	if len(selected) == 0 {
 		// Nothing to probe; Render refuses this case, and Layer must not
@@ -430,8 +451,15 @@ func ProxyStage(plan workload.Layer, mode []byte) rollout.Stage {
 	return rollout.TLSAcceptPlain
 }
 
-// ServesProxy reports whether a plan runs the internode proxy.
+// ServesProxy reports whether a plan runs the internode proxy in front
+// of the server (an idle one serves nothing).
 func ServesProxy(plan workload.Layer) bool {
+	return strings.Contains(plan.Services[ProxyServiceName].Command, " --route ")
+}
+
+// DefinesProxy reports whether a plan defines the internode proxy's
+// service, serving or idle.
+func DefinesProxy(plan workload.Layer) bool {
 	_, ok := plan.Services[ProxyServiceName]
 	return ok
 }
@@ -440,7 +468,23 @@ func ServesProxy(plan workload.Layer) bool {
 // the server's loopback ports: it sniffs each internode port, and passes
 // the frontend's client ports on as they are (their TLS is the frontend
 // certificate's business).
-func proxyService(selected []string, stage rollout.Stage, podAddress string) workload.Service {
+func proxyService(selected []string, internode InternodeLayer) workload.Service {
+	stage, podAddress := internode.Stage, internode.PodAddress
+	svc := workload.Service{
+		Override:     "replace",
+		Summary:      "Internode proxy: TLS and plaintext peers in front of the server",
+		Startup:      "enabled",
+		User:         User,
+		Group:        User,
+		OnFailure:    "restart",
+		BackoffDelay: "1s",
+		BackoffLimit: "5s",
+	}
+	if !stage.Proxied() {
+		svc.Summary = "Internode proxy: idle, internode TLS is off"
+		svc.Command = strings.Join(append([]string{HealthPath}, internodeproxy.Args(internodeproxy.Config{})...), " ")
+		return svc
+	}
 	cfg := internodeproxy.Config{
 		UpstreamTLS: stage.ServerTLS(),
 		CertFile:    InternodeCertPath,
@@ -461,15 +505,6 @@ func proxyService(selected []string, stage rollout.Stage, podAddress string) wor
 			route(p.HTTP, true)
 		}
 	}
-	return workload.Service{
-		Override:     "replace",
-		Summary:      "Internode proxy: TLS and plaintext while internode TLS is switched",
-		Command:      strings.Join(append([]string{HealthPath}, internodeproxy.Args(cfg)...), " "),
-		Startup:      "enabled",
-		User:         User,
-		Group:        User,
-		OnFailure:    "restart",
-		BackoffDelay: "1s",
-		BackoffLimit: "5s",
-	}
+	svc.Command = strings.Join(append([]string{HealthPath}, internodeproxy.Args(cfg)...), " ")
+	return svc
 }

@@ -331,12 +331,12 @@ func TestRenderProperties(t *testing.T) {
 	t.Run("command runs exactly the selected services", func(t *testing.T) {
 		cmd := out.Layer.Services[temporal.ServiceName].Command
 		require.True(t, strings.HasSuffix(cmd, "start --service=frontend --service=internal-frontend"), cmd)
-		worker := temporal.Layer([]string{"worker"}, false, rollout.Plain, "")
+		worker := temporal.Layer([]string{"worker"}, false, temporal.InternodeLayer{})
 		require.True(t, strings.HasSuffix(worker.Services[temporal.ServiceName].Command, "start --service=worker"))
 		require.Equal(t, "/usr/local/bin/temporal-k8s-health worker=127.0.0.1:7239", worker.Checks[temporal.CheckName].Exec.Command)
 	})
 	t.Run("the check asks every selected service", func(t *testing.T) {
-		l := temporal.Layer([]string{"history", "matching"}, false, rollout.Plain, "")
+		l := temporal.Layer([]string{"history", "matching"}, false, temporal.InternodeLayer{})
 		require.Equal(t, "/usr/local/bin/temporal-k8s-health history=127.0.0.1:7234 matching=127.0.0.1:7235", l.Checks[temporal.CheckName].Exec.Command)
 		require.Equal(t, []grpchealth.Target{{Role: "history", Addr: "127.0.0.1:7234"}, {Role: "matching", Addr: "127.0.0.1:7235"}},
 			temporal.HealthTargets([]string{"history", "matching"}, false, false))
@@ -440,9 +440,9 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 	t.Run("any changed byte of a file or the layer changes it", func(t *testing.T) {
 		out, err := temporal.Render(inputs(t, map[string]any{"services": "frontend"}))
 		require.NoError(t, err)
-		layer := temporal.Layer([]string{"frontend"}, false, rollout.Plain, "")
+		layer := temporal.Layer([]string{"frontend"}, false, temporal.InternodeLayer{})
 		base := temporal.HashOf(out.Files, layer)
-		again := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}, false, rollout.Plain, ""))
+		again := temporal.HashOf(out.Files, temporal.Layer([]string{"frontend"}, false, temporal.InternodeLayer{}))
 		require.Equal(t, base, again, "deterministic")
 
 		for fi, f := range out.Files {
@@ -464,13 +464,13 @@ func TestHashFollowsTheRenderedBytes(t *testing.T) {
 			"kill-delay": func(s *workload.Service) { s.KillDelay = "21s" },
 			"user":       func(s *workload.Service) { s.User = "root" },
 		} {
-			l := temporal.Layer([]string{"frontend"}, false, rollout.Plain, "")
+			l := temporal.Layer([]string{"frontend"}, false, temporal.InternodeLayer{})
 			svc := l.Services[temporal.ServiceName]
 			change(&svc)
 			l.Services[temporal.ServiceName] = svc
 			require.NotEqual(t, base, temporal.HashOf(out.Files, l), name)
 		}
-		l := temporal.Layer([]string{"frontend"}, false, rollout.Plain, "")
+		l := temporal.Layer([]string{"frontend"}, false, temporal.InternodeLayer{})
 		check := l.Checks[temporal.CheckName]
 		check.Period = "5s"
 		l.Checks[temporal.CheckName] = check
@@ -485,7 +485,7 @@ func TestRenderRefusesNoServices(t *testing.T) {
 	_, err := temporal.Render(in)
 	require.ErrorIs(t, err, temporal.ErrNoServices)
 	// Layer alone must not panic either: it has nothing to probe.
-	require.Empty(t, temporal.Layer(nil, false, rollout.Plain, "").Checks)
+	require.Empty(t, temporal.Layer(nil, false, temporal.InternodeLayer{}).Checks)
 }
 
 // The CA files: pushed only for a store that uses TLS and has a CA.
@@ -527,9 +527,9 @@ func TestRenderIPv6AndRateLimits(t *testing.T) {
 // another kind, does not.
 func TestServesTLS(t *testing.T) {
 	t.Parallel()
-	require.True(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, true, rollout.Plain, "")))
-	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, false, rollout.Plain, "")))
-	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"history"}, true, rollout.Plain, "")), "no frontend, no TLS")
+	require.True(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, true, temporal.InternodeLayer{})))
+	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"frontend", "history"}, false, temporal.InternodeLayer{})))
+	require.False(t, temporal.ServesTLS(temporal.Layer([]string{"history"}, true, temporal.InternodeLayer{})), "no frontend, no TLS")
 	require.False(t, temporal.ServesTLS(workload.Layer{}))
 	require.False(t, temporal.ServesTLS(workload.Layer{Checks: map[string]workload.Check{temporal.CheckName: {Override: "replace"}}}))
 }
@@ -573,6 +573,9 @@ func TestRenderInternodeStages(t *testing.T) {
 		require.Equal(t, temporal.ProxyMode(stage), string(mode))
 		require.Equal(t, stage, temporal.ProxyStage(out.Layer, mode), "the plan and the mode file say the stage")
 		proxy := out.Layer.Services[temporal.ProxyServiceName]
+		server := out.Layer.Services[temporal.ServiceName]
+		require.Equal(t, []string{temporal.ProxyServiceName}, server.After, "the proxy starts first and stops last")
+		require.Equal(t, []string{temporal.ProxyServiceName}, server.Requires, "in one lane with the server")
 		require.Equal(t, "restart", proxy.OnFailure)
 		require.Equal(t, "ubuntu", proxy.User)
 		args := strings.Fields(proxy.Command)
@@ -597,6 +600,31 @@ func TestRenderInternodeStages(t *testing.T) {
 	require.Len(t, map[string]bool{hashes[rollout.Plain]: true, hashes[rollout.AcceptTLS]: true, hashes[rollout.TLSAcceptPlain]: true}, 3, "each of the first three steps restarts the server")
 	require.Equal(t, hashes[rollout.TLSAcceptPlain], hashes[rollout.TLS], "refusing plaintext restarts nothing")
 
+	t.Run("after the proxy", func(t *testing.T) {
+		t.Parallel()
+		// Back at plaintext, the proxy's service stays defined (layers
+		// combine) and idles: it listens on nothing.
+		in := inputs(t, map[string]any{"services": "history"})
+		in.ProxyDefined = true
+		out, err := temporal.Render(in)
+		require.NoError(t, err)
+		proxy, ok := out.Layer.Services[temporal.ProxyServiceName]
+		require.True(t, ok)
+		require.Equal(t, temporal.HealthPath+" "+internodeproxy.Flag, proxy.Command)
+		require.False(t, temporal.ServesProxy(out.Layer))
+		require.True(t, temporal.DefinesProxy(out.Layer))
+		require.Equal(t, rollout.Plain, temporal.ProxyStage(out.Layer, nil))
+		require.Contains(t, string(out.Files[0].Content), "bindOnIP: 0.0.0.0")
+		require.Equal(t, []string{temporal.ProxyServiceName}, out.Layer.Services[temporal.ServiceName].After)
+		require.NotContains(t, paths(out.LiveFiles), temporal.ProxyModePath)
+
+		in.ProxyDefined = false
+		out, err = temporal.Render(in)
+		require.NoError(t, err)
+		require.False(t, temporal.DefinesProxy(out.Layer), "never proxied: no service")
+		require.Empty(t, out.Layer.Services[temporal.ServiceName].After)
+		require.Empty(t, out.Layer.Services[temporal.ServiceName].Requires)
+	})
 	t.Run("refused", func(t *testing.T) {
 		t.Parallel()
 		in := inputs(t, map[string]any{"services": "history"})
@@ -609,7 +637,7 @@ func TestRenderInternodeStages(t *testing.T) {
 	})
 	t.Run("mode file", func(t *testing.T) {
 		t.Parallel()
-		l := temporal.Layer([]string{"history"}, false, rollout.TLS, "10.1.2.3")
+		l := temporal.Layer([]string{"history"}, false, temporal.InternodeLayer{Stage: rollout.TLS, PodAddress: "10.1.2.3"})
 		require.Equal(t, rollout.TLSAcceptPlain, temporal.ProxyStage(l, nil), "an unreadable mode file accepts plaintext, as the proxy reads it")
 		require.Equal(t, rollout.TLS, temporal.ProxyStage(l, []byte(" strict \n")))
 		require.Equal(t, rollout.TLSAcceptPlain, temporal.ProxyStage(l, []byte("strictly")))

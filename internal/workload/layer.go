@@ -38,6 +38,11 @@ type Service struct {
 	BackoffFactor  float64           `yaml:"backoff-factor,omitempty"`
 	BackoffLimit   string            `yaml:"backoff-limit,omitempty"`
 	KillDelay      string            `yaml:"kill-delay,omitempty"`
+	// After and Requires order the service after others in one lane:
+	// Pebble starts them in that order and stops them in reverse, one
+	// after the other (plan.StartOrder, StopOrder, createLanes).
+	After    []string `yaml:"after,omitempty"`
+	Requires []string `yaml:"requires,omitempty"`
 }
 
 // Check is a Pebble health check definition.

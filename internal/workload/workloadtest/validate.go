@@ -216,6 +216,9 @@ func mergeService(old, s workload.Service) workload.Service {
 	}
 	out.Environment = mergeMap(old.Environment, s.Environment)
 	out.OnCheckFailure = mergeMap(old.OnCheckFailure, s.OnCheckFailure)
+	// Service.Merge appends the lists.
+	out.After = append(slices.Clone(old.After), s.After...)
+	out.Requires = append(slices.Clone(old.Requires), s.Requires...)
 	return out
 }
 
