@@ -31,7 +31,9 @@ import (
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
 	"github.com/temporal-k8s/temporal-k8s/internal/grpchealth"
+	"github.com/temporal-k8s/temporal-k8s/internal/internodeproxy"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/postgresql"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/relation/tlscerts"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 )
@@ -93,9 +95,15 @@ func (is issuer) unitCert(t *testing.T, unit string) *temporal.Cert {
 // what Temporal's own TLS provider builds from its config.
 func internodeUnit(t *testing.T, services string, cert *temporal.Cert) (encryption.TLSConfigProvider, temporal.Output, func(string) string) {
 	t.Helper()
+	return internodeUnitAt(t, services, cert, rollout.TLS)
+}
+
+// internodeUnitAt is internodeUnit at a stage of the switch.
+func internodeUnitAt(t *testing.T, services string, cert *temporal.Cert, stage rollout.Stage) (encryption.TLSConfigProvider, temporal.Output, func(string) string) {
+	t.Helper()
 	cfg, problems := config.Parse(map[string]any{"services": services})
 	require.Empty(t, problems)
-	out, err := temporal.Render(temporal.Inputs{Config: cfg, BroadcastAddress: "10.213.0.21", InternodeTLS: cert,
+	out, err := temporal.Render(temporal.Inputs{Config: cfg, BroadcastAddress: "10.213.0.21", InternodeTLS: cert, InternodeStage: stage,
 		DB:         postgresql.Connection{Database: cfg.DBName, Host: "db", Port: 5432, User: "u", Password: "p"},
 		Visibility: postgresql.Connection{Database: cfg.VisibilityDBName, Host: "db", Port: 5432, User: "u", Password: "p"}})
 	require.NoError(t, err)
@@ -123,7 +131,11 @@ func serveHistory(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(cfg)))
+	creds := insecure.NewCredentials()
+	if cfg != nil {
+		creds = credentials.NewTLS(cfg)
+	}
+	srv := grpc.NewServer(grpc.Creds(creds))
 	hs := health.NewServer()
 	hs.SetServingStatus(grpchealth.Service["history"], healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(srv, hs)
@@ -215,4 +227,73 @@ func firstRead(t *testing.T, addr string, cfg *tls.Config) error {
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
 	_, err = conn.Read(make([]byte, 1))
 	return err
+}
+
+// proxyFor runs the internode proxy the unit's layer renders, its files
+// moved to the unit's directory and its one sniffing route in front of
+// the server at upstream; it returns the proxy's address.
+func proxyFor(t *testing.T, out temporal.Output, local func(string) string, upstream string) string {
+	t.Helper()
+	svc, ok := out.Layer.Services[temporal.ProxyServiceName]
+	require.True(t, ok)
+	args := strings.Fields(svc.Command)
+	require.Equal(t, temporal.HealthPath, args[0])
+	cfg, err := internodeproxy.Parse(args[1:])
+	require.NoError(t, err)
+	cfg.CertFile, cfg.KeyFile, cfg.CAFile, cfg.StrictFile = local(cfg.CertFile), local(cfg.KeyFile), local(cfg.CAFile), local(cfg.StrictFile)
+	require.Equal(t, "10.213.0.21:7234", cfg.Routes[0].Listen)
+	cfg.Routes = []internodeproxy.Route{{Listen: "127.0.0.1:0", Upstream: upstream}}
+	addrs := make(chan string, 1)
+	cfg.Ready = func(a []net.Addr) { addrs <- a[0].String() }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- internodeproxy.Run(ctx, cfg, os.Stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	return <-addrs
+}
+
+// Across the switch every pair of neighbouring stages talks, with real
+// grpc-go on both ends and Temporal's own TLS provider building the TLS
+// ends from the rendered config, through the proxy the layer renders: a
+// peer already on TLS reaches a server still on plaintext (the proxy
+// ends TLS, ALPN h2 included), and a peer still on plaintext reaches a
+// server on TLS (the proxy upgrades, showing the unit's certificate);
+// once the mode file says strict, plaintext is refused and TLS passes.
+func TestTemporalPeersThroughTheInternodeProxy(t *testing.T) {
+	t.Parallel()
+	is := newIssuer(t)
+	tlsPeer, _, _ := internodeUnit(t, "frontend", is.unitCert(t, "frontend-0.frontend-endpoints.m.svc.cluster.local"))
+	clientCfg, err := tlsPeer.GetInternodeClientConfig()
+	require.NoError(t, err)
+	plain := insecure.NewCredentials()
+
+	t.Run("accepting TLS", func(t *testing.T) {
+		t.Parallel()
+		unit, out, local := internodeUnitAt(t, "history", is.unitCert(t, "history-0"), rollout.AcceptTLS)
+		serverCfg, err := unit.GetInternodeServerConfig()
+		require.NoError(t, err)
+		require.Nil(t, serverCfg, "the server itself speaks plaintext")
+		proxy := proxyFor(t, out, local, serveHistory(t, nil))
+		require.NoError(t, askHealth(t, proxy, credentials.NewTLS(clientCfg)), "a TLS peer")
+		require.NoError(t, askHealth(t, proxy, plain), "a plaintext peer")
+		noCert := &tls.Config{ServerName: temporal.InternodeServerName, RootCAs: clientCfg.RootCAs, MinVersion: tls.VersionTLS12}
+		require.Error(t, askHealth(t, proxy, credentials.NewTLS(noCert)), "TLS without a certificate")
+	})
+	t.Run("TLS, accepting plaintext, then TLS only", func(t *testing.T) {
+		t.Parallel()
+		unit, out, local := internodeUnitAt(t, "history", is.unitCert(t, "history-0"), rollout.TLSAcceptPlain)
+		serverCfg, err := unit.GetInternodeServerConfig()
+		require.NoError(t, err)
+		require.NotNil(t, serverCfg)
+		proxy := proxyFor(t, out, local, serveHistory(t, serverCfg))
+		require.NoError(t, askHealth(t, proxy, credentials.NewTLS(clientCfg)), "a TLS peer, passed through")
+		require.NoError(t, askHealth(t, proxy, plain), "a plaintext peer, upgraded")
+
+		require.NoError(t, os.WriteFile(local(temporal.ProxyModePath), []byte(temporal.ProxyMode(rollout.TLS)), 0o600))
+		require.Error(t, askHealth(t, proxy, plain), "plaintext refused")
+		require.NoError(t, askHealth(t, proxy, credentials.NewTLS(clientCfg)), "TLS still")
+	})
 }
