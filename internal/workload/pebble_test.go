@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/temporal-k8s/temporal-k8s/internal/config"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/temporal"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload/workloadtest"
@@ -379,26 +380,71 @@ func TestScenarios(t *testing.T) {
 // name wrongly would be dropped.
 func TestPebbleAcceptsEveryLayer(t *testing.T) {
 	t.Parallel()
+	cert := &temporal.Cert{Chain: "chain", Key: "key", CA: "ca"}
+	// Each stage of internode TLS, and the idle proxy after it, on a
+	// Pebble of its own: layers of one label combine, and a proxy once
+	// defined stays in the plan.
+	for _, st := range []struct {
+		stage        rollout.Stage
+		proxyDefined bool
+	}{{rollout.Plain, false}, {rollout.AcceptTLS, false}, {rollout.TLSAcceptPlain, true}, {rollout.Plain, true}} {
+		t.Run(fmt.Sprintf("stage %d, proxy defined %v", st.stage, st.proxyDefined), func(t *testing.T) {
+			t.Parallel()
+			b := realPebble(t)
+			ctx := context.Background()
+			all := config.AllServices
+			for mask := 1; mask < 1<<len(all); mask++ {
+				var services []string
+				for i, s := range all {
+					if mask&(1<<i) != 0 {
+						services = append(services, s)
+					}
+				}
+				cfg, problems := config.Parse(map[string]any{"services": strings.Join(services, ",")})
+				require.Empty(t, problems)
+				out, err := temporal.Render(temporal.Inputs{Config: cfg, BroadcastAddress: "10.1.0.7",
+					InternodeTLS: cert, InternodeStage: st.stage, ProxyDefined: st.proxyDefined})
+				require.NoError(t, err)
+				require.NoError(t, b.AddLayer(ctx, temporal.LayerLabel, out.Layer), services)
+				plan, err := b.Plan(ctx)
+				require.NoError(t, err)
+				require.Equal(t, out.Layer.Services, plan.Services, services)
+				require.Equal(t, out.Layer.Checks, plan.Checks, services)
+			}
+		})
+	}
+}
+
+// The server after the proxy, requiring it, as the layer renders them:
+// Pebble's replan puts both in one lane, stops the server (its drain
+// included) before the proxy and starts the proxy first, so that peers
+// reach a draining server through its proxy to the end. A real Pebble's
+// order, which the fake does not model.
+func TestProxyOutlivesTheServersDrain(t *testing.T) {
+	t.Parallel()
 	b := realPebble(t)
 	ctx := context.Background()
-	all := config.AllServices
-	for mask := 1; mask < 1<<len(all); mask++ {
-		var services []string
-		for i, s := range all {
-			if mask&(1<<i) != 0 {
-				services = append(services, s)
-			}
-		}
-		cfg, problems := config.Parse(map[string]any{"services": strings.Join(services, ",")})
-		require.Empty(t, problems)
-		out, err := temporal.Render(temporal.Inputs{Config: cfg, BroadcastAddress: "10.1.0.7"})
-		require.NoError(t, err)
-		require.NoError(t, b.AddLayer(ctx, temporal.LayerLabel, out.Layer), services)
-		plan, err := b.Plan(ctx)
-		require.NoError(t, err)
-		require.Equal(t, out.Layer.Services, plan.Services, services)
-		require.Equal(t, out.Layer.Checks, plan.Checks, services)
+	log := filepath.Join(t.TempDir(), "log")
+	// Each says when it starts and stops; the server takes a while to
+	// stop, as a draining Temporal server does.
+	script := func(name, drain, gen string) string {
+		return fmt.Sprintf(`/bin/sh -c 'trap "sleep %s; echo %s-stop-%s >> %s; exit 0" TERM; echo %s-start-%s >> %s; while :; do sleep 0.05; done'`,
+			drain, name, gen, log, name, gen, log)
 	}
+	l := func(gen string) workload.Layer {
+		layer := temporal.Layer([]string{"history"}, false, temporal.InternodeLayer{Stage: rollout.AcceptTLS, PodAddress: "10.1.0.7"})
+		server, proxy := layer.Services[temporal.ServiceName], layer.Services[temporal.ProxyServiceName]
+		server.Command, server.User, server.Group, server.WorkingDir, server.KillDelay = script("server", "0.5", gen), "", "", "", "5s"
+		proxy.Command, proxy.User, proxy.Group = script("proxy", "0", gen), "", ""
+		return workload.Layer{Services: map[string]workload.Service{temporal.ServiceName: server, temporal.ProxyServiceName: proxy}}
+	}
+	require.NoError(t, b.AddLayer(ctx, temporal.LayerLabel, l("1")))
+	require.NoError(t, b.Replan(ctx))
+	require.NoError(t, b.AddLayer(ctx, temporal.LayerLabel, l("2")))
+	require.NoError(t, b.Replan(ctx))
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	require.Equal(t, []string{"proxy-start-1", "server-start-1", "server-stop-1", "proxy-stop-1", "proxy-start-2", "server-start-2"}, strings.Fields(string(data)))
 }
 
 // An exec outlives neither its context nor the hook: Pebble kills it at
