@@ -225,13 +225,16 @@ func internodeStage(unit string) (string, error) {
 	}
 	var plan struct {
 		Services map[string]struct {
+			Command     string            `yaml:"command"`
 			Environment map[string]string `yaml:"environment"`
 		} `yaml:"services"`
 	}
 	if err := yaml.Unmarshal(data, &plan); err != nil {
 		return "", fmt.Errorf("cannot read %s's plan: %w", unit, err)
 	}
-	_, proxied := plan.Services[internodeProxy]
+	// Once defined the proxy stays in the plan (layers combine); off, it
+	// idles with no route.
+	proxied := strings.Contains(plan.Services[internodeProxy].Command, " --route ")
 	serverTLS := plan.Services["temporal-server"].Environment[internodeEnv] == "true"
 	switch {
 	case !proxied && !serverTLS:
