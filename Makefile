@@ -119,7 +119,7 @@ lint: staticcheck
 # fails under 90 % or when tests/mutation/equivalent.txt lists a mutant
 # that no longer exists. About an hour on two cores, so not part of `test`;
 # MUTATE=./internal/config narrows it, MUTATE_RUN=regexp picks mutants.
-MUTATE     ?= ./internal/charm ./internal/temporal ./internal/relation/... ./internal/config ./internal/juju ./internal/workload ./internal/grpchealth
+MUTATE     ?= ./internal/charm ./internal/temporal ./internal/relation/... ./internal/config ./internal/juju ./internal/workload ./internal/grpchealth ./internal/internodeproxy
 MUTATE_RUN ?=
 mutation: $(BIN)/pebble
 	go -C tests/mutation test ./...

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,6 +95,7 @@ func TestParseUsage(t *testing.T) {
 		{"no key", []string{internodeproxy.Flag, "--cert", "/c", "--ca", "/ca", "--route", route}, "--route " + route + " sniffs, and wants --key"},
 		{"no CA", []string{internodeproxy.Flag, "--cert", "/c", "--key", "/k", "--route", route}, "--route " + route + " sniffs, and wants --ca"},
 		{"TLS server, no name", with("--upstream-tls", "--route", route), "--route " + route + " sniffs, and wants --server-name"},
+		{"a raw route, then one that sniffs", []string{internodeproxy.Flag, "--route", "10.1.2.3:7233=127.0.0.1:7233,raw", "--route", route}, "--route " + route + " sniffs, and wants --cert"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,6 +137,8 @@ func TestMainExitCode(t *testing.T) {
 			require.Contains(t, stderr.String(), tt.want)
 			if tt.want == "" {
 				require.Empty(t, stderr.String())
+			} else {
+				require.Equal(t, 1, strings.Count(stderr.String(), "\n"), "one line, not the flag package's usage too: %q", stderr.String())
 			}
 		})
 	}

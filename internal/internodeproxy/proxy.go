@@ -93,21 +93,15 @@ type Config struct {
 
 // Run serves every route until ctx is done, then closes the listeners
 // and every open connection and returns nil once all have ended. It
-// writes a line to log for each connection it refuses or that fails. It
-// fails, naming the address, when a route cannot listen.
+// writes a line to log (io.Discard for none) for each connection it
+// refuses or that fails. It fails, naming the address, when a route
+// cannot listen.
 //
 // Without routes it serves nothing and waits for ctx: the service stays
 // defined in a plan after the switch back to plaintext (Pebble's layers
 // add, they never remove), and an idle process that never exits is what
 // Pebble can start and stop there like any other.
 func Run(ctx context.Context, cfg Config, log io.Writer) error {
-	if len(cfg.Routes) == 0 {
-		<-ctx.Done()
-		return nil
-	}
-	if log == nil {
-		log = io.Discard
-	}
 	if cfg.SniffTimeout <= 0 {
 		cfg.SniffTimeout = DefaultSniffTimeout
 	}

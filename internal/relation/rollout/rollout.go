@@ -185,7 +185,7 @@ func ParseCluster(raw string) (Range, error) {
 // taking up the proxy, and accepting plaintext again.
 func Next(cur, target Stage, cluster Range) Stage {
 	if !cluster.Known {
-		cluster = Range{Min: Plain, Max: TLS, Known: true}
+		cluster = Range{Min: Plain, Max: TLS}
 	}
 	switch {
 	case target > cur && cluster.Min >= cur:
@@ -203,9 +203,8 @@ func Next(cur, target Stage, cluster Range) Stage {
 // reports false when no stage up to target fits: a unit without its
 // certificate in a cluster that runs TLS.
 func Start(target Stage, cluster Range) (Stage, bool) {
-	if !cluster.Known {
-		return min(target, AcceptTLS), true
-	}
+	// An unknown range is the zero one: Min 0 caps the stage at
+	// AcceptTLS, and Max 0 refuses none.
 	s := min(target, cluster.Min+1)
 	return s, s >= cluster.Max-1
 }
