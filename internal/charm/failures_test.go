@@ -14,6 +14,7 @@ import (
 	"github.com/temporal-k8s/temporal-k8s/internal/cluster"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju"
 	"github.com/temporal-k8s/temporal-k8s/internal/juju/jujutest"
+	"github.com/temporal-k8s/temporal-k8s/internal/relation/rollout"
 	"github.com/temporal-k8s/temporal-k8s/internal/workload"
 )
 
@@ -121,6 +122,17 @@ func TestEveryHookToolFailureFailsTheHook(t *testing.T) {
 			s.ActionParams = map[string]any{}
 			return s
 		}, juju.Event{Kind: juju.Action, Name: "ingress-url"}, nil},
+		{"member leader starting, following a hub", func() jujutest.State {
+			s := ready(true, map[string]any{"services": "history"})
+			s.Relations = append(s.Relations, &jujutest.Relation{ID: "internode-rollout-hub:40", RemoteApp: "temporal",
+				RemoteUnits: []string{"temporal/0"}, RemoteAppData: map[string]string{rollout.ClusterKey: "0 0"}})
+			return s
+		}, juju.Event{Kind: juju.ConfigChanged}, nil},
+		{"hub leader starting, with its members", func() jujutest.State {
+			s := ready(true, map[string]any{"services": "frontend"})
+			s.Relations = append(s.Relations, hubMembers("")...)
+			return s
+		}, juju.Event{Kind: juju.ConfigChanged}, nil},
 		{"restart action", func() jujutest.State {
 			s := ready(true, nil)
 			s.ActionParams = map[string]any{}

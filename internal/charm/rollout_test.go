@@ -1,6 +1,7 @@
 package charm_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -50,12 +51,11 @@ func TestRolloutHubSumsTheCluster(t *testing.T) {
 		})
 		f.mustRun(t, tlsEvent(juju.RelationChanged, m))
 	}
-	tell(members[0], "", "history")
+	tell(members[0], "bad", "history")
 	tell(members[1], "2 2", "matching")
-	require.Equal(t, []string{"", "", ""}, said(), "worker not heard from")
-	tell(members[2], "bad", "worker")
-	require.Equal(t, []string{"", "", ""}, said(), "what a member cannot say is not heard")
 	tell(members[2], "1 1", "worker")
+	require.Equal(t, []string{"", "", ""}, said(), "what a member cannot say is not heard: history is missing")
+	tell(members[0], "", "history")
 	require.Equal(t, []string{"0 2", "0 2", "0 2"}, said())
 	tell(members[0], "3 3", "history")
 	require.Equal(t, []string{"0 3", "0 3", "0 3"}, said(), "its own units, at 0 and 1, hold the low end")
@@ -164,4 +164,115 @@ func TestRolloutStartWaitsForTheCertificate(t *testing.T) {
 	f.mustRun(t, juju.Event{Kind: juju.ConfigChanged})
 	require.Equal(t, juju.Status{Name: juju.StatusWaiting, Message: "waiting for the internode certificate: the cluster runs internode TLS (stages 0 to 3 of 3)"}, f.status())
 	require.Zero(t, f.box.Starts(temporal.ServiceName))
+}
+
+// hubMembers are the three applications following a frontend hub, each
+// saying where its units are.
+func hubMembers(stages string) []*jujutest.Relation {
+	var out []*jujutest.Relation
+	for i, svc := range []string{"history", "matching", "worker"} {
+		m := memberRelation(i+1, svc)
+		m.RemoteAppData = map[string]string{rollout.StagesKey: stages, rollout.ServicesKey: svc}
+		out = append(out, m)
+	}
+	return out
+}
+
+// The hub's own units step on what the members say: behind the proxy at
+// once, and no further while an application running worker has not
+// said where it is (blocked: the operator must relate it); then each
+// step once the members are where it needs them. Each member is read
+// once a hook, though the unit and its leader's sum both need it.
+func TestRolloutHubStepsWithItsMembers(t *testing.T) {
+	t.Parallel()
+	s := ready(true, map[string]any{"services": "frontend"})
+	members := hubMembers("")
+	members[2].RemoteAppData = map[string]string{}
+	s.Relations = append(s.Relations, members...)
+	f := settled(t, s)
+	f.issueInternodeCert(t)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, rollout.AcceptTLS, f.stage(t))
+	require.Equal(t, juju.Status{Name: juju.StatusBlocked, Message: "internode TLS stays at stage 1 of 3 (accepting TLS, dialing plaintext): no application running worker is related to temporal-k8s:internode-rollout"}, f.status())
+
+	tell := func(stages string) {
+		t.Helper()
+		// The model holds its own copy of the state it was given.
+		f.model.Update(func(s *jujutest.State) {
+			for _, m := range s.Relations {
+				if m.Endpoint() == rollout.HubEndpoint {
+					m.RemoteAppData = map[string]string{rollout.StagesKey: stages, rollout.ServicesKey: m.RemoteApp[len("temporal-"):]}
+				}
+			}
+		})
+		f.model.Calls()
+		f.mustRun(t, tlsEvent(juju.RelationChanged, members[0]))
+	}
+	tell("0 1")
+	require.Equal(t, rollout.AcceptTLS, f.stage(t), "a member's unit is not behind its proxy yet")
+	tell("1 1")
+	calls := f.model.Calls()
+	require.Equal(t, rollout.TLSAcceptPlain, f.stage(t), "%v", f.status())
+	n := 0
+	for _, c := range calls {
+		if slices.Contains(c.Args, members[1].ID) && c.Name == "relation-get" && slices.Contains(c.Args, members[1].RemoteApp) {
+			n++
+		}
+	}
+	require.Equal(t, 1, n, "each member read once a hook")
+	tell("2 3")
+	require.Equal(t, rollout.TLS, f.stage(t))
+	require.Equal(t, active, f.status())
+}
+
+// A unit that stays where it is reads nothing of the cluster: a full
+// reconcile of a settled member names no rollout relation.
+func TestRolloutStillReadsNothing(t *testing.T) {
+	t.Parallel()
+	f := settled(t, ready(true, map[string]any{"services": "history"}))
+	hub := f.joinRolloutHub(t)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	f.model.Calls()
+	f.mustRun(t, juju.Event{Kind: juju.UpgradeCharm})
+	for _, c := range f.model.Calls() {
+		require.NotContains(t, c.Args, hub.ID, "%s %v", c.Name, c.Args)
+	}
+}
+
+// A range nobody can read, in the peer app data, holds the unit where it
+// is and says why: it does not step on its own stage alone.
+func TestRolloutUnreadableRangeHoldsTheUnit(t *testing.T) {
+	t.Parallel()
+	f := settled(t, ready(true, map[string]any{"services": "frontend,history,matching,worker"}))
+	f.issueInternodeCert(t)
+	require.Equal(t, rollout.AcceptTLS, f.stage(t))
+	f.model.Update(func(s *jujutest.State) {
+		s.Relations[0].LocalAppData = map[string]string{rollout.StagesKey: "junk"}
+		s.Leader = false
+	})
+	f.mustRun(t, peerChanged)
+	f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	require.Equal(t, rollout.AcceptTLS, f.stage(t))
+	require.Equal(t, juju.Status{Name: juju.StatusActive, Message: `internode TLS stays at stage 1 of 3 (accepting TLS, dialing plaintext): cannot parse internode-stages "junk": want two stages, lowest first`}, f.status())
+}
+
+// Stepping down with no relation and no certificate the container can
+// give back, the unit has nothing to show its peers: it goes without TLS
+// at once.
+func TestRolloutDownWithoutTheHeldCertificate(t *testing.T) {
+	t.Parallel()
+	f := settled(t, ready(true, map[string]any{"services": "frontend,history,matching,worker"}))
+	f.issueInternodeCert(t)
+	for range 4 {
+		f.mustRun(t, juju.Event{Kind: juju.UpdateStatus})
+	}
+	require.Equal(t, rollout.TLS, f.stage(t))
+	f.container = pullFails{Container: f.box, path: temporal.InternodeKeyPath}
+	starts := f.box.Starts(temporal.ServiceName)
+	f.model.Update(func(s *jujutest.State) { s.Relations = s.Relations[:len(s.Relations)-1] })
+	f.mustRun(t, juju.Event{Kind: juju.RelationBroken, Name: "internode-certificates-relation-broken", Relation: "internode-certificates",
+		RelationID: "internode-certificates:30", RemoteApp: "self-signed-certificates", Model: tlsModel})
+	require.Equal(t, rollout.Plain, f.stage(t))
+	require.Equal(t, starts+1, f.box.Starts(temporal.ServiceName))
+	require.False(t, f.ringpopTLS(t))
 }
