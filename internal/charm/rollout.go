@@ -66,15 +66,13 @@ type clusterView struct {
 
 // readCluster is the range of the cluster's stages as this unit can know
 // it: its application's, which its leader sums up, and the others',
-// through the hub. Unknown, with why, when some application running a
+// through the hub. A running unit's own stage needs no adding: Next
+// compares the range with it, and a server not running talks to nobody. Unknown, with why, when some application running a
 // service may be missing from the sum.
 func (c *Charm) readCluster(ctx context.Context, ca *cache, in *inputs) (clusterView, error) {
 	app, err := rollout.ParseRange(in.peerApp[rollout.StagesKey])
 	if err != nil {
 		return clusterView{why: err.Error()}, nil
-	}
-	if in.running() {
-		app = app.Union(rollout.Of(in.stage))
 	}
 	hub, member := rolloutRels(ca)
 	switch {
@@ -215,8 +213,9 @@ func (c *Charm) publishStage(ctx context.Context, ca *cache, in *inputs, gathere
 		return nil
 	}
 	hub, member := rolloutRels(ca)
-	peerDeparted := c.event.Relation == PeerEndpoint && c.event.Kind == juju.RelationDeparted
-	if in.peerStages == nil && in.stage == gathered && !peerDeparted && c.event.Kind != juju.LeaderElected && ca.Published[in.peerID] != "" {
+	// A unit's stage moves only with its peer data, whose events (and
+	// relation-departed) have the leader read every unit (restartRequests).
+	if in.peerStages == nil && in.stage == gathered && c.event.Kind != juju.LeaderElected && ca.Published[in.peerID] != "" {
 		// Nothing this hook read or did moves the application's range.
 		return c.publishCluster(ctx, ca, in, hub, member, false)
 	}

@@ -439,6 +439,12 @@ func TestProxyOutlivesTheServersDrain(t *testing.T) {
 		return workload.Layer{Services: map[string]workload.Service{temporal.ServiceName: server, temporal.ProxyServiceName: proxy}}
 	}
 	require.NoError(t, b.AddLayer(ctx, temporal.LayerLabel, l("1")))
+	// Pebble runs services in process groups of their own, which outlive
+	// its own: stop them (before realPebble's cleanup kills Pebble).
+	t.Cleanup(func() {
+		_ = b.Stop(context.Background(), temporal.ServiceName)
+		_ = b.Stop(context.Background(), temporal.ProxyServiceName)
+	})
 	require.NoError(t, b.Replan(ctx))
 	require.NoError(t, b.AddLayer(ctx, temporal.LayerLabel, l("2")))
 	require.NoError(t, b.Replan(ctx))
