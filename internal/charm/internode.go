@@ -69,25 +69,12 @@ func (c *Charm) internodeClient(ctx context.Context, serving bool) (*tls.Config,
 	if !serving {
 		return nil, nil
 	}
-	read := func(what, path string) ([]byte, error) {
-		data, err := c.Container.Pull(ctx, path)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read the internode %s: %w", what, err)
-		}
-		return data, nil
-	}
-	chain, err := read("certificate", temporal.InternodeCertPath)
+	// The same three files the proxy and a step down use.
+	held, err := c.heldInternodeCert(ctx)
 	if err != nil {
 		return nil, err
 	}
-	key, err := read("key", temporal.InternodeKeyPath)
-	if err != nil {
-		return nil, err
-	}
-	caPEM, err := read("CA", temporal.InternodeCAPath)
-	if err != nil {
-		return nil, err
-	}
+	chain, key, caPEM := []byte(held.Chain), []byte(held.Key), []byte(held.CA)
 	pair, err := tls.X509KeyPair(chain, key)
 	if err != nil {
 		return nil, fmt.Errorf("cannot use the internode certificate: %w", err)
